@@ -1,0 +1,118 @@
+"""Derived columns: the per-row look-ahead facts that make period metrics cheap.
+
+Three metrics look past a contact or an order to the same customer's *next* event:
+repeat contacts (the next contact within the repeat window), repurchase after contact (the
+first order after resolution) and the repurchase baseline (the next order after an order).
+Computed per query these need a window over every contact and order ever made — seconds at
+10M contacts. So cxdash stores them as columns, refreshed by every writer in the same
+transaction, and records the row counts they were computed for; a store written by another
+tool (or changed behind cxdash's back) gets the very same SQL inlined per query instead.
+
+"Next" is always strictly later: a second contact at the same microsecond is not a repeat.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+NEXT_CONTACT_AT = """
+CASE WHEN {c}.customer_id IS NOT NULL THEN
+  min({c}.created_at) OVER (
+    PARTITION BY {c}.customer_id ORDER BY {c}.created_at
+    RANGE BETWEEN INTERVAL 1 MICROSECOND FOLLOWING AND UNBOUNDED FOLLOWING)
+END"""
+
+NEXT_ORDERED_AT = """
+CASE WHEN {o}.customer_id IS NOT NULL THEN
+  min({o}.ordered_at) OVER (
+    PARTITION BY {o}.customer_id ORDER BY {o}.ordered_at
+    RANGE BETWEEN INTERVAL 1 MICROSECOND FOLLOWING AND UNBOUNDED FOLLOWING)
+END"""
+
+
+def contacts_with_derived_sql(contacts: str, orders: str) -> str:
+    """A SELECT over `contacts` adding both derived contact columns, computed from scratch.
+
+    `contacts` and `orders` are relation names (tables or CTEs) holding the contract columns.
+    """
+    return f"""
+SELECT c.*, o.ordered_at AS next_order_after_resolved_at
+FROM (SELECT x.*, {NEXT_CONTACT_AT.format(c="x")} AS next_contact_at FROM {contacts} x) c
+ASOF LEFT JOIN (SELECT customer_id, ordered_at FROM {orders} WHERE customer_id IS NOT NULL) o
+  ON c.customer_id = o.customer_id AND o.ordered_at > c.resolved_at"""
+
+
+def orders_with_derived_sql(orders: str) -> str:
+    """A SELECT over `orders` adding next_ordered_at, computed from scratch."""
+    return f"SELECT o.*, {NEXT_ORDERED_AT.format(o='o')} AS next_ordered_at FROM {orders} o"
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    contacts = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
+    orders = con.execute("SELECT count(*) FROM orders").fetchall()[0][0]
+    return int(contacts), int(orders)
+
+
+ORDERS_DAILY_SQL = """SELECT CAST(ordered_at AS DATE) AS day, product, region, count(*) AS orders
+FROM {orders} GROUP BY ALL"""
+
+
+def stamp_fresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the orders_daily rollup and record that the derived data matches the rows.
+
+    Writers call it last, inside their transaction, after filling the derived columns.
+    """
+    con.execute("DELETE FROM orders_daily")
+    con.execute(
+        "INSERT INTO orders_daily "
+        + ORDERS_DAILY_SQL.format(orders="orders")
+        + " ORDER BY day"
+    )
+    contacts, orders = _counts(con)
+    con.execute(
+        "INSERT OR REPLACE INTO cxdash_meta VALUES ('derived_for', $v)",
+        {"v": f"{contacts}:{orders}"},
+    )
+
+
+def refresh(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every derived column from the contract columns and stamp them fresh.
+
+    Runs inside the caller's transaction, so a failed refresh leaves the store untouched.
+    """
+    contract_contacts = (
+        "(SELECT * EXCLUDE (next_contact_at, next_order_after_resolved_at) FROM contacts)"
+    )
+    contract_orders = "(SELECT * EXCLUDE (next_ordered_at) FROM orders)"
+    con.execute(
+        f"""
+        UPDATE orders SET next_ordered_at = d.next_ordered_at
+        FROM ({orders_with_derived_sql(contract_orders)}) d
+        WHERE orders.order_id = d.order_id
+          AND orders.next_ordered_at IS DISTINCT FROM d.next_ordered_at"""
+    )
+    con.execute(
+        f"""
+        UPDATE contacts SET next_contact_at = d.next_contact_at,
+                            next_order_after_resolved_at = d.next_order_after_resolved_at
+        FROM ({contacts_with_derived_sql(contract_contacts, contract_orders)}) d
+        WHERE contacts.contact_id = d.contact_id
+          AND (contacts.next_contact_at IS DISTINCT FROM d.next_contact_at
+               OR contacts.next_order_after_resolved_at
+                  IS DISTINCT FROM d.next_order_after_resolved_at)"""
+    )
+    stamp_fresh(con)
+
+
+def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the stored derived columns were computed for the rows now in the store."""
+    try:
+        rows = con.execute(
+            "SELECT value FROM cxdash_meta WHERE key = 'derived_for'"
+        ).fetchall()
+    except duckdb.Error:
+        return False
+    if not rows:
+        return False
+    contacts, orders = _counts(con)
+    return rows[0][0] == f"{contacts}:{orders}"

@@ -1,0 +1,245 @@
+"""The metric catalogue: every SPEC §3 metric as data, read by the query layer, CLI and UI.
+
+Adding a metric means adding one entry here (and one hand-computed test). `family` names the
+block of the compiled query that computes it (see cxdash.metrics.compiler); metrics of the
+`contacts` family are a single SQL aggregate over the period's contacts, given in `sql`, over
+the columns the compiler prepares (see `PERIOD_CONTACT_COLUMNS`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Side = Literal["offense", "defense", "happiness"]
+Unit = Literal["count", "rate", "per_1000", "hours", "score"]
+Direction = Literal["up", "down"]  # which way is better
+Family = Literal[
+    "contacts",
+    "contact_rate",
+    "backlog",
+    "repurchase_after",
+    "repurchase_baseline",
+    "causes_eliminated",
+    "contacts_avoided",
+]
+
+SIDE_LABELS: dict[Side, str] = {
+    "offense": "Playing to win",
+    "defense": "Defense",
+    "happiness": "Speed to happiness",
+}
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    label: str
+    side: Side
+    unit: Unit
+    direction: Direction
+    description: str  # states the formula; shown as help text wherever the number appears
+    family: Family = "contacts"
+    sql: str | None = None  # aggregate over the period's contacts (family "contacts")
+    null_means: str = ""  # why the value can be missing, shown instead of a number
+    needs_catalog: bool = False  # null while the driver catalog (reasons) is empty
+
+
+# Columns of the per-contact relation that `sql` aggregates may use (built by the compiler):
+PERIOD_CONTACT_COLUMNS = (
+    "customer_id", "created_at", "first_response_at", "resolved_at", "reopens", "transfers",
+    "escalated", "self_served", "first_contact_resolved", "csat", "ces", "handle_seconds",
+    "hold_seconds", "is_repeat", "is_resolved", "preventable", "external",
+    "first_response_hours", "resolution_hours",
+)  # fmt: skip
+
+_FCR = (
+    "coalesce(first_contact_resolved, reopens = 0 AND transfers = 0 AND NOT is_repeat)"
+)
+
+METRICS: tuple[Metric, ...] = (
+    # ---- Offense: playing to win -------------------------------------------------------------
+    Metric(
+        "contacts", "Contacts", "offense", "count", "down",
+        "Contacts created in the period (created_at between start and end, whole days).",
+        sql="count(*)",
+    ),
+    Metric(
+        "contact_rate", "Contact rate", "offense", "per_1000", "down",
+        "Contacts per 1,000 orders: 1000 × contacts ÷ orders placed in the period "
+        "(product and region filters apply to both).",
+        family="contact_rate",
+        null_means="import orders to see contact rate",
+    ),
+    Metric(
+        "repeat_contact_rate", "Repeat contacts", "offense", "rate", "down",
+        "Of contacts with a customer: share whose customer contacted again within the repeat "
+        "window (168 h) after it — the later contact may fall after the period and filters do "
+        "not apply to it.",
+        sql="avg(is_repeat::DOUBLE) FILTER (WHERE customer_id IS NOT NULL)",
+        null_means="no contacts with a customer id",
+    ),
+    Metric(
+        "self_service_rate", "Self-service", "offense", "rate", "up",
+        "Share of contacts resolved with no agent (help centre, bot).",
+        sql="avg(self_served::DOUBLE)",
+    ),
+    Metric(
+        "preventable_share", "Preventable share", "offense", "rate", "down",
+        "Share of contacts whose reason the driver catalog marks preventable.",
+        sql="avg(preventable::DOUBLE)",
+        null_means="fill the driver catalog to see preventable share",
+        needs_catalog=True,
+    ),
+    Metric(
+        "external_share", "External share", "offense", "rate", "down",
+        "Share of contacts whose reason the driver catalog marks external (caused by a third "
+        "party such as a carrier).",
+        sql="avg(external::DOUBLE)",
+        null_means="fill the driver catalog to see external share",
+        needs_catalog=True,
+    ),
+    Metric(
+        "causes_eliminated", "Causes eliminated", "offense", "count", "up",
+        "Root causes with status eliminated and fixed_on in the period (filters do not apply).",
+        family="causes_eliminated",
+    ),
+    Metric(
+        "contacts_avoided", "Contacts avoided", "offense", "count", "up",
+        "Sum over eliminated causes fixed by the period's end of expected − actual contacts of "
+        "the cause's reasons from max(fix date, start) to end; expected = the 56 days before "
+        "the fix scaled by orders (or by days when there are no orders). Negative = the problem "
+        "came back.",
+        family="contacts_avoided",
+        null_means="no eliminated root cause fixed by the period's end",
+    ),
+    # ---- Defense -----------------------------------------------------------------------------
+    Metric(
+        "resolution_rate", "Resolution", "defense", "rate", "up",
+        "Share of contacts with resolved_at set.",
+        sql="avg(is_resolved::DOUBLE)",
+    ),
+    Metric(
+        "fcr_rate", "First-contact resolution", "defense", "rate", "up",
+        "Of resolved contacts: share resolved on first contact — as the source states it, "
+        "else no reopen, no transfer and no repeat contact within the repeat window.",
+        sql=f"avg(({_FCR})::DOUBLE) FILTER (WHERE is_resolved)",
+        null_means="no resolved contacts",
+    ),
+    Metric(
+        "reopen_rate", "Reopened", "defense", "rate", "down",
+        "Of resolved contacts: share reopened at least once.",
+        sql="avg((reopens > 0)::DOUBLE) FILTER (WHERE is_resolved)",
+        null_means="no resolved contacts",
+    ),
+    Metric(
+        "csat", "CSAT", "defense", "rate", "up",
+        "Of CSAT answers: share that are 4 or 5 (on 1–5).",
+        sql="avg((csat >= 4)::DOUBLE)",
+        null_means="no CSAT answers in the period",
+    ),
+    Metric(
+        "csat_response_rate", "CSAT response rate", "defense", "rate", "up",
+        "CSAT answers on contacts of the period ÷ resolved contacts of the period.",
+        sql="count(csat) / NULLIF(count(*) FILTER (WHERE is_resolved), 0)",
+        null_means="no resolved contacts",
+    ),
+    Metric(
+        "ces_avg", "Customer effort", "defense", "score", "down",
+        "Mean customer-effort answer (1 = very easy … 7 = very hard).",
+        sql="avg(ces)",
+        null_means="no effort answers in the period",
+    ),
+    Metric(
+        "first_response_hours_median", "First response (median)", "defense", "hours", "down",
+        "Median hours from created_at to first_response_at, over contacts that have one.",
+        sql="quantile_cont(first_response_hours, 0.5)",
+        null_means="no first responses recorded",
+    ),
+    Metric(
+        "first_response_hours_p90", "First response (p90)", "defense", "hours", "down",
+        "90th percentile (linear interpolation) of hours to first response.",
+        sql="quantile_cont(first_response_hours, 0.9)",
+        null_means="no first responses recorded",
+    ),
+    Metric(
+        "resolution_hours_median", "Resolution time (median)", "defense", "hours", "down",
+        "Median hours from created_at to resolved_at, over resolved contacts.",
+        sql="quantile_cont(resolution_hours, 0.5)",
+        null_means="no resolved contacts",
+    ),
+    Metric(
+        "resolution_hours_p90", "Resolution time (p90)", "defense", "hours", "down",
+        "90th percentile (linear interpolation) of hours to resolution.",
+        sql="quantile_cont(resolution_hours, 0.9)",
+        null_means="no resolved contacts",
+    ),
+    Metric(
+        "transfer_rate", "Transferred", "defense", "rate", "down",
+        "Share of contacts handed off at least once between agents, teams or queues.",
+        sql="avg((transfers >= 1)::DOUBLE)",
+    ),
+    Metric(
+        "escalation_rate", "Escalated", "defense", "rate", "down",
+        "Share of contacts that needed approval or a higher tier (empowerment's inverse).",
+        sql="avg(escalated::DOUBLE)",
+    ),
+    Metric(
+        "backlog", "Backlog", "defense", "count", "down",
+        "Contacts created on or before the period's end and still unresolved at the end of that "
+        "day (the period's start is ignored).",
+        family="backlog",
+    ),
+    Metric(
+        "repurchase_after_contact_90d", "Repurchase after contact", "defense", "rate", "up",
+        "Of customers with a resolved contact in the period: share who ordered again within 90 "
+        "days after their earliest resolution (any order counts).",
+        family="repurchase_after",
+        null_means="import orders to see repurchase",
+    ),
+    Metric(
+        "repurchase_baseline_90d", "Repurchase, no contact", "defense", "rate", "up",
+        "Of customers who ordered in the period and did not contact us in it: share who ordered "
+        "again within 90 days after their first order of the period.",
+        family="repurchase_baseline",
+        null_means="import orders to see repurchase",
+    ),
+    # ---- Speed to happiness ------------------------------------------------------------------
+    Metric(
+        "happy_rate", "Happy", "happiness", "rate", "up",
+        "Share of contacts resolved within the happy target (24 h by default) with at most one "
+        "transfer, no reopen, and no CSAT below 4.",
+        sql=(
+            "avg((is_resolved AND resolution_hours <= $happy_hours AND transfers <= 1 "
+            "AND reopens = 0 AND (csat IS NULL OR csat >= 4))::DOUBLE)"
+        ),
+    ),
+)  # fmt: skip
+
+METRICS_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
+METRIC_IDS: tuple[str, ...] = tuple(m.id for m in METRICS)
+
+
+def get(metric_id: str) -> Metric:
+    try:
+        return METRICS_BY_ID[metric_id]
+    except KeyError:
+        raise KeyError(
+            f"unknown metric {metric_id!r}; known: {', '.join(METRIC_IDS)}"
+        ) from None
+
+
+def by_side(side: Side) -> tuple[Metric, ...]:
+    return tuple(m for m in METRICS if m.side == side)
+
+
+def validate_catalogue() -> None:
+    """Fail fast on a malformed catalogue (duplicate ids, a contacts metric without SQL)."""
+    if len(METRICS_BY_ID) != len(METRICS):
+        raise ValueError("duplicate metric ids in the catalogue")
+    for metric in METRICS:
+        if (metric.family == "contacts") != (metric.sql is not None):
+            raise ValueError(f"metric {metric.id}: family 'contacts' needs sql, others must not")
+
+
+validate_catalogue()

@@ -1,0 +1,365 @@
+"""Compile a MetricRequest into one parameterised DuckDB statement.
+
+Shape of the statement: a `buckets` relation (one row for the period, or one per day/week/month
+clipped to it), then one block per metric family, each keyed by (bucket, dimensions…), joined
+onto the set of keys. Every user value — dates, filter values, settings — travels as a `$name`
+parameter; the only identifiers in the SQL text come from the catalogue, the dimension
+allow-list and the grain allow-list. The same text runs on every store; `cxdash.metrics.sources`
+adapts what it reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from cxdash.metrics.catalogue import METRICS_BY_ID, Metric
+from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
+from cxdash.metrics.request import MetricRequest
+from cxdash.metrics.sources import Sources, build_sources
+from cxdash.settings import Settings
+from cxdash.store import StoreInfo
+
+BUCKET = "bucket"
+_PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_HOURS = "/ 3600000000.0"  # microseconds → hours
+_FAR_FUTURE = "TIMESTAMP '9999-12-31 00:00:00'"
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    sql: str
+    params: dict[str, object]
+    keys: tuple[str, ...]  # bucket + dimension columns, in output order
+    metrics: tuple[str, ...]
+
+
+def compile_request(
+    request: MetricRequest, info: StoreInfo, settings: Settings | None = None
+) -> CompiledQuery:
+    return _Compiler(request, info, settings or Settings()).compile()
+
+
+class _Compiler:
+    def __init__(self, request: MetricRequest, info: StoreInfo, settings: Settings) -> None:
+        self.req = request
+        self.info = info
+        self.settings = settings
+        self.src: Sources = build_sources(info)
+        self.metrics: list[Metric] = [METRICS_BY_ID[m] for m in request.metrics]
+        self.families = {m.family for m in self.metrics}
+        self.dims = [DIMENSIONS_BY_ID[d] for d in request.by]
+        self.order_dims = [d for d in self.dims if d.order_sql is not None]
+        self.has_orders = info.orders_rows > 0
+        self.params: dict[str, object] = self._all_params()
+
+    # ---- parameters and shared fragments ---------------------------------------------------
+    def _all_params(self) -> dict[str, object]:
+        period = self.req.period
+        params: dict[str, object] = {
+            "start_date": period.start,
+            "end_date": period.end,
+            "start_ts": dt.datetime.combine(period.start, dt.time()),
+            "end_ts": dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time()),
+            "happy_hours": float(self.settings.happy_hours),
+            "repeat_window": dt.timedelta(hours=self.settings.repeat_window_hours),
+        }
+        for dim, values in self.req.filters.values:
+            params[f"f_{dim}"] = list(values)
+        return params
+
+    def _bucket(self, ts: str) -> str:
+        if self.req.grain is None:
+            return "CAST($start_date AS DATE)"
+        return f"greatest(CAST(date_trunc('{self.req.grain}', {ts}) AS DATE), $start_date)"
+
+    def _contact_filters(self) -> str:
+        parts = [
+            f"{DIMENSIONS_BY_ID[dim].contact_sql} = ANY($f_{dim})"
+            for dim, _ in self.req.filters.values
+        ]
+        return " AND ".join(parts) or "true"
+
+    def _order_filters(self) -> str:
+        parts = [
+            f"{DIMENSIONS_BY_ID[dim].order_sql} = ANY($f_{dim})"
+            for dim, _ in self.req.filters.values
+            if DIMENSIONS_BY_ID[dim].order_sql is not None
+        ]
+        return " AND ".join(parts) or "true"
+
+    def _dim_select(self, *, orders: bool = False) -> str:
+        dims = self.order_dims if orders else self.dims
+        return "".join(
+            f", {d.order_sql if orders else d.contact_sql} AS {d.id}" for d in dims
+        )
+
+    def _cols(self, prefix: str = "", *, orders: bool = False) -> str:
+        dims = self.order_dims if orders else self.dims
+        return "".join(f", {prefix}{d.id}" for d in dims)
+
+    @staticmethod
+    def _match(left: str, right: str, names: list[str]) -> str:
+        conds = [f"{left}.{BUCKET} = {right}.{BUCKET}"] + [
+            f"{left}.{n} IS NOT DISTINCT FROM {right}.{n}" for n in names
+        ]
+        return " AND ".join(conds)
+
+    # ---- blocks ----------------------------------------------------------------------------
+    def _buckets(self) -> str:
+        if self.req.grain is None:
+            body = "SELECT CAST($start_date AS DATE) AS bucket, CAST($end_date AS DATE) AS bucket_end"
+        else:
+            grain = self.req.grain
+            body = f"""SELECT greatest(CAST(g AS DATE), $start_date) AS bucket,
+       least(CAST(g + INTERVAL 1 {grain} AS DATE) - 1, $end_date) AS bucket_end
+FROM generate_series(CAST(date_trunc('{grain}', $start_date) AS TIMESTAMP),
+                     CAST($end_date AS TIMESTAMP), INTERVAL 1 {grain}) AS t(g)"""
+        return f"""buckets AS (
+SELECT bucket, bucket_end, CAST(bucket_end AS TIMESTAMP) + INTERVAL 1 DAY AS bucket_end_ts
+FROM ({body}))"""
+
+    def _period_contacts(self) -> str:
+        s = self.src
+        return f"""pc AS (
+SELECT {self._bucket('c.created_at')} AS bucket{self._dim_select()},
+  c.customer_id, c.created_at, c.first_response_at, c.resolved_at,
+  coalesce(c.reopens, 0) AS reopens, coalesce(c.transfers, 0) AS transfers,
+  coalesce(c.escalated, false) AS escalated, coalesce(c.self_served, false) AS self_served,
+  c.first_contact_resolved, c.csat, c.ces, c.handle_seconds, c.hold_seconds,
+  c.resolved_at IS NOT NULL AS is_resolved,
+  coalesce(c.customer_id IS NOT NULL
+           AND c.next_contact_at <= c.created_at + $repeat_window, false) AS is_repeat,
+  coalesce(r.preventable, false) AS preventable, coalesce(r.external, false) AS external,
+  date_diff('microsecond', c.created_at, c.first_response_at) {_HOURS} AS first_response_hours,
+  date_diff('microsecond', c.created_at, c.resolved_at) {_HOURS} AS resolution_hours,
+  c.next_order_after_resolved_at
+FROM {s.contacts} c LEFT JOIN {s.reasons} r ON r.reason = coalesce(c.reason, 'Unknown')
+WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND {self._contact_filters()})"""
+
+    def _contact_metrics(self, wanted: list[Metric]) -> str:
+        aggs = []
+        for m in wanted:
+            if m.needs_catalog and self.info.reasons_rows == 0:
+                aggs.append(f"CAST(NULL AS DOUBLE) AS {m.id}")
+            else:
+                aggs.append(f"{m.sql} AS {m.id}")
+        return f"cm AS (SELECT bucket{self._cols()}, {', '.join(aggs)} FROM pc GROUP BY ALL)"
+
+    def _orders_count(self) -> str:
+        return f"""po AS (
+SELECT {self._bucket('o.day')} AS bucket{self._dim_select(orders=True)}, sum(o.orders) AS orders
+FROM {self.src.orders_daily} o
+WHERE o.day >= $start_date AND o.day <= $end_date AND {self._order_filters()}
+GROUP BY ALL)"""
+
+    def _backlog(self) -> str:
+        # Two inequalities so DuckDB can use its inequality join (IEJoin) for many buckets.
+        return f"""bl AS (
+SELECT b.bucket{self._dim_select()}, count(*) AS backlog
+FROM {self.src.contacts} c JOIN buckets b
+  ON c.created_at < b.bucket_end_ts AND coalesce(c.resolved_at, {_FAR_FUTURE}) >= b.bucket_end_ts
+WHERE c.created_at < $end_ts AND (c.resolved_at IS NULL OR c.resolved_at >= $start_ts)
+  AND {self._contact_filters()}
+GROUP BY ALL)"""
+
+    def _repurchase_after(self) -> str:
+        # min(next order after each resolution) = the first order after the earliest resolution.
+        return f"""ra_c AS (
+SELECT bucket{self._cols()}, customer_id, min(resolved_at) AS r,
+       min(next_order_after_resolved_at) AS nxt
+FROM pc WHERE is_resolved AND customer_id IS NOT NULL GROUP BY ALL),
+ra AS (
+SELECT bucket{self._cols()},
+       avg(coalesce(nxt <= r + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_after_contact_90d
+FROM ra_c GROUP BY ALL)"""
+
+    def _repurchase_baseline(self) -> str:
+        s = self.src
+        # min(next order after each order) = the next order after the first order.
+        return f"""rb_first AS (
+SELECT {self._bucket('o.ordered_at')} AS bucket{self._dim_select(orders=True)}, o.customer_id,
+       min(o.ordered_at) AS o_at, min(o.next_ordered_at) AS nxt
+FROM {s.orders} o
+WHERE o.ordered_at >= $start_ts AND o.ordered_at < $end_ts AND o.customer_id IS NOT NULL
+  AND {self._order_filters()}
+GROUP BY ALL),
+rb_contacted AS (
+SELECT DISTINCT {self._bucket('c.created_at')} AS bucket, c.customer_id
+FROM {s.contacts} c
+WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND c.customer_id IS NOT NULL),
+rb AS (
+SELECT f.bucket{self._cols('f.', orders=True)},
+       avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_baseline_90d
+FROM rb_first f
+WHERE NOT EXISTS (SELECT 1 FROM rb_contacted k
+                  WHERE k.bucket = f.bucket AND k.customer_id = f.customer_id)
+GROUP BY ALL)"""
+
+    def _causes_eliminated(self) -> str:
+        return f"""ce AS (
+SELECT b.bucket, count(rc.cause_id) AS causes_eliminated
+FROM buckets b LEFT JOIN {self.src.root_causes} rc
+  ON rc.status = 'eliminated' AND rc.fixed_on >= b.bucket AND rc.fixed_on <= b.bucket_end
+GROUP BY b.bucket)"""
+
+    def _contacts_avoided(self) -> str:
+        s = self.src
+        cf = self._contact_filters()
+        of = self._order_filters()
+        dims = [d.id for d in self.dims]
+        odims = [d.id for d in self.order_dims]
+
+        def same(left: str, right: str, names: list[str]) -> str:
+            return "".join(f" AND {left}.{n} IS NOT DISTINCT FROM {right}.{n}" for n in names)
+
+        scale = (
+            "CASE WHEN coalesce(ob.n, 0) > 0 THEN coalesce(ow.n, 0)::DOUBLE / ob.n "
+            "ELSE (date_diff('day', t.w_start, t.bucket_end) + 1) / 56.0 END"
+            if self.has_orders
+            else "(date_diff('day', t.w_start, t.bucket_end) + 1) / 56.0"
+        )
+        return f"""av_causes AS (
+SELECT DISTINCT cause_id, fixed_on FROM {s.root_causes}
+WHERE status = 'eliminated' AND fixed_on IS NOT NULL),
+av_reasons AS (
+SELECT DISTINCT cause_id, fixed_on, reason
+FROM (SELECT cause_id, fixed_on, unnest(reasons) AS reason FROM {s.root_causes}
+      WHERE status = 'eliminated' AND fixed_on IS NOT NULL)),
+av_windows AS (
+SELECT b.bucket, b.bucket_end, a.cause_id, greatest(a.fixed_on, b.bucket) AS w_start
+FROM buckets b JOIN av_causes a ON a.fixed_on <= b.bucket_end),
+av_actual AS (
+SELECT w.bucket, w.cause_id{self._dim_select()}, count(*) AS n
+FROM av_windows w JOIN av_reasons cr ON cr.cause_id = w.cause_id
+JOIN {s.contacts} c ON coalesce(c.reason, 'Unknown') = cr.reason
+  AND c.created_at >= CAST(w.w_start AS TIMESTAMP)
+  AND c.created_at < CAST(w.bucket_end AS TIMESTAMP) + INTERVAL 1 DAY
+WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND {cf}
+GROUP BY ALL),
+av_base AS (
+SELECT cr.cause_id{self._dim_select()}, count(*) AS n
+FROM av_reasons cr JOIN {s.contacts} c ON coalesce(c.reason, 'Unknown') = cr.reason
+  AND c.created_at >= CAST(cr.fixed_on AS TIMESTAMP) - INTERVAL 56 DAY
+  AND c.created_at < CAST(cr.fixed_on AS TIMESTAMP)
+WHERE c.created_at < $end_ts AND {cf}
+GROUP BY ALL),
+av_keys AS (
+SELECT cause_id{self._cols()} FROM av_base UNION SELECT cause_id{self._cols()} FROM av_actual),
+av_terms AS (
+SELECT w.bucket, w.bucket_end, w.w_start, w.cause_id{self._cols('k.')},
+       coalesce(bs.n, 0) AS base_n, coalesce(ac.n, 0) AS actual_n
+FROM av_windows w JOIN av_keys k ON k.cause_id = w.cause_id
+LEFT JOIN av_base bs ON bs.cause_id = w.cause_id{same('bs', 'k', dims)}
+LEFT JOIN av_actual ac ON ac.bucket = w.bucket AND ac.cause_id = w.cause_id{same('ac', 'k', dims)}),
+av_ow AS (
+SELECT w.bucket, w.cause_id{self._dim_select(orders=True)}, sum(o.orders) AS n
+FROM av_windows w JOIN {s.orders_daily} o ON o.day >= w.w_start AND o.day <= w.bucket_end
+WHERE {of} GROUP BY ALL),
+av_ob AS (
+SELECT a.cause_id{self._dim_select(orders=True)}, sum(o.orders) AS n
+FROM av_causes a JOIN {s.orders_daily} o
+  ON o.day >= a.fixed_on - INTERVAL 56 DAY AND o.day < a.fixed_on
+WHERE {of} GROUP BY ALL),
+av AS (
+SELECT t.bucket{self._cols('t.')},
+       sum(t.base_n * {scale} - t.actual_n) AS contacts_avoided
+FROM av_terms t
+LEFT JOIN av_ow ow ON ow.bucket = t.bucket AND ow.cause_id = t.cause_id{same('ow', 't', odims)}
+LEFT JOIN av_ob ob ON ob.cause_id = t.cause_id{same('ob', 't', odims)}
+GROUP BY ALL),
+av_q AS (SELECT DISTINCT bucket FROM av_windows)"""
+
+    # ---- assembly --------------------------------------------------------------------------
+    def compile(self) -> CompiledQuery:
+        ctes = [*self.src.ctes, self._buckets()]
+        joins: list[str] = []
+        key_sources: list[str] = []
+        dims = [d.id for d in self.dims]
+        odims = [d.id for d in self.order_dims]
+        all_order_dims = len(odims) == len(dims)
+        fam = self.families
+
+        contact_metrics = [m for m in self.metrics if m.family == "contacts"]
+        need_counts = "contact_rate" in fam and not any(m.id == "contacts" for m in contact_metrics)
+        if need_counts:
+            contact_metrics = [METRICS_BY_ID["contacts"], *contact_metrics]
+        need_pc = bool(contact_metrics) or "repurchase_after" in fam or bool(dims)
+        if need_pc:
+            ctes.append(self._period_contacts())
+        if dims:
+            key_sources.append(f"SELECT DISTINCT bucket{self._cols()} FROM pc")
+        if contact_metrics:
+            ctes.append(self._contact_metrics(contact_metrics))
+            joins.append(f"LEFT JOIN cm ON {self._match('cm', 'k', dims)}")
+        if "contact_rate" in fam and self.has_orders:
+            ctes.append(self._orders_count())
+            joins.append(f"LEFT JOIN po ON {self._match('po', 'k', odims)}")
+            if dims and all_order_dims:
+                key_sources.append(f"SELECT bucket{self._cols()} FROM po")
+        if "backlog" in fam:
+            ctes.append(self._backlog())
+            joins.append(f"LEFT JOIN bl ON {self._match('bl', 'k', dims)}")
+            if dims:
+                key_sources.append(f"SELECT bucket{self._cols()} FROM bl")
+        if "repurchase_after" in fam and self.has_orders:
+            ctes.append(self._repurchase_after())
+            joins.append(f"LEFT JOIN ra ON {self._match('ra', 'k', dims)}")
+        if "repurchase_baseline" in fam and self.has_orders:
+            ctes.append(self._repurchase_baseline())
+            joins.append(f"LEFT JOIN rb ON {self._match('rb', 'k', odims)}")
+            if dims and all_order_dims:
+                key_sources.append(f"SELECT bucket{self._cols()} FROM rb")
+        if "causes_eliminated" in fam:
+            ctes.append(self._causes_eliminated())
+            joins.append("LEFT JOIN ce ON ce.bucket = k.bucket")
+        if "contacts_avoided" in fam:
+            ctes.append(self._contacts_avoided())
+            joins.append(f"LEFT JOIN av ON {self._match('av', 'k', dims)}")
+            joins.append("LEFT JOIN av_q ON av_q.bucket = k.bucket")
+            if dims:
+                key_sources.append(f"SELECT bucket{self._cols()} FROM av")
+
+        if dims:
+            ctes.append(f"keys AS ({' UNION '.join(key_sources)})")
+        else:
+            ctes.append("keys AS (SELECT bucket FROM buckets)")
+
+        selects = [f"k.{BUCKET}", *(f"k.{d}" for d in dims)]
+        selects += [f"{self._final(m)} AS {m.id}" for m in self.metrics]
+        order = ", ".join(f"{n} NULLS LAST" for n in [BUCKET, *dims])
+        sql = (
+            "WITH "
+            + ",\n".join(ctes)
+            + f"\nSELECT {', '.join(selects)}\nFROM keys k\n"
+            + "\n".join(joins)
+            + f"\nORDER BY {order}"
+        )
+        used = set(_PARAM.findall(sql))
+        params = {k: v for k, v in self.params.items() if k in used}
+        return CompiledQuery(
+            sql=sql,
+            params=params,
+            keys=(BUCKET, *dims),
+            metrics=tuple(m.id for m in self.metrics),
+        )
+
+    def _final(self, m: Metric) -> str:
+        if m.family == "contacts":
+            return "coalesce(cm.contacts, 0)" if m.id == "contacts" else f"cm.{m.id}"
+        if m.family == "contact_rate":
+            if not self.has_orders:
+                return "CAST(NULL AS DOUBLE)"
+            return "1000.0 * coalesce(cm.contacts, 0) / NULLIF(po.orders, 0)"
+        if m.family == "backlog":
+            return "coalesce(bl.backlog, 0)"
+        if m.family == "repurchase_after":
+            return "ra.repurchase_after_contact_90d" if self.has_orders else "CAST(NULL AS DOUBLE)"
+        if m.family == "repurchase_baseline":
+            return "rb.repurchase_baseline_90d" if self.has_orders else "CAST(NULL AS DOUBLE)"
+        if m.family == "causes_eliminated":
+            return "coalesce(ce.causes_eliminated, 0)"
+        if m.family == "contacts_avoided":
+            return "CASE WHEN av_q.bucket IS NOT NULL THEN coalesce(av.contacts_avoided, 0) END"
+        raise AssertionError(m.family)

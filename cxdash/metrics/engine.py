@@ -1,0 +1,100 @@
+"""Run metric requests: compile, execute on a fresh cursor, hand back Polars frames.
+
+A cursor per query because DuckDB 2.0 refuses (rather than queues) a second call on a busy
+connection, and Streamlit runs every session in its own thread (ENGINEERING §2.1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from cxdash import settings as settings_mod
+from cxdash import store
+from cxdash.metrics.catalogue import METRICS_BY_ID, Metric
+from cxdash.metrics.compiler import BUCKET, CompiledQuery, compile_request
+from cxdash.metrics.request import MetricRequest
+from cxdash.settings import Settings
+from cxdash.store import StoreInfo
+
+
+def compile_for(
+    con: duckdb.DuckDBPyConnection,
+    request: MetricRequest,
+    info: StoreInfo | None = None,
+    settings: Settings | None = None,
+) -> CompiledQuery:
+    info = info if info is not None else store.inspect(con)
+    settings = settings if settings is not None else settings_mod.load(con)
+    return compile_request(request, info, settings)
+
+
+def compute(
+    con: duckdb.DuckDBPyConnection,
+    request: MetricRequest,
+    info: StoreInfo | None = None,
+    settings: Settings | None = None,
+) -> pl.DataFrame:
+    """One row per (bucket, dimension values); a `bucket` column only when a grain is asked."""
+    query = compile_for(con, request, info, settings)
+    with con.cursor() as cur:
+        frame = cur.sql(query.sql, params=query.params).pl()
+    if request.grain is None:
+        frame = frame.drop(BUCKET)
+    return frame
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """A metric's value in a period and in the period of the same length just before it."""
+
+    metric: Metric
+    value: float | int | None
+    previous: float | int | None
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return float(self.value) - float(self.previous)
+
+    @property
+    def relative_change(self) -> float | None:
+        if self.change is None or not self.previous:
+            return None
+        return self.change / abs(float(self.previous))
+
+    @property
+    def improved(self) -> bool | None:
+        """True when the change went the metric's better way; None when flat or unknown."""
+        if self.change is None or self.change == 0:
+            return None
+        return (self.change > 0) == (self.metric.direction == "up")
+
+
+def totals(
+    con: duckdb.DuckDBPyConnection,
+    request: MetricRequest,
+    info: StoreInfo | None = None,
+    settings: Settings | None = None,
+) -> dict[str, float | int | None]:
+    """The request's metrics for its whole period, as {id: value} (ignores `by` and grain)."""
+    flat = MetricRequest(request.period, request.filters, (), None, request.metrics)
+    row = compute(con, flat, info, settings).row(0, named=True)
+    return {m: row[m] for m in request.metrics}
+
+
+def compare(
+    con: duckdb.DuckDBPyConnection,
+    request: MetricRequest,
+    info: StoreInfo | None = None,
+    settings: Settings | None = None,
+) -> list[MetricValue]:
+    """Every requested metric for the period and for the previous period of the same length."""
+    info = info if info is not None else store.inspect(con)
+    settings = settings if settings is not None else settings_mod.load(con)
+    now = totals(con, request, info, settings)
+    before = totals(con, request.for_period(request.period.previous()), info, settings)
+    return [MetricValue(METRICS_BY_ID[m], now[m], before[m]) for m in request.metrics]

@@ -1,0 +1,139 @@
+"""What a page, the CLI or a test asks of the metric engine, validated before any SQL exists.
+
+Everything here is plain data with a stable, hashable form, so the UI can use a request as a
+cache key and the CLI can echo it back in its JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from cxdash.metrics.catalogue import METRIC_IDS, METRICS_BY_ID
+from cxdash.metrics.dimensions import DIMENSION_IDS, GRAINS
+
+
+class RequestError(ValueError):
+    """Bad input from a person: the message says what was wrong and what to do instead."""
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """Whole days, end inclusive, in the reporting time zone."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise RequestError(
+                f"the period ends ({self.end}) before it starts ({self.start}); "
+                "give --start on or before --end"
+            )
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        end = self.start - dt.timedelta(days=1)
+        return Period(end - dt.timedelta(days=self.days - 1), end)
+
+    @classmethod
+    def parse(cls, start: str, end: str) -> Period:
+        return cls(parse_date(start, "--start"), parse_date(end, "--end"))
+
+    def caption(self) -> str:
+        if self.start.year == self.end.year:
+            return f"{self.start:%-d %b} – {self.end:%-d %b %Y}"
+        return f"{self.start:%-d %b %Y} – {self.end:%-d %b %Y}"
+
+
+def parse_date(text: str, what: str = "date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except (ValueError, AttributeError):
+        raise RequestError(f"{what} {text!r} is not a date; write it as YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Dimension → allowed values; several values of one dimension mean any of them."""
+
+    values: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @classmethod
+    def of(cls, mapping: Mapping[str, Iterable[str]] | None = None) -> Filters:
+        items = []
+        for dim, vals in (mapping or {}).items():
+            if dim not in DIMENSION_IDS:
+                raise RequestError(
+                    f"unknown dimension {dim!r}; use one of: {', '.join(DIMENSION_IDS)}"
+                )
+            chosen = tuple(sorted({str(v) for v in vals}))
+            if chosen:
+                items.append((dim, chosen))
+        return cls(tuple(sorted(items)))
+
+    @classmethod
+    def parse(cls, pairs: Iterable[str]) -> Filters:
+        """Parse repeated `DIM=VALUE` options (the CLI's --filter)."""
+        mapping: dict[str, list[str]] = {}
+        for pair in pairs:
+            dim, sep, value = pair.partition("=")
+            if not sep or not dim.strip() or not value.strip():
+                raise RequestError(
+                    f"--filter {pair!r} is not DIM=VALUE; for example --filter channel=chat"
+                )
+            mapping.setdefault(dim.strip(), []).append(value.strip())
+        return cls.of(mapping)
+
+    def as_dict(self) -> dict[str, list[str]]:
+        return {dim: list(vals) for dim, vals in self.values}
+
+    def get(self, dim: str) -> tuple[str, ...]:
+        return dict(self.values).get(dim, ())
+
+    def with_value(self, dim: str, values: Iterable[str]) -> Filters:
+        mapping = {d: list(v) for d, v in self.values}
+        mapping[dim] = list(values)
+        return Filters.of(mapping)
+
+    def caption(self) -> str:
+        """Plain English for chart captions, e.g. 'channel: chat or email'."""
+        return "; ".join(f"{dim}: {' or '.join(vals)}" for dim, vals in self.values)
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+
+@dataclass(frozen=True)
+class MetricRequest:
+    period: Period
+    filters: Filters = field(default_factory=Filters)
+    by: tuple[str, ...] = ()  # up to two dimensions
+    grain: str | None = None  # day | week | month
+    metrics: tuple[str, ...] = METRIC_IDS
+
+    def __post_init__(self) -> None:
+        for dim in self.by:
+            if dim not in DIMENSION_IDS:
+                raise RequestError(
+                    f"unknown dimension {dim!r}; use one of: {', '.join(DIMENSION_IDS)}"
+                )
+        if len(set(self.by)) != len(self.by) or len(self.by) > 2:
+            raise RequestError("group by at most two different dimensions")
+        if self.grain is not None and self.grain not in GRAINS:
+            raise RequestError(f"unknown time grain {self.grain!r}; use one of: {', '.join(GRAINS)}")
+        for metric_id in self.metrics:
+            if metric_id not in METRICS_BY_ID:
+                raise RequestError(
+                    f"unknown metric {metric_id!r}; use one of: {', '.join(METRIC_IDS)}"
+                )
+        if not self.metrics:
+            raise RequestError("ask for at least one metric")
+
+    def for_period(self, period: Period) -> MetricRequest:
+        return MetricRequest(period, self.filters, self.by, self.grain, self.metrics)

@@ -1,0 +1,188 @@
+"""The store's tables, declared once.
+
+SPEC §2 is a contract that checks outside the repository rely on, so every table and column
+is declared here as data: the DDL, the importer's validation and the query layer's adapter for
+stores made by other tools all read these declarations instead of restating them.
+
+Why some unique ids carry no PRIMARY KEY: DuckDB's ART index costs about 95 bytes a key while
+loading (measured: 1.9 GB for 20M order ids), so at the 100M-row scale we target a key on
+`contacts.contact_id` or `orders.order_id` would break the memory budget. Uniqueness of those
+ids is checked by the writers (demo, import) instead; small tables keep real keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str
+    required: bool = False
+    default: str | None = None  # SQL literal used when the source leaves the column empty
+    check: str | None = None  # SQL CHECK expression on this column
+    derived: bool = False  # maintained by cxdash (see cxdash.derived), never imported
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: str | None = None
+    unique_id: str | None = None  # unique by contract, enforced by the writers
+
+    @property
+    def contract_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if not c.derived)
+
+    def column(self, name: str) -> Column:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(name)
+
+
+CONTACTS = Table(
+    "contacts",
+    (
+        Column("contact_id", "VARCHAR", required=True),
+        Column("created_at", "TIMESTAMP", required=True),
+        Column("customer_id", "VARCHAR"),
+        Column("channel", "VARCHAR"),
+        Column("reason", "VARCHAR", default="'Unknown'"),
+        Column("team", "VARCHAR"),
+        Column("agent", "VARCHAR"),
+        Column("product", "VARCHAR"),
+        Column("region", "VARCHAR"),
+        Column("priority", "VARCHAR"),
+        Column("first_response_at", "TIMESTAMP", check="first_response_at >= created_at"),
+        Column("resolved_at", "TIMESTAMP", check="resolved_at >= created_at"),
+        Column("status", "VARCHAR"),
+        Column("reopens", "INTEGER", default="0", check="reopens >= 0"),
+        Column("transfers", "INTEGER", default="0", check="transfers >= 0"),
+        Column("escalated", "BOOLEAN", default="false"),
+        Column("self_served", "BOOLEAN", default="false"),
+        Column("first_contact_resolved", "BOOLEAN"),
+        Column("handle_seconds", "DOUBLE", check="handle_seconds >= 0"),
+        Column("hold_seconds", "DOUBLE", check="hold_seconds >= 0"),
+        Column("csat", "INTEGER", check="csat BETWEEN 1 AND 5"),
+        Column("ces", "INTEGER", check="ces BETWEEN 1 AND 7"),
+        Column("comment", "VARCHAR"),
+        # Derived (cxdash.derived): the next contact of the same customer strictly after this
+        # one, and the customer's first order strictly after this contact's resolution.
+        Column("next_contact_at", "TIMESTAMP", derived=True),
+        Column("next_order_after_resolved_at", "TIMESTAMP", derived=True),
+    ),
+    unique_id="contact_id",
+)
+
+ORDERS = Table(
+    "orders",
+    (
+        Column("order_id", "VARCHAR", required=True),
+        Column("customer_id", "VARCHAR"),
+        Column("ordered_at", "TIMESTAMP", required=True),
+        Column("product", "VARCHAR"),
+        Column("region", "VARCHAR"),
+        Column("amount", "DOUBLE"),
+        # Derived: the same customer's next order strictly after this one.
+        Column("next_ordered_at", "TIMESTAMP", derived=True),
+    ),
+    unique_id="order_id",
+)
+
+REASONS = Table(
+    "reasons",
+    (
+        Column("reason", "VARCHAR", required=True),
+        Column("value_to_customer", "VARCHAR", check="value_to_customer IN ('high', 'low')"),
+        Column("value_to_business", "VARCHAR", check="value_to_business IN ('high', 'low')"),
+        Column("preventable", "BOOLEAN", default="false"),
+        Column("external", "BOOLEAN", default="false"),
+    ),
+    primary_key="reason",
+)
+
+ROOT_CAUSE_STATUSES = ("identified", "in_progress", "eliminated", "wont_fix")
+
+ROOT_CAUSES = Table(
+    "root_causes",
+    (
+        Column("cause_id", "VARCHAR", required=True),
+        Column("title", "VARCHAR"),
+        Column("reasons", "VARCHAR[]"),
+        Column("owner", "VARCHAR"),
+        Column(
+            "status",
+            "VARCHAR",
+            default="'identified'",
+            check="status IN ('identified', 'in_progress', 'eliminated', 'wont_fix')",
+        ),
+        Column("identified_on", "DATE"),
+        Column("fixed_on", "DATE"),
+        Column("notes", "VARCHAR"),
+    ),
+    primary_key="cause_id",
+)
+
+SETTINGS = Table(
+    "settings",
+    (Column("key", "VARCHAR", required=True), Column("value", "VARCHAR")),
+    primary_key="key",
+)
+
+# cxdash's own bookkeeping: schema version and the row counts the derived columns were
+# computed for (a store written by another tool falls back to computing them per query).
+META = Table(
+    "cxdash_meta",
+    (Column("key", "VARCHAR", required=True), Column("value", "VARCHAR")),
+    primary_key="key",
+)
+
+# Derived rollup (cxdash.derived): orders per day, product and region — the denominator of
+# contact rate and contacts avoided without scanning every order.
+ORDERS_DAILY = Table(
+    "orders_daily",
+    (
+        Column("day", "DATE", required=True, derived=True),
+        Column("product", "VARCHAR", derived=True),
+        Column("region", "VARCHAR", derived=True),
+        Column("orders", "BIGINT", required=True, derived=True),
+    ),
+)
+
+TABLES: tuple[Table, ...] = (
+    CONTACTS, ORDERS, REASONS, ROOT_CAUSES, SETTINGS, META, ORDERS_DAILY,
+)  # fmt: skip
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+
+def create_table_sql(table: Table) -> str:
+    """DDL for one table, with defaults, checks and (small tables only) a primary key."""
+    parts = []
+    for col in table.columns:
+        text = f"{col.name} {col.sql_type}"
+        if col.required:
+            text += " NOT NULL"
+        if col.default is not None:
+            text += f" DEFAULT {col.default}"
+        if col.check is not None:
+            text += f" CHECK ({col.check})"
+        parts.append(text)
+    if table.primary_key:
+        parts.append(f"PRIMARY KEY ({table.primary_key})")
+    body = ",\n  ".join(parts)
+    return f"CREATE TABLE IF NOT EXISTS {table.name} (\n  {body}\n)"
+
+
+def create_schema(con) -> None:  # con: duckdb.DuckDBPyConnection
+    """Create every table that is missing and record the schema version."""
+    for table in TABLES:
+        con.execute(create_table_sql(table))
+    con.execute(
+        "INSERT OR REPLACE INTO cxdash_meta VALUES ('schema_version', $v)",
+        {"v": str(SCHEMA_VERSION)},
+    )
