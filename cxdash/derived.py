@@ -64,9 +64,7 @@ def stamp_fresh(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute("DELETE FROM orders_daily")
     con.execute(
-        "INSERT INTO orders_daily "
-        + ORDERS_DAILY_SQL.format(orders="orders")
-        + " ORDER BY day"
+        "INSERT INTO orders_daily " + ORDERS_DAILY_SQL.format(orders="orders") + " ORDER BY day"
     )
     contacts, orders = _counts(con)
     con.execute(
@@ -107,9 +105,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
 def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
     """True when the stored derived columns were computed for the rows now in the store."""
     try:
-        rows = con.execute(
-            "SELECT value FROM cxdash_meta WHERE key = 'derived_for'"
-        ).fetchall()
+        rows = con.execute("SELECT value FROM cxdash_meta WHERE key = 'derived_for'").fetchall()
     except duckdb.Error:
         return False
     if not rows:

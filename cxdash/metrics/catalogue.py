@@ -53,9 +53,7 @@ PERIOD_CONTACT_COLUMNS = (
     "first_response_hours", "resolution_hours",
 )  # fmt: skip
 
-_FCR = (
-    "coalesce(first_contact_resolved, reopens = 0 AND transfers = 0 AND NOT is_repeat)"
-)
+_FCR = "coalesce(first_contact_resolved, reopens = 0 AND transfers = 0 AND NOT is_repeat)"
 
 METRICS: tuple[Metric, ...] = (
     # ---- Offense: playing to win -------------------------------------------------------------
@@ -224,9 +222,7 @@ def get(metric_id: str) -> Metric:
     try:
         return METRICS_BY_ID[metric_id]
     except KeyError:
-        raise KeyError(
-            f"unknown metric {metric_id!r}; known: {', '.join(METRIC_IDS)}"
-        ) from None
+        raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(METRIC_IDS)}") from None
 
 
 def by_side(side: Side) -> tuple[Metric, ...]:

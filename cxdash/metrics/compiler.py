@@ -91,9 +91,7 @@ class _Compiler:
 
     def _dim_select(self, *, orders: bool = False) -> str:
         dims = self.order_dims if orders else self.dims
-        return "".join(
-            f", {d.order_sql if orders else d.contact_sql} AS {d.id}" for d in dims
-        )
+        return "".join(f", {d.order_sql if orders else d.contact_sql} AS {d.id}" for d in dims)
 
     def _cols(self, prefix: str = "", *, orders: bool = False) -> str:
         dims = self.order_dims if orders else self.dims
@@ -109,7 +107,9 @@ class _Compiler:
     # ---- blocks ----------------------------------------------------------------------------
     def _buckets(self) -> str:
         if self.req.grain is None:
-            body = "SELECT CAST($start_date AS DATE) AS bucket, CAST($end_date AS DATE) AS bucket_end"
+            body = (
+                "SELECT CAST($start_date AS DATE) AS bucket, CAST($end_date AS DATE) AS bucket_end"
+            )
         else:
             grain = self.req.grain
             body = f"""SELECT greatest(CAST(g AS DATE), $start_date) AS bucket,
@@ -123,7 +123,7 @@ FROM ({body}))"""
     def _period_contacts(self) -> str:
         s = self.src
         return f"""pc AS (
-SELECT {self._bucket('c.created_at')} AS bucket{self._dim_select()},
+SELECT {self._bucket("c.created_at")} AS bucket{self._dim_select()},
   c.customer_id, c.created_at, c.first_response_at, c.resolved_at,
   coalesce(c.reopens, 0) AS reopens, coalesce(c.transfers, 0) AS transfers,
   coalesce(c.escalated, false) AS escalated, coalesce(c.self_served, false) AS self_served,
@@ -149,7 +149,7 @@ WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND {self._contact_fi
 
     def _orders_count(self) -> str:
         return f"""po AS (
-SELECT {self._bucket('o.day')} AS bucket{self._dim_select(orders=True)}, sum(o.orders) AS orders
+SELECT {self._bucket("o.day")} AS bucket{self._dim_select(orders=True)}, sum(o.orders) AS orders
 FROM {self.src.orders_daily} o
 WHERE o.day >= $start_date AND o.day <= $end_date AND {self._order_filters()}
 GROUP BY ALL)"""
@@ -179,18 +179,18 @@ FROM ra_c GROUP BY ALL)"""
         s = self.src
         # min(next order after each order) = the next order after the first order.
         return f"""rb_first AS (
-SELECT {self._bucket('o.ordered_at')} AS bucket{self._dim_select(orders=True)}, o.customer_id,
+SELECT {self._bucket("o.ordered_at")} AS bucket{self._dim_select(orders=True)}, o.customer_id,
        min(o.ordered_at) AS o_at, min(o.next_ordered_at) AS nxt
 FROM {s.orders} o
 WHERE o.ordered_at >= $start_ts AND o.ordered_at < $end_ts AND o.customer_id IS NOT NULL
   AND {self._order_filters()}
 GROUP BY ALL),
 rb_contacted AS (
-SELECT DISTINCT {self._bucket('c.created_at')} AS bucket, c.customer_id
+SELECT DISTINCT {self._bucket("c.created_at")} AS bucket, c.customer_id
 FROM {s.contacts} c
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND c.customer_id IS NOT NULL),
 rb AS (
-SELECT f.bucket{self._cols('f.', orders=True)},
+SELECT f.bucket{self._cols("f.", orders=True)},
        avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_baseline_90d
 FROM rb_first f
 WHERE NOT EXISTS (SELECT 1 FROM rb_contacted k
@@ -248,11 +248,11 @@ GROUP BY ALL),
 av_keys AS (
 SELECT cause_id{self._cols()} FROM av_base UNION SELECT cause_id{self._cols()} FROM av_actual),
 av_terms AS (
-SELECT w.bucket, w.bucket_end, w.w_start, w.cause_id{self._cols('k.')},
+SELECT w.bucket, w.bucket_end, w.w_start, w.cause_id{self._cols("k.")},
        coalesce(bs.n, 0) AS base_n, coalesce(ac.n, 0) AS actual_n
 FROM av_windows w JOIN av_keys k ON k.cause_id = w.cause_id
-LEFT JOIN av_base bs ON bs.cause_id = w.cause_id{same('bs', 'k', dims)}
-LEFT JOIN av_actual ac ON ac.bucket = w.bucket AND ac.cause_id = w.cause_id{same('ac', 'k', dims)}),
+LEFT JOIN av_base bs ON bs.cause_id = w.cause_id{same("bs", "k", dims)}
+LEFT JOIN av_actual ac ON ac.bucket = w.bucket AND ac.cause_id = w.cause_id{same("ac", "k", dims)}),
 av_ow AS (
 SELECT w.bucket, w.cause_id{self._dim_select(orders=True)}, sum(o.orders) AS n
 FROM av_windows w JOIN {s.orders_daily} o ON o.day >= w.w_start AND o.day <= w.bucket_end
@@ -263,11 +263,11 @@ FROM av_causes a JOIN {s.orders_daily} o
   ON o.day >= a.fixed_on - INTERVAL 56 DAY AND o.day < a.fixed_on
 WHERE {of} GROUP BY ALL),
 av AS (
-SELECT t.bucket{self._cols('t.')},
+SELECT t.bucket{self._cols("t.")},
        sum(t.base_n * {scale} - t.actual_n) AS contacts_avoided
 FROM av_terms t
-LEFT JOIN av_ow ow ON ow.bucket = t.bucket AND ow.cause_id = t.cause_id{same('ow', 't', odims)}
-LEFT JOIN av_ob ob ON ob.cause_id = t.cause_id{same('ob', 't', odims)}
+LEFT JOIN av_ow ow ON ow.bucket = t.bucket AND ow.cause_id = t.cause_id{same("ow", "t", odims)}
+LEFT JOIN av_ob ob ON ob.cause_id = t.cause_id{same("ob", "t", odims)}
 GROUP BY ALL),
 av_q AS (SELECT DISTINCT bucket FROM av_windows)"""
 

@@ -126,7 +126,9 @@ class MetricRequest:
         if len(set(self.by)) != len(self.by) or len(self.by) > 2:
             raise RequestError("group by at most two different dimensions")
         if self.grain is not None and self.grain not in GRAINS:
-            raise RequestError(f"unknown time grain {self.grain!r}; use one of: {', '.join(GRAINS)}")
+            raise RequestError(
+                f"unknown time grain {self.grain!r}; use one of: {', '.join(GRAINS)}"
+            )
         for metric_id in self.metrics:
             if metric_id not in METRICS_BY_ID:
                 raise RequestError(

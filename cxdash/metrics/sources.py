@@ -17,7 +17,6 @@ from cxdash.schema import CONTACTS, ORDERS, REASONS, ROOT_CAUSES, Table
 from cxdash.store import StoreInfo
 
 
-
 @dataclass(frozen=True)
 class Sources:
     ctes: tuple[str, ...]  # "name AS (...)" fragments, in dependency order
@@ -56,9 +55,12 @@ def _empty(table: Table) -> str:
 def build_sources(info: StoreInfo) -> Sources:
     ctes: list[str] = []
 
-    if info.derived_fresh and _projection(CONTACTS, info, include_derived=True) is None and (
-        _projection(ORDERS, info, include_derived=True) is None
-    ) and info.has_table("orders_daily"):
+    if (
+        info.derived_fresh
+        and _projection(CONTACTS, info, include_derived=True) is None
+        and (_projection(ORDERS, info, include_derived=True) is None)
+        and info.has_table("orders_daily")
+    ):
         contacts, orders, orders_daily = "contacts", "orders", "orders_daily"
     else:
         for table in (CONTACTS, ORDERS):

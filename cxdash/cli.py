@@ -1,0 +1,186 @@
+"""`cxdash` command line (SPEC §5): demo data and metrics as JSON.
+
+Bad input exits with code 2 and one line on stderr that says what to do; a traceback is a bug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Sequence
+
+import duckdb
+
+from cxdash import store
+from cxdash.formatting import format_value
+from cxdash.metrics.catalogue import METRICS_BY_ID
+from cxdash.metrics.dimensions import DIMENSION_IDS, GRAINS
+from cxdash.metrics.engine import compute
+from cxdash.metrics.request import Filters, MetricRequest, Period, RequestError, parse_date
+
+EXIT_BAD_INPUT = 2
+DEFAULT_DAYS = 28
+
+
+class UsageError(Exception):
+    """Raised instead of argparse's own exit, so every bad-input path prints one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cxdash", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    demo = sub.add_parser("demo", help="write a realistic, seeded demo store")
+    demo.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
+    demo.add_argument("--contacts", type=int, default=200_000, help="contacts (1,000–10,000,000)")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--end", help="last day of the data, YYYY-MM-DD (default: yesterday)")
+
+    metrics = sub.add_parser("metrics", help="every SPEC metric for a period")
+    metrics.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
+    metrics.add_argument("--start", help="first day, YYYY-MM-DD (default: 27 days before --end)")
+    metrics.add_argument("--end", help="last day, inclusive (default: the newest contact's day)")
+    metrics.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="DIM=VALUE",
+        help="repeatable; several values of one dimension mean any of them "
+        f"({', '.join(DIMENSION_IDS)})",
+    )
+    metrics.add_argument(
+        "--by",
+        metavar="DIM",
+        help="one row per value of a dimension or time grain "
+        f"({', '.join(DIMENSION_IDS + GRAINS)})",
+    )
+    metrics.add_argument("--metric", action="append", default=[], help="only these metric ids")
+    metrics.add_argument("--json", action="store_true", help="print JSON (SPEC §5 shape)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "demo":
+            return _demo(args)
+        return _metrics(args)
+    except (UsageError, RequestError, store.StoreError) as exc:
+        print(f"cxdash: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"cxdash: error: the store could not answer ({first})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("cxdash: interrupted; nothing was changed", file=sys.stderr)
+        return 130
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from cxdash.demo.generator import generate  # heavy; only for this command
+
+    if not 1_000 <= args.contacts <= 10_000_000:
+        raise UsageError("--contacts must be between 1000 and 10000000")
+    end = parse_date(args.end, "--end") if args.end else None
+    path = store.resolve_db_path(args.db)
+    summary = generate(path, contacts=args.contacts, seed=args.seed, end=end)
+    print(
+        f"wrote {path}: {summary.contacts:,} contacts, {summary.orders:,} orders, "
+        f"{summary.customers:,} customers, {summary.start} – {summary.end} "
+        f"in {summary.seconds:.1f} s"
+    )
+    return 0
+
+
+def _period(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Period:
+    if args.start and args.end:
+        return Period.parse(args.start, args.end)
+    if args.end:
+        end = parse_date(args.end, "--end")
+    else:
+        newest = con.execute("SELECT CAST(max(created_at) AS DATE) FROM contacts").fetchall()
+        end = newest[0][0]
+    start = (
+        parse_date(args.start, "--start")
+        if args.start
+        else end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    )
+    return Period(start, end)
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    filters = Filters.parse(args.filter)
+    by, grain = (), None
+    if args.by in GRAINS:
+        grain = args.by
+    elif args.by:
+        by = (args.by,)
+    metric_ids = tuple(args.metric) or tuple(METRICS_BY_ID)
+    path = store.resolve_db_path(args.db)
+    con = store.open_read(path)
+    try:
+        info = store.inspect(con)
+        if not info.has_table("contacts") or info.contacts_rows == 0:
+            raise store.StoreError(
+                f"the store {path} has no contacts: run `cxdash demo --db {path}` "
+                f"or `cxdash import FILE --db {path}`"
+            )
+        period = _period(con, args)
+        request = MetricRequest(period, filters, by, grain, metric_ids)
+        totals = compute(con, MetricRequest(period, filters, (), None, metric_ids), info)
+        rows = compute(con, request, info) if args.by else None
+    finally:
+        con.close()
+
+    out: dict[str, object] = {
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "filters": filters.as_dict(),
+        "metrics": _jsonable(totals.row(0, named=True)),
+    }
+    if rows is not None:
+        out["by"] = args.by
+        if grain:
+            rows = rows.rename({"bucket": grain})
+        out["rows"] = [_jsonable(r) for r in rows.iter_rows(named=True)]
+    if args.json:
+        json.dump(out, sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        _print_table(out)
+    return 0
+
+
+def _jsonable(row: dict[str, object]) -> dict[str, object]:
+    clean: dict[str, object] = {}
+    for key, value in row.items():
+        if isinstance(value, float) and value != value:
+            value = None
+        elif isinstance(value, dt.date | dt.datetime):
+            value = value.isoformat()
+        clean[key] = value
+    return clean
+
+
+def _print_table(out: dict[str, object]) -> None:
+    print(f"{out['start']} – {out['end']}  filters: {out['filters'] or 'none'}")
+    metrics = out["metrics"]
+    assert isinstance(metrics, dict)
+    width = max(len(METRICS_BY_ID[m].label) for m in metrics)
+    for metric_id, value in metrics.items():
+        metric = METRICS_BY_ID[metric_id]
+        print(f"  {metric.label:<{width}}  {format_value(metric, value):>12}  ({metric_id})")
+    if "rows" in out:
+        print(f"\nby {out['by']}: {len(out['rows'])} rows (use --json for all values)")  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""How numbers read to a person: one place, so a tile, a table and the CLI agree.
+
+Rates are fractions in data and percentages on screen (one decimal); durations are hours in
+data and "42 min", "3.4 h" or "2.1 d" on screen; a metric without a base is "—", never 0.
+"""
+
+from __future__ import annotations
+
+from cxdash.metrics.catalogue import Metric
+
+MISSING = "—"
+
+
+def format_hours(hours: float) -> str:
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 48:
+        return f"{hours:.1f} h"
+    return f"{hours / 24:.1f} d"
+
+
+def format_value(metric: Metric, value: float | int | None) -> str:
+    if value is None or value != value:  # None or NaN
+        return MISSING
+    if metric.unit == "rate":
+        return f"{value * 100:.1f}%"
+    if metric.unit == "hours":
+        return format_hours(float(value))
+    if metric.unit == "per_1000":
+        return f"{value:,.1f}"
+    if metric.unit == "score":
+        return f"{value:.2f}"
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.1f}"
+
+
+def format_change(metric: Metric, change: float | None, relative: float | None = None) -> str:
+    """Signed change against the previous period: points for rates, units otherwise."""
+    if change is None:
+        return MISSING
+    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    size = abs(change)
+    if metric.unit == "rate":
+        return f"{sign}{size * 100:.1f} pt"
+    if metric.unit == "hours":
+        return f"{sign}{format_hours(size)}"
+    text = f"{sign}{size:,.0f}" if metric.unit == "count" else f"{sign}{size:,.1f}"
+    if relative is not None and metric.unit in ("count", "per_1000"):
+        text += f" ({sign}{abs(relative) * 100:.1f}%)"
+    return text

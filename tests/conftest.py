@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests import worked_example as we
+from tests.storebuilder import build_bare_store, build_store
+
+
+@pytest.fixture(scope="session")
+def worked_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SPEC §3 worked example, written as cxdash writes stores."""
+    path = tmp_path_factory.mktemp("worked") / "cxdash.duckdb"
+    return build_store(path, we.CONTACTS, we.ORDERS, we.REASONS, we.ROOT_CAUSES)
+
+
+@pytest.fixture(scope="session")
+def worked_bare_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same rows as another tool would write them: contract tables and columns only."""
+    path = tmp_path_factory.mktemp("worked_bare") / "contract_only.duckdb"
+    return build_bare_store(path, we.CONTACTS, we.ORDERS, we.REASONS, we.ROOT_CAUSES)

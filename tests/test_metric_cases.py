@@ -1,0 +1,267 @@
+"""Every SPEC §3 edge case on a tiny store, with the expected value worked out by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from cxdash import store
+from cxdash.metrics.engine import compute
+from cxdash.metrics.request import Filters, MetricRequest, Period
+from tests.storebuilder import build_bare_store, build_store, ts
+
+MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+
+
+def contact(cid: str, created: str, **kw: object) -> dict[str, object]:
+    row: dict[str, object] = {"contact_id": cid, "created_at": ts(created)}
+    for key, value in kw.items():
+        row[key] = ts(value) if key.endswith("_at") and isinstance(value, str) else value
+    return row
+
+
+def order(oid: str, when: str, customer: str | None = None, **kw: object) -> dict[str, object]:
+    return {"order_id": oid, "ordered_at": ts(when), "customer_id": customer, **kw}
+
+
+def metrics(
+    path: Path, period: Period = MARCH, by: tuple[str, ...] = (), **filters: list[str]
+) -> dict[str, object]:
+    con = store.open_read(path)
+    try:
+        frame = compute(con, MetricRequest(period, Filters.of(filters), by))
+    finally:
+        con.close()
+    if by:
+        return {tuple(r[d] for d in by): r for r in frame.iter_rows(named=True)}  # type: ignore[misc]
+    return frame.row(0, named=True)
+
+
+@pytest.fixture(params=["cxdash", "bare"])
+def make(request: pytest.FixtureRequest, tmp_path: Path):
+    """Build with cxdash's writer and, separately, as a contract-only store: same numbers."""
+    builder = build_store if request.param == "cxdash" else build_bare_store
+
+    def _make(contacts, orders=(), reasons=(), root_causes=()):
+        return builder(tmp_path / "s.duckdb", contacts, orders, reasons, root_causes)
+
+    return _make
+
+
+def test_no_orders_gives_null_contact_rate_and_repurchase(make) -> None:
+    path = make([contact("c1", "2026-03-02 10:00", customer_id="k1",
+                         resolved_at="2026-03-02 12:00")])  # fmt: skip
+    m = metrics(path)
+    assert m["contacts"] == 1
+    assert m["contact_rate"] is None  # no orders table rows: no base, not 0
+    assert m["repurchase_after_contact_90d"] is None
+    assert m["repurchase_baseline_90d"] is None
+
+
+def test_orders_but_none_in_period_gives_null_contact_rate(make) -> None:
+    path = make([contact("c1", "2026-03-02 10:00")], [order("o1", "2026-02-27 10:00", "k1")])
+    assert metrics(path)["contact_rate"] is None  # 1000 × 1 / 0 orders in March → no base
+
+
+def test_no_csat_answers(make) -> None:
+    path = make([
+        contact("c1", "2026-03-02 10:00", resolved_at="2026-03-02 11:00"),
+        contact("c2", "2026-03-03 10:00"),
+    ])  # fmt: skip
+    m = metrics(path)
+    assert m["csat"] is None  # no answers → no base
+    assert m["csat_response_rate"] == 0.0  # 0 answers ÷ 1 resolved contact
+    assert m["ces_avg"] is None
+
+
+def test_contacts_without_customer_id(make) -> None:
+    # c1, c2 have no customer: they can be neither repeats nor repurchasers.
+    # c1 is resolved with no reopen/transfer → derived FCR (no customer means no repeat).
+    path = make([
+        contact("c1", "2026-03-02 10:00", resolved_at="2026-03-02 11:00"),
+        contact("c2", "2026-03-02 11:00", resolved_at="2026-03-02 12:00", transfers=1),
+    ])  # fmt: skip
+    m = metrics(path)
+    assert m["repeat_contact_rate"] is None  # no contact has a customer_id
+    assert m["fcr_rate"] == pytest.approx(0.5)  # c1 yes, c2 transferred: 1 / 2 resolved
+
+
+def test_repeat_contact_after_the_period_end_counts(make) -> None:
+    # k1 on 31 Mar 20:00 contacts again on 2 Apr 10:00 (38 h later, after the period) → repeat.
+    # k2 on 10 Mar 12:00 contacts again exactly 168 h later (17 Mar 12:00) → repeat (closed).
+    # k3 on 20 Mar 12:00 contacts again 168 h + 1 s later → not a repeat.
+    # March contacts with a customer: p1, k2a, k2b, k3a, k3b = 5; repeats: p1, k2a → 2/5.
+    path = make([
+        contact("p1", "2026-03-31 20:00", customer_id="k1", channel="chat"),
+        contact("p2", "2026-04-02 10:00", customer_id="k1", channel="email"),
+        contact("k2a", "2026-03-10 12:00", customer_id="k2", channel="chat"),
+        contact("k2b", "2026-03-17 12:00", customer_id="k2", channel="chat"),
+        contact("k3a", "2026-03-20 12:00", customer_id="k3", channel="chat"),
+        contact("k3b", "2026-03-27 12:00:01", customer_id="k3", channel="chat"),
+    ])  # fmt: skip
+    m = metrics(path)
+    assert m["contacts"] == 5  # p2 is in April
+    assert m["repeat_contact_rate"] == pytest.approx(2 / 5)
+    # Filters do not apply to the later contact: p2 is email, p1 still counts under chat.
+    assert metrics(path, channel=["chat"])["repeat_contact_rate"] == pytest.approx(2 / 5)
+
+
+def test_period_edges_are_whole_days(make) -> None:
+    # In: 1 Mar 00:00:00 and 31 Mar 23:59:59. Out: 28 Feb 23:59:59 and 1 Apr 00:00:00.
+    path = make([
+        contact("in1", "2026-03-01 00:00:00"),
+        contact("in2", "2026-03-31 23:59:59"),
+        contact("out1", "2026-02-28 23:59:59"),
+        contact("out2", "2026-04-01 00:00:00"),
+    ])  # fmt: skip
+    assert metrics(path)["contacts"] == 2
+    one_day = Period(dt.date(2026, 3, 31), dt.date(2026, 3, 31))
+    assert metrics(path, one_day)["contacts"] == 1
+
+
+def test_first_contact_resolved_given_wins_over_derived(make) -> None:
+    # g1 given True despite 2 transfers → FCR; g2 given False despite a clean record → not;
+    # d1 derived (clean) → FCR; d2 derived with a transfer → not; u1 unresolved → excluded.
+    # fcr = (g1 + d1) / 4 resolved = 0.5
+    r = "2026-03-05 12:00"
+    path = make([
+        contact("g1", "2026-03-05 10:00", resolved_at=r, first_contact_resolved=True, transfers=2),
+        contact("g2", "2026-03-05 10:00", resolved_at=r, first_contact_resolved=False),
+        contact("d1", "2026-03-05 10:00", resolved_at=r),
+        contact("d2", "2026-03-05 10:00", resolved_at=r, transfers=1),
+        contact("u1", "2026-03-05 10:00", first_contact_resolved=True),
+    ])  # fmt: skip
+    m = metrics(path)
+    assert m["fcr_rate"] == pytest.approx(0.5)
+    assert m["resolution_rate"] == pytest.approx(4 / 5)
+    assert m["transfer_rate"] == pytest.approx(2 / 5)
+
+
+def test_root_cause_fixed_before_the_period(make) -> None:
+    # C-old fixed 1 Feb: not eliminated *in* March, but it still avoids contacts in March.
+    # Baseline window 7 Dec – 31 Jan: 3 'Label' contacts; orders there: 6; March orders: 4.
+    # expected = 3 × 4 / 6 = 2; actual March 'Label' contacts = 1 → avoided 1.
+    # C-late (fixed 5 Apr, after the period's end) and C-open (identified) are excluded.
+    contacts = [
+        contact("b1", "2025-12-10 09:00", reason="Label"),
+        contact("b2", "2026-01-05 09:00", reason="Label"),
+        contact("b3", "2026-01-31 23:00", reason="Label"),
+        contact("m1", "2026-03-15 09:00", reason="Label"),
+        contact("m2", "2026-03-16 09:00", reason="Other"),
+    ]
+    orders = [order(f"b{i}", f"2026-01-{10 + i:02d} 12:00") for i in range(6)]
+    orders += [order(f"m{i}", f"2026-03-{10 + i:02d} 12:00") for i in range(4)]
+    causes = [
+        {"cause_id": "C-old", "reasons": ["Label"], "status": "eliminated",
+         "fixed_on": dt.date(2026, 2, 1)},
+        {"cause_id": "C-late", "reasons": ["Other"], "status": "eliminated",
+         "fixed_on": dt.date(2026, 4, 5)},
+        {"cause_id": "C-open", "reasons": ["Other"], "status": "identified",
+         "fixed_on": dt.date(2026, 3, 10)},
+    ]  # fmt: skip
+    m = metrics(make(contacts, orders, root_causes=causes))
+    assert m["causes_eliminated"] == 0
+    assert m["contacts_avoided"] == pytest.approx(1.0)
+
+
+def test_contacts_avoided_without_orders_and_a_cause_that_came_back(make) -> None:
+    # No orders → expected = B × days(W) / 56. Fixed 11 Mar: W = 11–31 Mar = 21 days.
+    # Baseline 14 Jan – 10 Mar holds one 'Login' contact → expected 1 × 21/56 = 0.375.
+    # Three 'Login' contacts in W → avoided 0.375 − 3 = −2.625 (the problem came back).
+    contacts = [
+        contact("b1", "2026-03-10 23:59:59", reason="Login"),
+        contact("x0", "2026-01-13 23:00", reason="Login"),  # before the baseline window
+        contact("a1", "2026-03-11 00:00", reason="Login"),
+        contact("a2", "2026-03-20 00:00", reason="Login"),
+        contact("a3", "2026-03-31 23:00", reason="Login"),
+    ]
+    causes = [{"cause_id": "C1", "reasons": ["Login"], "status": "eliminated",
+               "fixed_on": dt.date(2026, 3, 11)}]  # fmt: skip
+    m = metrics(make(contacts, root_causes=causes))
+    assert m["causes_eliminated"] == 1
+    assert m["contacts_avoided"] == pytest.approx(0.375 - 3)
+
+
+def test_no_qualifying_cause_gives_null_contacts_avoided(make) -> None:
+    path = make([contact("c1", "2026-03-02 10:00")])
+    assert metrics(path)["contacts_avoided"] is None
+    assert metrics(path)["causes_eliminated"] == 0
+
+
+def test_product_filter_narrows_orders_channel_filter_does_not(make) -> None:
+    # contacts: c1 chat/A, c2 email/A, c3 chat/B; orders: 4 of A, 6 of B, all in March.
+    contacts = [
+        contact("c1", "2026-03-02 10:00", channel="chat", product="A"),
+        contact("c2", "2026-03-03 10:00", channel="email", product="A"),
+        contact("c3", "2026-03-04 10:00", channel="chat", product="B"),
+    ]
+    orders = [order(f"a{i}", f"2026-03-{i + 1:02d} 08:00", product="A") for i in range(4)]
+    orders += [order(f"b{i}", f"2026-03-{i + 1:02d} 09:00", product="B") for i in range(6)]
+    path = make(contacts, orders)
+    assert metrics(path)["contact_rate"] == pytest.approx(1000 * 3 / 10)
+    assert metrics(path, product=["A"])["contact_rate"] == pytest.approx(1000 * 2 / 4)
+    assert metrics(path, channel=["chat"])["contact_rate"] == pytest.approx(1000 * 2 / 10)
+    # Two values of one filter mean either of them.
+    assert metrics(path, product=["A", "B"])["contact_rate"] == pytest.approx(300)
+    assert metrics(path, channel=["chat", "email"])["contacts"] == 3
+    assert metrics(path, channel=["chat"], product=["B"])["contacts"] == 1
+    by_product = metrics(path, by=("product",))
+    assert by_product[("A",)]["contact_rate"] == pytest.approx(500)
+    assert by_product[("B",)]["contact_rate"] == pytest.approx(1000 / 6)
+    by_channel = metrics(path, by=("channel",))
+    assert by_channel[("chat",)]["contact_rate"] == pytest.approx(200)  # all 10 orders
+
+
+def test_backlog_ignores_start_and_counts_unresolved_at_end_of_day(make) -> None:
+    # old: created Feb, never resolved → in backlog. late: resolved 1 Apr 00:00 → still open at
+    # the end of 31 Mar. done: resolved 31 Mar 23:59 → not. future: created in April → not.
+    path = make([
+        contact("old", "2026-02-01 10:00"),
+        contact("late", "2026-03-31 10:00", resolved_at="2026-04-01 00:00"),
+        contact("done", "2026-03-31 10:00", resolved_at="2026-03-31 23:59"),
+        contact("future", "2026-04-01 10:00"),
+    ])  # fmt: skip
+    assert metrics(path)["backlog"] == 2
+
+
+def test_quantiles_interpolate_and_happy_target_is_inclusive(make) -> None:
+    # Resolution hours 1, 3 and 24 → median 3, p90 = 3 + 0.8 × (24 − 3) = 19.8.
+    # happy: all resolved ≤ 24 h (24 h exactly counts), one has csat 3 → 2 of 3.
+    path = make([
+        contact("h1", "2026-03-02 10:00", resolved_at="2026-03-02 11:00"),
+        contact("h2", "2026-03-02 10:00", resolved_at="2026-03-02 13:00", csat=3),
+        contact("h3", "2026-03-02 10:00", resolved_at="2026-03-03 10:00", csat=4),
+    ])  # fmt: skip
+    m = metrics(path)
+    assert m["resolution_hours_median"] == pytest.approx(3.0)
+    assert m["resolution_hours_p90"] == pytest.approx(19.8)
+    assert m["happy_rate"] == pytest.approx(2 / 3)
+    assert m["csat"] == pytest.approx(0.5)  # 4 of (3, 4)
+
+
+def test_repurchase_cohorts(make) -> None:
+    # After contact: k1 resolved 2 Mar 12:00 (earliest of two), next order 31 May 00:00 = 89.5 d
+    # later → yes (the 1 Mar order came before); k2 resolved 3 Mar 12:00, next order 2 Jun
+    # 00:00 = 90.5 d → no. → 1/2.
+    # Baseline: customers ordering in March without a March contact: k3 (first March order
+    # 5 Mar, again 20 Mar → yes), k4 (10 Mar, nothing after → no). k1 ordered in March too but
+    # contacted us in March → excluded. → 1/2.
+    contacts = [
+        contact("c1", "2026-03-02 10:00", customer_id="k1", resolved_at="2026-03-02 12:00"),
+        contact("c2", "2026-03-20 10:00", customer_id="k1", resolved_at="2026-03-21 12:00"),
+        contact("c3", "2026-03-03 10:00", customer_id="k2", resolved_at="2026-03-03 12:00"),
+    ]
+    orders = [
+        order("o1", "2026-05-31 00:00", "k1"),
+        order("o2", "2026-06-02 00:00", "k2"),
+        order("o3", "2026-03-05 00:00", "k3"),
+        order("o4", "2026-03-20 00:00", "k3"),
+        order("o5", "2026-06-01 00:00", "k3"),
+        order("o6", "2026-03-10 00:00", "k4"),
+        order("o7", "2026-03-01 00:00", "k1"),
+    ]
+    m = metrics(make(contacts, orders))
+    assert m["repurchase_after_contact_90d"] == pytest.approx(0.5)
+    assert m["repurchase_baseline_90d"] == pytest.approx(0.5)
