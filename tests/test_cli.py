@@ -1,0 +1,145 @@
+"""`cxdash metrics` as SPEC §5 describes it: JSON shape, filters, --by, and exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cxdash.cli import main
+from cxdash.metrics.catalogue import METRIC_IDS
+from tests import worked_example as we
+from tests.storebuilder import build_store
+
+PERIOD = ["--start", "2026-05-01", "--end", "2026-05-31"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_console_script_prints_spec_json(worked_store: Path) -> None:
+    exe = Path(sys.executable).with_name("cxdash")
+    proc = subprocess.run(
+        [str(exe), "metrics", "--db", str(worked_store), *PERIOD, "--json"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    doc = json.loads(proc.stdout)
+    assert list(doc) == ["start", "end", "filters", "metrics"]
+    assert doc["start"] == "2026-05-01" and doc["end"] == "2026-05-31"
+    assert doc["filters"] == {}
+    assert list(doc["metrics"]) == list(METRIC_IDS)
+    for metric_id, expected in we.EXPECTED.items():
+        assert doc["metrics"][metric_id] == pytest.approx(expected, abs=5e-7), metric_id
+
+
+def test_filters_repeat_and_echo(worked_store: Path, capsys) -> None:
+    code, out, _ = run(
+        capsys, "metrics", "--db", str(worked_store), *PERIOD,
+        "--filter", "channel=chat", "--filter", "channel=phone", "--json",
+    )  # fmt: skip
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["filters"] == {"channel": ["chat", "phone"]}
+    # chat: A1, A6; phone: A2 → 3 contacts; resolved 3, A1 repeat (A2), A2 transfer, A6 given
+    # false → no first-contact resolution among them.
+    assert doc["metrics"]["contacts"] == 3
+    assert doc["metrics"]["fcr_rate"] == 0.0
+
+
+def test_by_dimension_rows(worked_store: Path, capsys) -> None:
+    code, out, _ = run(capsys, "metrics", "--db", str(worked_store), *PERIOD,
+                       "--by", "reason", "--json")  # fmt: skip
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["by"] == "reason"
+    assert doc["metrics"]["contacts"] == 7  # the total stays alongside the rows
+    rows = {row["reason"]: row for row in doc["rows"]}
+    assert set(rows) == {"Invoice copy", "Late delivery", "Refund"}
+    for row in doc["rows"]:
+        assert set(METRIC_IDS) <= set(row)
+    # Invoice copy: B5, A3, A4 → 3; Late delivery: A1, A2, A5 → 3; Refund: A6 → 1.
+    assert [rows[r]["contacts"] for r in ("Invoice copy", "Late delivery", "Refund")] == [3, 3, 1]
+    # contacts_avoided of C1 (Invoice copy) lands on its reason; Refund has none: 0 as a cause
+    # qualifies overall but none of its reasons is Refund.
+    assert rows["Invoice copy"]["contacts_avoided"] == pytest.approx(1.0)
+    assert rows["Refund"]["contacts_avoided"] == 0
+
+
+def test_by_week(worked_store: Path, capsys) -> None:
+    code, out, _ = run(capsys, "metrics", "--db", str(worked_store), *PERIOD,
+                       "--by", "week", "--json")  # fmt: skip
+    assert code == 0
+    weeks = [row["week"] for row in json.loads(out)["rows"]]
+    # 1 May is a Friday: the first week is clipped to start on the 1st.
+    assert weeks == ["2026-05-01", "2026-05-04", "2026-05-11", "2026-05-18", "2026-05-25"]
+
+
+def test_human_table_without_json(worked_store: Path, capsys) -> None:
+    code, out, _ = run(capsys, "metrics", "--db", str(worked_store), *PERIOD)
+    assert code == 0
+    assert "Contact rate" in out and "1,400.0" in out and "33.3%" in out and "7.5 h" in out
+
+
+def test_default_period_is_the_last_28_days_of_data(worked_store: Path, capsys) -> None:
+    code, out, _ = run(capsys, "metrics", "--db", str(worked_store), "--json")
+    assert code == 0
+    doc = json.loads(out)
+    assert (doc["start"], doc["end"]) == ("2026-05-05", "2026-06-01")  # newest contact: A7
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--start", "2026-13-01", "--end", "2026-05-31"], "YYYY-MM-DD"),
+        (["--start", "yesterday", "--end", "2026-05-31"], "YYYY-MM-DD"),
+        (["--start", "2026-05-31", "--end", "2026-05-01"], "before it starts"),
+        ([*PERIOD, "--filter", "colour=red"], "unknown dimension"),
+        ([*PERIOD, "--filter", "channel"], "DIM=VALUE"),
+        ([*PERIOD, "--by", "colour"], "unknown dimension"),
+        ([*PERIOD, "--metric", "nps"], "unknown metric"),
+        ([*PERIOD, "--bogus"], "unrecognized arguments"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(worked_store: Path, capsys, args, needle) -> None:
+    code, out, err = run(capsys, "metrics", "--db", str(worked_store), *args, "--json")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and needle in err and "Traceback" not in err
+
+
+def test_missing_store_exits_2(tmp_path: Path, capsys) -> None:
+    code, _, err = run(capsys, "metrics", "--db", str(tmp_path / "nope.duckdb"), *PERIOD)
+    assert code == 2
+    assert "no store at" in err and "cxdash demo" in err and err.count("\n") == 1
+
+
+def test_empty_store_exits_2(tmp_path: Path, capsys) -> None:
+    path = build_store(tmp_path / "empty.duckdb", [])
+    code, _, err = run(capsys, "metrics", "--db", str(path), *PERIOD, "--json")
+    assert code == 2
+    assert "has no contacts" in err and err.count("\n") == 1
+
+
+def test_corrupt_store_exits_2(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "broken.duckdb"
+    path.write_bytes(b"this is not a database" * 100)
+    code, _, err = run(capsys, "metrics", "--db", str(path), *PERIOD)
+    assert code == 2
+    assert "cannot open the store" in err and err.count("\n") == 1
+
+
+def test_env_var_chooses_the_store(worked_store: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("CXDASH_DB", str(worked_store))
+    code, out, _ = run(capsys, "metrics", *PERIOD, "--json")
+    assert code == 0 and json.loads(out)["metrics"]["contacts"] == 7
+
+
+def test_unknown_command_exits_2(capsys) -> None:
+    code, _, err = run(capsys, "frobnicate")
+    assert code == 2 and "invalid choice" in err
