@@ -1,0 +1,17 @@
+"""Which metrics each part of a page shows: page layout as data, not scattered through pages."""
+
+from __future__ import annotations
+
+OFFENSE_TILES = (
+    "contacts", "contact_rate", "repeat_contact_rate", "self_service_rate",
+    "preventable_share", "external_share", "causes_eliminated", "contacts_avoided",
+)  # fmt: skip
+DEFENSE_TILES = (
+    "resolution_rate", "fcr_rate", "reopen_rate", "csat", "csat_response_rate", "ces_avg",
+    "transfer_rate", "escalation_rate", "backlog", "repurchase_after_contact_90d",
+    "repurchase_baseline_90d",
+)  # fmt: skip
+SPEED_STRIP = (
+    "happy_rate", "first_response_hours_median", "first_response_hours_p90",
+    "resolution_hours_median", "resolution_hours_p90",
+)  # fmt: skip

@@ -1,0 +1,43 @@
+"""Metric tiles: value, change against the previous period coloured by better/worse, and the
+definition as help text — the same rendering for every metric in the catalogue."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from cxdash.formatting import MISSING, format_change, format_value
+from cxdash.metrics.engine import MetricValue
+
+
+def help_text(item: MetricValue) -> str:
+    text = item.metric.description
+    if item.value is None and item.metric.null_means:
+        text += f"\n\nShown as “{MISSING}”: {item.metric.null_means}."
+    prev = format_value(item.metric, item.previous)
+    return f"{text}\n\nPrevious period: {prev}."
+
+
+def tile(item: MetricValue) -> None:
+    metric = item.metric
+    delta = None
+    if item.change is not None and item.change != 0:
+        delta = format_change(metric, item.change, item.relative_change)
+    st.metric(
+        metric.label,
+        format_value(metric, item.value),
+        delta=delta,
+        # Green means better: for metrics where lower is better, a fall is shown green.
+        delta_color="normal" if metric.direction == "up" else "inverse",
+        help=help_text(item),
+        border=True,
+    )
+
+
+def tile_grid(items: Sequence[MetricValue], per_row: int = 3) -> None:
+    for start in range(0, len(items), per_row):
+        cols = st.columns(per_row)
+        for col, item in zip(cols, items[start : start + per_row], strict=False):
+            with col:
+                tile(item)

@@ -1,0 +1,24 @@
+"""What an empty or missing store shows: a welcome and a one-click demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+
+def show(path: Path) -> None:
+    st.title("Welcome to cxdash")
+    st.write(
+        "Offense and defense for customer service, on one scoreboard: contact rate and root "
+        "causes on one side, resolution quality and speed to happiness on the other."
+    )
+    st.info(f"There is no data in `{path}` yet. Load the demo store, or import your own data "
+            "with `cxdash import FILE`.")  # fmt: skip
+    if st.button("Load demo data", type="primary"):
+        from cxdash.demo.generator import generate
+
+        with st.spinner("Writing a year of demo contacts…"):
+            generate(path, contacts=200_000)
+        st.cache_data.clear()
+        st.rerun()

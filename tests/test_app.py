@@ -1,0 +1,81 @@
+"""The Streamlit app through AppTest: what a person sees on the scoreboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest import use_navigation_pages
+from tests.storebuilder import build_store, ts
+
+APP = str(Path(__file__).parents[1] / "app.py")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches(monkeypatch: pytest.MonkeyPatch):
+    use_navigation_pages(monkeypatch)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def run_app(monkeypatch: pytest.MonkeyPatch, db: Path) -> AppTest:
+    monkeypatch.setenv("CXDASH_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def tiles(at: AppTest) -> dict[str, tuple[str, str | None, str]]:
+    return {m.label: (m.value, m.delta, m.help) for m in at.metric}
+
+
+def test_scoreboard_shows_worked_example_for_may(monkeypatch, worked_store: Path) -> None:
+    at = run_app(monkeypatch, worked_store)
+    at.sidebar.selectbox(key="preset").select("Custom").run()
+    at.sidebar.date_input(key="range").set_value((dt.date(2026, 5, 1), dt.date(2026, 5, 31))).run()
+    assert not at.exception
+    shown = tiles(at)
+    assert shown["Contacts"][0] == "7"
+    assert shown["Contact rate"][0] == "1,400.0"
+    assert shown["Repeat contacts"][0] == "33.3%"
+    assert shown["CSAT"][0] == "50.0%"
+    assert shown["Resolution time (median)"][0] == "7.5 h"
+    assert shown["First response (p90)"][0] == "6.5 h"
+    assert shown["Customer effort"][0] == "3.50"
+    # April (the previous 31 days) had the four B contacts: +3 contacts.
+    assert shown["Contacts"][1] == "+3 (+75.0%)"
+    # Every tile carries its definition as help text.
+    assert "1000 × contacts ÷ orders" in shown["Contact rate"][2]
+    assert len(shown) == 24
+
+
+def test_store_without_orders_or_csat_shows_dashes_and_why(monkeypatch, tmp_path: Path) -> None:
+    db = build_store(tmp_path / "bare.duckdb", [
+        {"contact_id": "c1", "created_at": ts("2026-03-02 10:00"),
+         "resolved_at": ts("2026-03-02 12:00")},
+    ])  # fmt: skip
+    shown = tiles(run_app(monkeypatch, db))
+    assert shown["Contact rate"][0] == "—"
+    assert "import orders to see contact rate" in shown["Contact rate"][2]
+    assert shown["CSAT"][0] == "—"
+    assert shown["Contacts"][0] == "1"
+
+
+def test_missing_store_shows_welcome_with_demo_button(monkeypatch, tmp_path: Path) -> None:
+    at = run_app(monkeypatch, tmp_path / "none.duckdb")
+    assert at.title[0].value == "Welcome to cxdash"
+    assert at.button[0].label == "Load demo data"
+    assert not at.metric
+
+
+def test_empty_store_shows_welcome(monkeypatch, tmp_path: Path) -> None:
+    at = run_app(monkeypatch, build_store(tmp_path / "empty.duckdb", []))
+    assert at.title[0].value == "Welcome to cxdash"
