@@ -7,7 +7,7 @@ import streamlit as st
 from cxdash.ui import data, welcome
 from cxdash.ui.period import period_picker
 
-st.set_page_config(page_title="cxdash", page_icon="⚽", layout="wide")
+st.set_page_config(page_title="cxdash", page_icon=":material/sports_soccer:", layout="wide")
 
 version = data.current_version()
 path = str(data.db_path())
@@ -21,7 +21,9 @@ st.session_state["period"] = period_picker(*extent)
 
 pages = {
     "Overview": [
-        st.Page("pages/scoreboard.py", title="Scoreboard", icon="🏆", default=True),
+        st.Page(
+            "pages/scoreboard.py", title="Scoreboard", icon=":material/scoreboard:", default=True
+        ),
     ],
 }
 st.navigation(pages).run()

@@ -36,10 +36,13 @@ def format_value(metric: Metric, value: float | int | None) -> str:
 
 
 def format_change(metric: Metric, change: float | None, relative: float | None = None) -> str:
-    """Signed change against the previous period: points for rates, units otherwise."""
+    """Signed change against the previous period: points for rates, units otherwise.
+
+    The sign is ASCII: st.metric reads a leading "-" to point the arrow down.
+    """
     if change is None:
         return MISSING
-    sign = "+" if change > 0 else "−" if change < 0 else "±"
+    sign = "+" if change > 0 else "-" if change < 0 else "±"
     size = abs(change)
     if metric.unit == "rate":
         return f"{sign}{size * 100:.1f} pt"

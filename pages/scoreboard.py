@@ -18,14 +18,14 @@ st.caption(f"{period.caption()} · changes against the previous {period.days} da
 
 offense, defense = st.columns(2, gap="large")
 with offense:
-    st.subheader(f"⚽ {SIDE_LABELS['offense']}")
+    st.subheader(f":material/sports_soccer: {SIDE_LABELS['offense']}")
     st.caption("Remove the reasons customers have to contact us.")
     tile_grid([values[m] for m in layout.OFFENSE_TILES])
 with defense:
-    st.subheader(f"🛡️ {SIDE_LABELS['defense']}")
+    st.subheader(f":material/shield: {SIDE_LABELS['defense']}")
     st.caption("When a problem happens, restore confidence.")
     tile_grid([values[m] for m in layout.DEFENSE_TILES])
 
-st.subheader(f"⏱️ {SIDE_LABELS['happiness']}")
+st.subheader(f":material/timer: {SIDE_LABELS['happiness']}")
 st.caption("How fast, and with how little friction, an upset customer becomes a happy one.")
-tile_grid([values[m] for m in layout.SPEED_STRIP], per_row=5)
+tile_grid([values[m] for m in layout.SPEED_STRIP])

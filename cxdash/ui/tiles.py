@@ -19,6 +19,9 @@ def help_text(item: MetricValue) -> str:
     return f"{text}\n\nPrevious period: {prev}."
 
 
+TILE_WIDTH = 196  # px: three tiles a side at 1920 px, two at 1366 px, wrapping between
+
+
 def tile(item: MetricValue) -> None:
     metric = item.metric
     delta = None
@@ -32,12 +35,12 @@ def tile(item: MetricValue) -> None:
         delta_color="normal" if metric.direction == "up" else "inverse",
         help=help_text(item),
         border=True,
+        width=TILE_WIDTH,
     )
 
 
-def tile_grid(items: Sequence[MetricValue], per_row: int = 3) -> None:
-    for start in range(0, len(items), per_row):
-        cols = st.columns(per_row)
-        for col, item in zip(cols, items[start : start + per_row], strict=False):
-            with col:
-                tile(item)
+def tile_grid(items: Sequence[MetricValue]) -> None:
+    """Tiles in a wrapping row: as many per line as the screen holds, none truncated."""
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        for item in items:
+            tile(item)

@@ -1,0 +1,43 @@
+"""The scoreboard in a real browser: it loads, shows the engine's numbers, shows no error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from cxdash import store
+from cxdash.formatting import format_value
+from cxdash.metrics.catalogue import METRICS_BY_ID
+from cxdash.metrics.engine import totals
+from cxdash.metrics.request import MetricRequest, Period
+from tests.browser.conftest import screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1366, 768)])
+def test_scoreboard_renders_engine_values(
+    browser: Browser, serve, worked_store: Path, width: int, height: int
+) -> None:
+    server = serve(worked_store)
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(server.url)
+    wait_for_app(page)
+
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_role("heading", name="Scoreboard")).to_be_visible()
+    # Default period: the last 28 days of data, 5 May – 1 Jun 2026 (newest contact: A7).
+    con = store.open_read(worked_store)
+    want = totals(con, MetricRequest(Period(dt.date(2026, 5, 5), dt.date(2026, 6, 1))))
+    con.close()
+    for metric_id in ("contacts", "contact_rate", "csat", "resolution_hours_median"):
+        metric = METRICS_BY_ID[metric_id]
+        tile = page.get_by_test_id("stMetric").filter(has_text=metric.label).first
+        expect(tile.get_by_test_id("stMetricValue")).to_have_text(
+            format_value(metric, want[metric_id])
+        )
+    screenshot(page, f"scoreboard-{width}x{height}")
+    page.close()
