@@ -30,6 +30,12 @@ CASE WHEN {o}.customer_id IS NOT NULL THEN
 END"""
 
 
+PREV_ORDERED_AT = """
+CASE WHEN {o}.customer_id IS NOT NULL THEN
+  lag({o}.ordered_at) OVER (PARTITION BY {o}.customer_id ORDER BY {o}.ordered_at, {o}.order_id)
+END"""
+
+
 def contacts_with_derived_sql(contacts: str, orders: str) -> str:
     """A SELECT over `contacts` adding both derived contact columns, computed from scratch.
 
@@ -43,8 +49,11 @@ ASOF LEFT JOIN (SELECT customer_id, ordered_at FROM {orders} WHERE customer_id I
 
 
 def orders_with_derived_sql(orders: str) -> str:
-    """A SELECT over `orders` adding next_ordered_at, computed from scratch."""
-    return f"SELECT o.*, {NEXT_ORDERED_AT.format(o='o')} AS next_ordered_at FROM {orders} o"
+    """A SELECT over `orders` adding next_ordered_at and prev_ordered_at, from scratch."""
+    return (
+        f"SELECT o.*, {NEXT_ORDERED_AT.format(o='o')} AS next_ordered_at, "
+        f"{PREV_ORDERED_AT.format(o='o')} AS prev_ordered_at FROM {orders} o"
+    )
 
 
 def _counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -81,13 +90,14 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     contract_contacts = (
         "(SELECT * EXCLUDE (next_contact_at, next_order_after_resolved_at) FROM contacts)"
     )
-    contract_orders = "(SELECT * EXCLUDE (next_ordered_at) FROM orders)"
+    contract_orders = "(SELECT * EXCLUDE (next_ordered_at, prev_ordered_at) FROM orders)"
     con.execute(
         f"""
-        UPDATE orders SET next_ordered_at = d.next_ordered_at
+        UPDATE orders SET next_ordered_at = d.next_ordered_at, prev_ordered_at = d.prev_ordered_at
         FROM ({orders_with_derived_sql(contract_orders)}) d
         WHERE orders.order_id = d.order_id
-          AND orders.next_ordered_at IS DISTINCT FROM d.next_ordered_at"""
+          AND (orders.next_ordered_at IS DISTINCT FROM d.next_ordered_at
+               OR orders.prev_ordered_at IS DISTINCT FROM d.prev_ordered_at)"""
     )
     con.execute(
         f"""

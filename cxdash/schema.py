@@ -88,8 +88,11 @@ ORDERS = Table(
         Column("product", "VARCHAR"),
         Column("region", "VARCHAR"),
         Column("amount", "DOUBLE"),
-        # Derived: the same customer's next order strictly after this one.
+        # Derived: the same customer's next order strictly after this one, and the order just
+        # before this one in (ordered_at, order_id) order — ties broken by id, so exactly one
+        # order is a customer's first in any period.
         Column("next_ordered_at", "TIMESTAMP", derived=True),
+        Column("prev_ordered_at", "TIMESTAMP", derived=True),
     ),
     unique_id="order_id",
 )

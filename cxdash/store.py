@@ -107,7 +107,7 @@ def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
             name in columns.get("contacts", {})
             for name in ("next_contact_at", "next_order_after_resolved_at")
         )
-        and "next_ordered_at" in columns.get("orders", {})
+        and {"next_ordered_at", "prev_ordered_at"} <= set(columns.get("orders", {}))
         and derived.is_fresh(con)
     )
     return StoreInfo(

@@ -177,20 +177,33 @@ FROM ra_c GROUP BY ALL)"""
 
     def _repurchase_baseline(self) -> str:
         s = self.src
-        # min(next order after each order) = the next order after the first order.
-        return f"""rb_first AS (
-SELECT {self._bucket("o.ordered_at")} AS bucket{self._dim_select(orders=True)}, o.customer_id,
+        contacted = f"""rb_contacted AS (
+SELECT DISTINCT {self._bucket('c.created_at')} AS bucket, c.customer_id
+FROM {s.contacts} c
+WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND c.customer_id IS NOT NULL)"""
+        if self.order_dims or self._order_filters() != "true":
+            # Filtered orders: a customer's first *matching* order needs a group-by.
+            # min(next order after each order) = the next order after the first one.
+            first = f"""rb_first AS (
+SELECT {self._bucket('o.ordered_at')} AS bucket{self._dim_select(orders=True)}, o.customer_id,
        min(o.ordered_at) AS o_at, min(o.next_ordered_at) AS nxt
 FROM {s.orders} o
 WHERE o.ordered_at >= $start_ts AND o.ordered_at < $end_ts AND o.customer_id IS NOT NULL
   AND {self._order_filters()}
-GROUP BY ALL),
-rb_contacted AS (
-SELECT DISTINCT {self._bucket("c.created_at")} AS bucket, c.customer_id
-FROM {s.contacts} c
-WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND c.customer_id IS NOT NULL),
+GROUP BY ALL)"""
+        else:
+            # Unfiltered: the first order of a customer in a bucket is the one whose previous
+            # order (ties broken by id) falls before the bucket — a filter, no group-by.
+            bucket = self._bucket("o.ordered_at")
+            first = f"""rb_first AS (
+SELECT {bucket} AS bucket, o.customer_id, o.ordered_at AS o_at, o.next_ordered_at AS nxt
+FROM {s.orders} o
+WHERE o.ordered_at >= $start_ts AND o.ordered_at < $end_ts AND o.customer_id IS NOT NULL
+  AND (o.prev_ordered_at IS NULL OR o.prev_ordered_at < CAST({bucket} AS TIMESTAMP)))"""
+        return f"""{first},
+{contacted},
 rb AS (
-SELECT f.bucket{self._cols("f.", orders=True)},
+SELECT f.bucket{self._cols('f.', orders=True)},
        avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_baseline_90d
 FROM rb_first f
 WHERE NOT EXISTS (SELECT 1 FROM rb_contacted k
