@@ -23,6 +23,7 @@ from cxdash.store import StoreInfo
 
 BUCKET = "bucket"
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
+_QUANTILE = re.compile(r"quantile_cont\((?P<col>[a-z_]+), (?P<q>0\.[0-9]+)\)")
 _HOURS = "/ 3600000000.0"  # microseconds → hours
 _FAR_FUTURE = "TIMESTAMP '9999-12-31 00:00:00'"
 
@@ -120,32 +121,74 @@ FROM generate_series(CAST(date_trunc('{grain}', $start_date) AS TIMESTAMP),
 SELECT bucket, bucket_end, CAST(bucket_end AS TIMESTAMP) + INTERVAL 1 DAY AS bucket_end_ts
 FROM ({body}))"""
 
-    def _period_contacts(self) -> str:
+    # Per-contact columns of the period relation `pc`; only those some metric uses are built.
+    PC_COLUMNS: dict[str, str] = {  # noqa: RUF012 - read-only table
+        "customer_id": "c.customer_id",
+        "created_at": "c.created_at",
+        "first_response_at": "c.first_response_at",
+        "resolved_at": "c.resolved_at",
+        "reopens": "coalesce(c.reopens, 0)",
+        "transfers": "coalesce(c.transfers, 0)",
+        "escalated": "coalesce(c.escalated, false)",
+        "self_served": "coalesce(c.self_served, false)",
+        "first_contact_resolved": "c.first_contact_resolved",
+        "csat": "c.csat",
+        "ces": "c.ces",
+        "handle_seconds": "c.handle_seconds",
+        "hold_seconds": "c.hold_seconds",
+        "is_resolved": "c.resolved_at IS NOT NULL",
+        "is_repeat": (
+            "coalesce(c.customer_id IS NOT NULL"
+            " AND c.next_contact_at <= c.created_at + $repeat_window, false)"
+        ),
+        "preventable": "coalesce(r.preventable, false)",
+        "external": "coalesce(r.external, false)",
+        "first_response_hours": (
+            f"date_diff('microsecond', c.created_at, c.first_response_at) {_HOURS}"
+        ),
+        "resolution_hours": f"date_diff('microsecond', c.created_at, c.resolved_at) {_HOURS}",
+        "next_order_after_resolved_at": "c.next_order_after_resolved_at",
+    }
+
+    def _pc_columns(self, metrics: list[Metric]) -> list[str]:
+        text = " ".join(m.sql or "" for m in metrics)
+        if "repurchase_after" in self.families and self.has_orders:
+            text += " customer_id resolved_at is_resolved next_order_after_resolved_at"
+        return [name for name in self.PC_COLUMNS if re.search(rf"\b{name}\b", text)]
+
+    def _period_contacts(self, metrics: list[Metric]) -> str:
         s = self.src
+        names = self._pc_columns(metrics)
+        cols = "".join(f",\n  {self.PC_COLUMNS[n]} AS {n}" for n in names)
+        join = ""
+        if {"preventable", "external"} & set(names):
+            join = f" LEFT JOIN {s.reasons} r ON r.reason = coalesce(c.reason, 'Unknown')"
         return f"""pc AS (
-SELECT {self._bucket("c.created_at")} AS bucket{self._dim_select()},
-  c.customer_id, c.created_at, c.first_response_at, c.resolved_at,
-  coalesce(c.reopens, 0) AS reopens, coalesce(c.transfers, 0) AS transfers,
-  coalesce(c.escalated, false) AS escalated, coalesce(c.self_served, false) AS self_served,
-  c.first_contact_resolved, c.csat, c.ces, c.handle_seconds, c.hold_seconds,
-  c.resolved_at IS NOT NULL AS is_resolved,
-  coalesce(c.customer_id IS NOT NULL
-           AND c.next_contact_at <= c.created_at + $repeat_window, false) AS is_repeat,
-  coalesce(r.preventable, false) AS preventable, coalesce(r.external, false) AS external,
-  date_diff('microsecond', c.created_at, c.first_response_at) {_HOURS} AS first_response_hours,
-  date_diff('microsecond', c.created_at, c.resolved_at) {_HOURS} AS resolution_hours,
-  c.next_order_after_resolved_at
-FROM {s.contacts} c LEFT JOIN {s.reasons} r ON r.reason = coalesce(c.reason, 'Unknown')
+SELECT {self._bucket('c.created_at')} AS bucket{self._dim_select()}{cols}
+FROM {s.contacts} c{join}
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND {self._contact_filters()})"""
 
     def _contact_metrics(self, wanted: list[Metric]) -> str:
-        aggs = []
+        """One aggregate per metric; quantiles of one column share a single sort."""
+        quantiles: dict[str, list[tuple[str, str]]] = {}
+        inner, outer = [], []
         for m in wanted:
+            match = _QUANTILE.fullmatch(m.sql or "")
             if m.needs_catalog and self.info.reasons_rows == 0:
-                aggs.append(f"CAST(NULL AS DOUBLE) AS {m.id}")
+                outer.append(f"CAST(NULL AS DOUBLE) AS {m.id}")
+            elif match:
+                quantiles.setdefault(match["col"], []).append((m.id, match["q"]))
             else:
-                aggs.append(f"{m.sql} AS {m.id}")
-        return f"cm AS (SELECT bucket{self._cols()}, {', '.join(aggs)} FROM pc GROUP BY ALL)"
+                inner.append(f"{m.sql} AS {m.id}")
+                outer.append(m.id)
+        for n, (col, items) in enumerate(quantiles.items()):
+            qs = ", ".join(q for _, q in items)
+            inner.append(f"quantile_cont({col}, [{qs}]) AS _q{n}")
+            outer += [f"_q{n}[{i + 1}] AS {mid}" for i, (mid, _) in enumerate(items)]
+        keys = f"bucket{self._cols()}"
+        return f"""cm AS (
+SELECT {keys}, {', '.join(outer)}
+FROM (SELECT {keys}, {', '.join(inner) or 'count(*) AS _n'} FROM pc GROUP BY ALL))"""
 
     def _orders_count(self) -> str:
         return f"""po AS (
@@ -155,6 +198,13 @@ WHERE o.day >= $start_date AND o.day <= $end_date AND {self._order_filters()}
 GROUP BY ALL)"""
 
     def _backlog(self) -> str:
+        if self.req.grain is None:
+            return f"""bl AS (
+SELECT CAST($start_date AS DATE) AS bucket{self._dim_select()}, count(*) AS backlog
+FROM {self.src.contacts} c
+WHERE c.created_at < $end_ts AND (c.resolved_at IS NULL OR c.resolved_at >= $end_ts)
+  AND {self._contact_filters()}
+GROUP BY ALL)"""
         # Two inequalities so DuckDB can use its inequality join (IEJoin) for many buckets.
         return f"""bl AS (
 SELECT b.bucket{self._dim_select()}, count(*) AS backlog
@@ -300,7 +350,7 @@ av_q AS (SELECT DISTINCT bucket FROM av_windows)"""
             contact_metrics = [METRICS_BY_ID["contacts"], *contact_metrics]
         need_pc = bool(contact_metrics) or "repurchase_after" in fam or bool(dims)
         if need_pc:
-            ctes.append(self._period_contacts())
+            ctes.append(self._period_contacts(contact_metrics))
         if dims:
             key_sources.append(f"SELECT DISTINCT bucket{self._cols()} FROM pc")
         if contact_metrics:
