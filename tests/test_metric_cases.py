@@ -265,3 +265,82 @@ def test_repurchase_cohorts(make) -> None:
     m = metrics(make(contacts, orders))
     assert m["repurchase_after_contact_90d"] == pytest.approx(0.5)
     assert m["repurchase_baseline_90d"] == pytest.approx(0.5)
+
+
+def test_every_metric_by_hand(make) -> None:
+    """A second full fixture besides SPEC's worked example; arithmetic beside each value."""
+    week = Period(dt.date(2026, 3, 2), dt.date(2026, 3, 8))
+    contacts = [
+        contact("c1", "2026-03-02 09:00", customer_id="a", channel="chat", reason="Damaged",
+                first_response_at="2026-03-02 09:06", resolved_at="2026-03-02 11:00",
+                csat=5, ces=2),
+        contact("c2", "2026-03-03 10:00", customer_id="a", channel="email", reason="Damaged",
+                first_response_at="2026-03-03 14:00", resolved_at="2026-03-04 10:00",
+                reopens=1, csat=2, ces=6),
+        contact("c3", "2026-03-04 12:00", customer_id="b", channel="phone", reason="Billing",
+                first_response_at="2026-03-04 12:00", resolved_at="2026-03-04 12:30",
+                transfers=2, escalated=True),
+        contact("c4", "2026-03-05 08:00", channel="web", reason="Password", self_served=True,
+                resolved_at="2026-03-05 08:05"),
+        contact("c5", "2026-03-08 23:00", customer_id="c", channel="email", reason="Billing"),
+        # outside the week: c3's repeat, and baseline contacts for the root causes
+        contact("c6", "2026-03-09 09:00", customer_id="b", reason="Billing",
+                resolved_at="2026-03-09 10:00"),
+        contact("b1", "2026-02-10 09:00", reason="Password", resolved_at="2026-02-10 10:00"),
+        contact("b2", "2026-02-20 09:00", reason="Password", resolved_at="2026-02-20 10:00"),
+        contact("b3", "2025-12-15 09:00", reason="Damaged", resolved_at="2025-12-15 10:00"),
+    ]  # fmt: skip
+    orders = [
+        order("o1", "2026-03-01 10:00", "a"), order("o2", "2026-03-20 10:00", "a"),
+        order("o3", "2026-03-02 10:00", "b"), order("o4", "2026-03-03 10:00", "d"),
+        order("o5", "2026-04-10 10:00", "d"), order("o6", "2026-03-07 10:00", "e"),
+        order("o7", "2026-03-06 10:00", "c"),
+    ]  # fmt: skip
+    reasons = [
+        {"reason": "Damaged", "value_to_customer": "low", "value_to_business": "low",
+         "preventable": True, "external": True},
+        {"reason": "Billing", "value_to_customer": "low", "value_to_business": "high",
+         "preventable": False, "external": False},
+        {"reason": "Password", "value_to_customer": "high", "value_to_business": "low",
+         "preventable": True, "external": False},
+    ]  # fmt: skip
+    causes = [
+        {"cause_id": "RC1", "reasons": ["Password"], "status": "eliminated",
+         "fixed_on": dt.date(2026, 3, 5)},
+        {"cause_id": "RC2", "reasons": ["Damaged"], "status": "eliminated",
+         "fixed_on": dt.date(2026, 1, 1)},
+    ]  # fmt: skip
+    m = metrics(make(contacts, orders, reasons, causes), week)
+    expected = {
+        "contacts": 5,  # c1–c5
+        "contact_rate": 1000 * 5 / 4,  # orders in the week: o3, o4, o7, o6
+        "repeat_contact_rate": 2 / 4,  # with a customer: c1, c2, c3, c5; c1 (c2), c3 (c6)
+        "self_service_rate": 1 / 5,  # c4
+        "preventable_share": 3 / 5,  # Damaged ×2, Password
+        "external_share": 2 / 5,  # Damaged ×2
+        "causes_eliminated": 1,  # RC1 fixed 5 Mar; RC2 before the week
+        # RC1: W 5–8 Mar, actual 1 (c4); B = 2 (b1, b2 in 8 Jan – 4 Mar); orders W 2 (o7, o6),
+        #      baseline orders 3 (o1, o3, o4) → 2 × 2/3 − 1 = 0.3333
+        # RC2: W 2–8 Mar, actual 2 (c1, c2); B = 1 (b3); no orders in its baseline → days:
+        #      1 × 7/56 − 2 = −1.875
+        "contacts_avoided": 2 * 2 / 3 - 1 + (1 * 7 / 56 - 2),
+        "resolution_rate": 4 / 5,  # c1–c4
+        "fcr_rate": 1 / 4,  # only c4 (c1 repeat, c2 reopened, c3 transferred)
+        "reopen_rate": 1 / 4,  # c2
+        "csat": 1 / 2,  # 5 and 2
+        "csat_response_rate": 2 / 4,  # 2 answers, 4 resolved
+        "ces_avg": (2 + 6) / 2,
+        "first_response_hours_median": 0.1,  # 0, 0.1, 4
+        "first_response_hours_p90": 0.1 + 0.8 * (4 - 0.1),  # position 1.8
+        "resolution_hours_median": (0.5 + 2) / 2,  # 1/12, 0.5, 2, 24
+        "resolution_hours_p90": 2 + 0.7 * (24 - 2),  # position 2.7
+        "transfer_rate": 1 / 5,
+        "escalation_rate": 1 / 5,
+        "backlog": 1,  # c5
+        "repurchase_after_contact_90d": 1 / 2,  # a: o2 18 days after 2 Mar; b: none after
+        "repurchase_baseline_90d": 1 / 2,  # d (o5 38 days later) yes, e no; b and c contacted
+        "happy_rate": 2 / 5,  # c1, c4
+    }
+    assert set(expected) == set(m)
+    for metric_id, value in expected.items():
+        assert m[metric_id] == pytest.approx(value), metric_id
