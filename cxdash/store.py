@@ -10,6 +10,7 @@ reopens. A writer that dies half-way leaves only a temporary file behind, never 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 import tempfile
@@ -129,6 +130,23 @@ def new_version(path: Path, *, from_existing: bool) -> Iterator[duckdb.DuckDBPyC
     left as an inert `.tmp-*` file that the next writer cleans up).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    with _writer_lock(path):
+        yield from _build_and_swap(path, from_existing=from_existing)
+
+
+@contextlib.contextmanager
+def _writer_lock(path: Path) -> Iterator[None]:
+    """One writer at a time: two copy-and-swap writers would silently drop one's change."""
+    lock_path = path.with_name(f".{path.name}.lock")
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_and_swap(path: Path, *, from_existing: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     _remove_stale_temps(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.tmp-{os.getpid()}-", dir=path.parent)
     os.close(fd)
