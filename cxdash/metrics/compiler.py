@@ -42,6 +42,42 @@ def compile_request(
     return _Compiler(request, info, settings or Settings()).compile()
 
 
+@dataclass(frozen=True)
+class Fragment:
+    """The shared start of a query — sources, buckets and the period's contacts `pc` — for
+    analyses beyond the metric catalogue (distributions, cohorts, drill-down) to build on, so
+    they filter exactly as the metrics do."""
+
+    ctes: tuple[str, ...]
+    params: dict[str, object]
+    sources: Sources
+    contact_filters: str
+    order_filters: str
+
+    def query(self, body: str, *more_ctes: str) -> tuple[str, dict[str, object]]:
+        sql = "WITH " + ",\n".join((*self.ctes, *more_ctes)) + "\n" + body
+        used = set(_PARAM.findall(sql))
+        return sql, {k: v for k, v in self.params.items() if k in used}
+
+
+def period_fragment(
+    request: MetricRequest,
+    info: StoreInfo,
+    settings: Settings | None = None,
+    columns: tuple[str, ...] = (),
+) -> Fragment:
+    """Sources, `buckets` and `pc` holding `columns` (names of `_Compiler.PC_COLUMNS`)."""
+    comp = _Compiler(request, info, settings or Settings())
+    ctes = (*comp.src.ctes, comp._buckets(), comp._period_contacts([], extra=columns))
+    return Fragment(
+        ctes=ctes,
+        params=comp.params,
+        sources=comp.src,
+        contact_filters=comp._contact_filters(),
+        order_filters=comp._order_filters(),
+    )
+
+
 class _Compiler:
     def __init__(self, request: MetricRequest, info: StoreInfo, settings: Settings) -> None:
         self.req = request
@@ -150,15 +186,15 @@ FROM ({body}))"""
         "next_order_after_resolved_at": "c.next_order_after_resolved_at",
     }
 
-    def _pc_columns(self, metrics: list[Metric]) -> list[str]:
-        text = " ".join(m.sql or "" for m in metrics)
+    def _pc_columns(self, metrics: list[Metric], extra: tuple[str, ...] = ()) -> list[str]:
+        text = " ".join(m.sql or "" for m in metrics) + " " + " ".join(extra)
         if "repurchase_after" in self.families and self.has_orders:
             text += " customer_id resolved_at is_resolved next_order_after_resolved_at"
         return [name for name in self.PC_COLUMNS if re.search(rf"\b{name}\b", text)]
 
-    def _period_contacts(self, metrics: list[Metric]) -> str:
+    def _period_contacts(self, metrics: list[Metric], extra: tuple[str, ...] = ()) -> str:
         s = self.src
-        names = self._pc_columns(metrics)
+        names = self._pc_columns(metrics, extra)
         cols = "".join(f",\n  {self.PC_COLUMNS[n]} AS {n}" for n in names)
         join = ""
         if {"preventable", "external"} & set(names):
