@@ -41,11 +41,19 @@ def contacts_with_derived_sql(contacts: str, orders: str) -> str:
 
     `contacts` and `orders` are relation names (tables or CTEs) holding the contract columns.
     """
+    customer_orders = (
+        f"(SELECT customer_id, ordered_at FROM {orders} WHERE customer_id IS NOT NULL)"
+    )
     return f"""
-SELECT c.*, o.ordered_at AS next_order_after_resolved_at
-FROM (SELECT x.*, {NEXT_CONTACT_AT.format(c="x")} AS next_contact_at FROM {contacts} x) c
-ASOF LEFT JOIN (SELECT customer_id, ordered_at FROM {orders} WHERE customer_id IS NOT NULL) o
-  ON c.customer_id = o.customer_id AND o.ordered_at > c.resolved_at"""
+SELECT c.*, o2.ordered_at AS next_order_after_created_at
+FROM (
+  SELECT c.*, o.ordered_at AS next_order_after_resolved_at
+  FROM (SELECT x.*, {NEXT_CONTACT_AT.format(c="x")} AS next_contact_at FROM {contacts} x) c
+  ASOF LEFT JOIN {customer_orders} o
+    ON c.customer_id = o.customer_id AND o.ordered_at > c.resolved_at
+) c
+ASOF LEFT JOIN {customer_orders} o2
+  ON c.customer_id = o2.customer_id AND o2.ordered_at > c.created_at"""
 
 
 def orders_with_derived_sql(orders: str) -> str:
@@ -88,7 +96,8 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     Runs inside the caller's transaction, so a failed refresh leaves the store untouched.
     """
     contract_contacts = (
-        "(SELECT * EXCLUDE (next_contact_at, next_order_after_resolved_at) FROM contacts)"
+        "(SELECT * EXCLUDE (next_contact_at, next_order_after_resolved_at,"
+        " next_order_after_created_at) FROM contacts)"
     )
     contract_orders = "(SELECT * EXCLUDE (next_ordered_at, prev_ordered_at) FROM orders)"
     con.execute(
@@ -102,12 +111,15 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         f"""
         UPDATE contacts SET next_contact_at = d.next_contact_at,
-                            next_order_after_resolved_at = d.next_order_after_resolved_at
+                            next_order_after_resolved_at = d.next_order_after_resolved_at,
+                            next_order_after_created_at = d.next_order_after_created_at
         FROM ({contacts_with_derived_sql(contract_contacts, contract_orders)}) d
         WHERE contacts.contact_id = d.contact_id
           AND (contacts.next_contact_at IS DISTINCT FROM d.next_contact_at
                OR contacts.next_order_after_resolved_at
-                  IS DISTINCT FROM d.next_order_after_resolved_at)"""
+                  IS DISTINCT FROM d.next_order_after_resolved_at
+               OR contacts.next_order_after_created_at
+                  IS DISTINCT FROM d.next_order_after_created_at)"""
     )
     stamp_fresh(con)
 

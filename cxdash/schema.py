@@ -72,9 +72,11 @@ CONTACTS = Table(
         Column("ces", "INTEGER", check="ces BETWEEN 1 AND 7"),
         Column("comment", "VARCHAR"),
         # Derived (cxdash.derived): the next contact of the same customer strictly after this
-        # one, and the customer's first order strictly after this contact's resolution.
+        # one, and the customer's first order strictly after this contact's resolution (and
+        # after its creation, for the recovery view's unresolved cohort).
         Column("next_contact_at", "TIMESTAMP", derived=True),
         Column("next_order_after_resolved_at", "TIMESTAMP", derived=True),
+        Column("next_order_after_created_at", "TIMESTAMP", derived=True),
     ),
     unique_id="contact_id",
 )

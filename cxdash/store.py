@@ -106,7 +106,9 @@ def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
         "cxdash_meta" in columns
         and all(
             name in columns.get("contacts", {})
-            for name in ("next_contact_at", "next_order_after_resolved_at")
+            for name in (
+                "next_contact_at", "next_order_after_resolved_at", "next_order_after_created_at"
+            )
         )
         and {"next_ordered_at", "prev_ordered_at"} <= set(columns.get("orders", {}))
         and derived.is_fresh(con)

@@ -184,6 +184,8 @@ FROM ({body}))"""
         ),
         "resolution_hours": f"date_diff('microsecond', c.created_at, c.resolved_at) {_HOURS}",
         "next_order_after_resolved_at": "c.next_order_after_resolved_at",
+        "next_order_after_created_at": "c.next_order_after_created_at",
+        "contact_id": "c.contact_id",
     }
 
     def _pc_columns(self, metrics: list[Metric], extra: tuple[str, ...] = ()) -> list[str]:
