@@ -65,10 +65,15 @@ def period_fragment(
     info: StoreInfo,
     settings: Settings | None = None,
     columns: tuple[str, ...] = (),
+    *,
+    baseline: bool = False,
 ) -> Fragment:
-    """Sources, `buckets` and `pc` holding `columns` (names of `_Compiler.PC_COLUMNS`)."""
+    """Sources, `buckets` and `pc` holding `columns` (names of `_Compiler.PC_COLUMNS`);
+    with `baseline`, also `rb`: the no-contact repurchase cohort (rate and customers)."""
     comp = _Compiler(request, info, settings or Settings())
     ctes = (*comp.src.ctes, comp._buckets(), comp._period_contacts([], extra=columns))
+    if baseline and comp.has_orders:
+        ctes = (*ctes, comp._repurchase_baseline())
     return Fragment(
         ctes=ctes,
         params=comp.params,
@@ -292,7 +297,8 @@ WHERE o.ordered_at >= $start_ts AND o.ordered_at < $end_ts AND o.customer_id IS 
 {contacted},
 rb AS (
 SELECT f.bucket{self._cols('f.', orders=True)},
-       avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_baseline_90d
+       avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_baseline_90d,
+       count(*) AS customers
 FROM rb_first f
 WHERE NOT EXISTS (SELECT 1 FROM rb_contacted k
                   WHERE k.bucket = f.bucket AND k.customer_id = f.customer_id)
