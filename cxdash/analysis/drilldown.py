@@ -1,0 +1,61 @@
+"""The contacts behind a number: the same period and filters as the metric, plus the
+selection (a dimension value, a week), sorted by an allow-listed column, one page at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+
+from cxdash.metrics.compiler import period_fragment
+from cxdash.metrics.request import MetricRequest
+from cxdash.store import StoreInfo
+
+COLUMNS = (
+    "contact_id", "created_at", "customer_id", "channel", "reason", "team", "agent",
+    "product", "region", "priority", "status", "first_response_at", "resolved_at", "reopens",
+    "transfers", "escalated", "self_served", "csat", "ces", "comment",
+)  # fmt: skip
+PAGE_SIZE = 50
+
+
+def contacts_behind(
+    con: duckdb.DuckDBPyConnection,
+    request: MetricRequest,
+    info: StoreInfo,
+    *,
+    days: tuple[dt.date, dt.date] | None = None,
+    sort: str = "created_at",
+    descending: bool = True,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+) -> tuple[pl.DataFrame, int]:
+    """(one page of contacts, total matching). `days` narrows to a bucket inside the period."""
+    if sort not in COLUMNS:
+        raise ValueError(f"cannot sort by {sort!r}")
+    frag = period_fragment(request, info)
+    c = frag.sources.contacts
+    day_filter = "true"
+    params = dict(frag.params)
+    if days is not None:
+        day_filter = "c.created_at >= $day_from AND c.created_at < $day_to"
+        params["day_from"] = dt.datetime.combine(days[0], dt.time())
+        params["day_to"] = dt.datetime.combine(days[1] + dt.timedelta(days=1), dt.time())
+    params["limit"], params["offset"] = page_size, max(page, 0) * page_size
+    where = (
+        f"c.created_at >= $start_ts AND c.created_at < $end_ts AND {frag.contact_filters} "
+        f"AND {day_filter}"
+    )
+    direction = "DESC" if descending else "ASC"
+    select = ", ".join(f"c.{col}" for col in COLUMNS)
+    frag = type(frag)(frag.ctes, params, frag.sources, frag.contact_filters, frag.order_filters)
+    rows_sql, rows_params = frag.query(
+        f"SELECT {select} FROM {c} c WHERE {where} "
+        f"ORDER BY c.{sort} {direction} NULLS LAST, c.contact_id LIMIT $limit OFFSET $offset"
+    )
+    count_sql, count_params = frag.query(f"SELECT count(*) FROM {c} c WHERE {where}")
+    with con.cursor() as cur:
+        rows = cur.sql(rows_sql, params=rows_params).pl()
+        total = int(cur.sql(count_sql, params=count_params).fetchall()[0][0])
+    return rows, total
