@@ -1,29 +1,37 @@
-"""cxdash — the Streamlit entry point: page setup, the store check, the shared sidebar."""
+"""cxdash — the Streamlit entry point: page setup, the store check, shared filters, navigation."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from cxdash.ui import data, welcome
-from cxdash.ui.period import period_picker
+from cxdash.ui.filters import FILTER_DIMS, sidebar_filters
 
 st.set_page_config(page_title="cxdash", page_icon=":material/sports_soccer:", layout="wide")
 
-version = data.current_version()
-path = str(data.db_path())
-extent = data.data_range(path, version) if version is not None else None
+extent = data.data_extent()
 if extent is None:
     welcome.show(data.db_path())
     st.stop()
 
-st.sidebar.title("cxdash")
-st.session_state["period"] = period_picker(*extent)
+st.session_state["view"] = sidebar_filters(*extent, data.dimension_values(FILTER_DIMS))
 
 pages = {
     "Overview": [
-        st.Page(
-            "pages/scoreboard.py", title="Scoreboard", icon=":material/scoreboard:", default=True
-        ),
+        st.Page("pages/scoreboard.py", title="Scoreboard", icon=":material/scoreboard:",
+                default=True),
     ],
-}
+    "Playing to win": [
+        st.Page("pages/playing_to_win.py", title="Playing to win",
+                icon=":material/sports_soccer:"),
+    ],
+    "Defense": [
+        st.Page("pages/defense.py", title="Defense", icon=":material/shield:"),
+        st.Page("pages/speed_to_happiness.py", title="Speed to happiness",
+                icon=":material/timer:"),
+    ],
+    "Data": [
+        st.Page("pages/data.py", title="Data and settings", icon=":material/database:"),
+    ],
+}  # fmt: skip
 st.navigation(pages).run()

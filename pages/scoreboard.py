@@ -4,28 +4,40 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cxdash.analysis.movers import TEST_NAME, movers, top_moves
 from cxdash.metrics.catalogue import SIDE_LABELS
-from cxdash.metrics.request import MetricRequest
-from cxdash.ui import data, layout
+from cxdash.ui import data, layout, panels, view
 from cxdash.ui.tiles import tile_grid
 
-period = st.session_state["period"]
+current = view.current()
 shown = layout.OFFENSE_TILES + layout.DEFENSE_TILES + layout.SPEED_STRIP
-values = {v.metric.id: v for v in data.compare(MetricRequest(period, metrics=shown))}
+values = {v.metric.id: v for v in data.compare(view.request(current, shown))}
+weekly = data.compute(view.trend_request(current, shown))
+sparks = {m: weekly[m].to_list() for m in shown}
 
 st.title("Scoreboard")
-st.caption(f"{period.caption()} · changes against the previous {period.days} days")
+st.caption(view.caption(current))
 
 offense, defense = st.columns(2, gap="large")
 with offense:
     st.subheader(f":material/sports_soccer: {SIDE_LABELS['offense']}")
     st.caption("Remove the reasons customers have to contact us.")
-    tile_grid([values[m] for m in layout.OFFENSE_TILES])
+    tile_grid([values[m] for m in layout.OFFENSE_TILES], sparks)
 with defense:
     st.subheader(f":material/shield: {SIDE_LABELS['defense']}")
     st.caption("When a problem happens, restore confidence.")
-    tile_grid([values[m] for m in layout.DEFENSE_TILES])
+    tile_grid([values[m] for m in layout.DEFENSE_TILES], sparks)
 
 st.subheader(f":material/timer: {SIDE_LABELS['happiness']}")
 st.caption("How fast, and with how little friction, an upset customer becomes a happy one.")
-tile_grid([values[m] for m in layout.SPEED_STRIP])
+tile_grid([values[m] for m in layout.SPEED_STRIP], sparks)
+
+st.subheader(":material/swap_vert: What moved")
+now = data.compute(view.request(current, ("contacts",), by=("reason",)))
+before = data.compute(view.request(current, ("contacts",), by=("reason",)).for_period(
+    current.period.previous()))
+rises, falls = top_moves(movers(panels.driver_counts(now, before)))
+panels.movers_table(rises, falls, TEST_NAME)
+
+st.subheader(":material/update: Data freshness")
+panels.freshness(data.freshness())

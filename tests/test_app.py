@@ -9,10 +9,12 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from cxdash.metrics.catalogue import METRICS
 from tests.apptest import use_navigation_pages
 from tests.storebuilder import build_store, ts
 
 APP = str(Path(__file__).parents[1] / "app.py")
+LABELS = {m.label for m in METRICS}
 
 
 @pytest.fixture(autouse=True)
@@ -39,8 +41,8 @@ def tiles(at: AppTest) -> dict[str, tuple[str, str | None, str]]:
 
 def test_scoreboard_shows_worked_example_for_may(monkeypatch, worked_store: Path) -> None:
     at = run_app(monkeypatch, worked_store)
-    at.sidebar.selectbox(key="preset").select("Custom").run()
-    at.sidebar.date_input(key="range").set_value((dt.date(2026, 5, 1), dt.date(2026, 5, 31))).run()
+    at.sidebar.selectbox(key="period").select("custom").run()
+    at.sidebar.date_input(key="dates").set_value((dt.date(2026, 5, 1), dt.date(2026, 5, 31))).run()
     assert not at.exception
     shown = tiles(at)
     assert shown["Contacts"][0] == "7"
@@ -54,7 +56,7 @@ def test_scoreboard_shows_worked_example_for_may(monkeypatch, worked_store: Path
     assert shown["Contacts"][1] == "+3 (+75.0%)"
     # Every tile carries its definition as help text.
     assert "1000 × contacts ÷ orders" in shown["Contact rate"][2]
-    assert len(shown) == 24
+    assert len([label for label in shown if label in LABELS]) == 24
 
 
 def test_store_without_orders_or_csat_shows_dashes_and_why(monkeypatch, tmp_path: Path) -> None:

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import polars as pl
 import streamlit as st
 
+from cxdash import settings as settings_mod
 from cxdash import store
+from cxdash.analysis import distribution, drilldown, recovery, registry, speed
 from cxdash.metrics import engine
+from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
 from cxdash.metrics.engine import MetricValue
 from cxdash.metrics.request import MetricRequest
+from cxdash.schema import SETTINGS, create_table_sql
+from cxdash.settings import Settings
 
 Version = tuple[int, int, int]
 
@@ -35,21 +42,37 @@ def _connection(path: str, version: Version) -> duckdb.DuckDBPyConnection:
     return store.open_read(Path(path))
 
 
-def connection() -> tuple[duckdb.DuckDBPyConnection, Version]:
+def _key() -> tuple[str, Version]:
     version = current_version()
     if version is None:
         raise store.StoreError(f"no store at {db_path()}")
-    return _connection(str(db_path()), version), version
+    return str(db_path()), version
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    return _connection(*_key())
 
 
 @st.cache_data(max_entries=8)
-def store_info(path: str, version: Version) -> store.StoreInfo:
+def _info(path: str, version: Version) -> store.StoreInfo:
     return store.inspect(_connection(path, version))
 
 
 @st.cache_data(max_entries=8)
-def data_range(path: str, version: Version) -> tuple[dt.date, dt.date] | None:
-    """First and last day with contacts: presets count back from the newest data, not today."""
+def _settings(path: str, version: Version) -> Settings:
+    return settings_mod.load(_connection(path, version))
+
+
+def info() -> store.StoreInfo:
+    return _info(*_key())
+
+
+def settings() -> Settings:
+    return _settings(*_key())
+
+
+@st.cache_data(max_entries=8)
+def _extent(path: str, version: Version) -> tuple[dt.date, dt.date] | None:
     with _connection(path, version).cursor() as cur:
         row = cur.sql(
             "SELECT CAST(min(created_at) AS DATE), CAST(max(created_at) AS DATE) FROM contacts"
@@ -57,13 +80,125 @@ def data_range(path: str, version: Version) -> tuple[dt.date, dt.date] | None:
     return None if row[0] is None else (row[0], row[1])
 
 
-@st.cache_data(ttl="1h", max_entries=512, max_size="256MB")
-def _compare(path: str, version: Version, request: MetricRequest) -> list[MetricValue]:
+def data_extent() -> tuple[dt.date, dt.date] | None:
+    """First and last day with contacts, or None for a missing or empty store."""
+    version = current_version()
+    if version is None:
+        return None
+    try:
+        return _extent(str(db_path()), version)
+    except duckdb.Error:
+        return None
+
+
+@st.cache_data(max_entries=8)
+def _dimension_values(path: str, version: Version, dims: tuple[str, ...]) -> dict[str, list]:
     con = _connection(path, version)
-    return engine.compare(con, request, store_info(path, version))
+    out: dict[str, list[str]] = {}
+    with con.cursor() as cur:
+        for dim in dims:
+            expr = DIMENSIONS_BY_ID[dim].contact_sql
+            rows = cur.sql(
+                f"SELECT DISTINCT {expr} AS v FROM contacts c WHERE v IS NOT NULL ORDER BY v"
+            ).fetchall()
+            out[dim] = [str(r[0]) for r in rows]
+    return out
+
+
+def dimension_values(dims: tuple[str, ...]) -> dict[str, list[str]]:
+    return _dimension_values(*_key(), dims)
+
+
+@st.cache_data(max_entries=8)
+def _freshness(path: str, version: Version) -> dict[str, Any]:
+    con = _connection(path, version)
+    inf = _info(path, version)
+    with con.cursor() as cur:
+        newest = cur.sql("SELECT max(created_at) FROM contacts").fetchall()[0][0]
+    return {
+        "newest_contact": newest,
+        "contacts": inf.contacts_rows,
+        "orders": inf.orders_rows,
+        "drivers": inf.reasons_rows,
+        "updated": dt.datetime.fromtimestamp(version[1] / 1e9),
+    }
+
+
+def freshness() -> dict[str, Any]:
+    return _freshness(*_key())
+
+
+# ---- cached analyses ---------------------------------------------------------------------
+@st.cache_data(ttl="1h", max_entries=512, max_size="256MB")
+def _run(path: str, version: Version, kind: str, request: MetricRequest, extra: tuple) -> Any:
+    con = _connection(path, version)
+    inf, sets = _info(path, version), _settings(path, version)
+    if kind == "compare":
+        return engine.compare(con, request, inf, sets)
+    if kind == "compute":
+        return engine.compute(con, request, inf, sets)
+    if kind == "recovery":
+        return recovery.recovery_cohorts(con, request, inf, sets)
+    if kind == "funnel":
+        return speed.funnel_and_frictions(con, request, inf, sets)
+    if kind == "bands":
+        return distribution.resolution_bands(con, request, inf, sets)
+    if kind == "drilldown":
+        days, sort, descending, page = extra
+        return drilldown.contacts_behind(
+            con, request, inf, days=days, sort=sort, descending=descending, page=page
+        )
+    raise ValueError(kind)
 
 
 def compare(request: MetricRequest) -> list[MetricValue]:
-    """The request's metrics now and in the previous period, cached per store version."""
-    _, version = connection()
-    return _compare(str(db_path()), version, request)
+    """The request's metrics now and in the previous period of the same length."""
+    return _run(*_key(), "compare", request, ())
+
+
+def compute(request: MetricRequest) -> pl.DataFrame:
+    return _run(*_key(), "compute", request, ())
+
+
+def recovery_cohorts(request: MetricRequest) -> pl.DataFrame:
+    return _run(*_key(), "recovery", request, ())
+
+
+def funnel(request: MetricRequest) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return _run(*_key(), "funnel", request, ())
+
+
+def resolution_bands(request: MetricRequest) -> pl.DataFrame:
+    return _run(*_key(), "bands", request, ())
+
+
+def contacts_behind(
+    request: MetricRequest,
+    days: tuple[dt.date, dt.date] | None,
+    sort: str,
+    descending: bool,
+    page: int,
+) -> tuple[pl.DataFrame, int]:
+    return _run(*_key(), "drilldown", request, (days, sort, descending, page))
+
+
+@st.cache_data(max_entries=8)
+def _registry(path: str, version: Version) -> tuple[pl.DataFrame, pl.DataFrame]:
+    con = _connection(path, version)
+    inf = _info(path, version)
+    return registry.root_causes(con, inf), registry.driver_catalog(con, inf)
+
+
+def root_causes() -> pl.DataFrame:
+    return _registry(*_key())[0]
+
+
+def driver_catalog() -> pl.DataFrame:
+    return _registry(*_key())[1]
+
+
+def save_settings(new: Settings) -> None:
+    """Write targets into the next version of the store; every cached result then refreshes."""
+    with store.new_version(db_path(), from_existing=True) as con:
+        con.execute(create_table_sql(SETTINGS))
+        settings_mod.save(con, new)

@@ -1,14 +1,16 @@
-"""Metric tiles: value, change against the previous period coloured by better/worse, and the
-definition as help text — the same rendering for every metric in the catalogue."""
+"""Metric tiles: value, change against the previous period coloured by better/worse, a weekly
+sparkline, and the definition as help text — one rendering for every metric in the catalogue."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
 from cxdash.formatting import MISSING, format_change, format_value
 from cxdash.metrics.engine import MetricValue
+
+TILE_WIDTH = 196  # px: three tiles a side at 1920 px, two at 1366 px, wrapping between
 
 
 def help_text(item: MetricValue) -> str:
@@ -19,14 +21,12 @@ def help_text(item: MetricValue) -> str:
     return f"{text}\n\nPrevious period: {prev}."
 
 
-TILE_WIDTH = 196  # px: three tiles a side at 1920 px, two at 1366 px, wrapping between
-
-
-def tile(item: MetricValue) -> None:
+def tile(item: MetricValue, spark: Sequence[float | None] | None = None) -> None:
     metric = item.metric
     delta = None
     if item.change is not None and item.change != 0:
         delta = format_change(metric, item.change, item.relative_change)
+    points = [v for v in (spark or []) if v is not None]
     st.metric(
         metric.label,
         format_value(metric, item.value),
@@ -36,11 +36,15 @@ def tile(item: MetricValue) -> None:
         help=help_text(item),
         border=True,
         width=TILE_WIDTH,
+        chart_data=points if len(points) >= 2 else None,
+        chart_type="line",
     )
 
 
-def tile_grid(items: Sequence[MetricValue]) -> None:
+def tile_grid(
+    items: Sequence[MetricValue], sparks: Mapping[str, Sequence[float | None]] | None = None
+) -> None:
     """Tiles in a wrapping row: as many per line as the screen holds, none truncated."""
     with st.container(horizontal=True, wrap=True, gap="small"):
         for item in items:
-            tile(item)
+            tile(item, (sparks or {}).get(item.metric.id))

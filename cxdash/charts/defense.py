@@ -1,0 +1,164 @@
+"""Charts of the defense side and of speed to happiness."""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import polars as pl
+
+from cxdash.charts.style import (
+    ACCENT,
+    BETTER,
+    NEUTRAL,
+    SERIES,
+    WORSE,
+    base_layout,
+    empty_figure,
+    percent_axis,
+)  # fmt: skip
+from cxdash.formatting import format_hours
+from cxdash.metrics.catalogue import METRICS_BY_ID
+
+
+def weekly_rates(weekly: pl.DataFrame, metrics: tuple[str, ...]) -> go.Figure:
+    """Several rate metrics per week on one percent axis."""
+    title = "Resolution quality per week"
+    if weekly.is_empty():
+        return empty_figure(title, "No contacts in this period")
+    fig = go.Figure()
+    for colour, metric_id in zip(SERIES, metrics, strict=False):
+        label = METRICS_BY_ID[metric_id].label
+        fig.add_trace(go.Scatter(
+            x=weekly["bucket"].to_list(), y=weekly[metric_id].to_list(), name=label,
+            mode="lines+markers", line={"color": colour, "width": 3},
+            hovertemplate=f"{label}<br>week of %{{x|%d %b}}: %{{y:.1%}}<extra></extra>",
+        ))  # fmt: skip
+    percent_axis(fig, "share of contacts")
+    fig.update_yaxes(range=[0, 1.02])
+    fig.update_xaxes(title_text="week starting")
+    return base_layout(fig, title)
+
+
+def _band_position(bands: pl.DataFrame, hours: float) -> float:
+    """Where `hours` falls on the categorical band axis (log-interpolated inside its band)."""
+    lower = 0.0
+    for i, upper in enumerate(bands["upper_hours"].to_list()):
+        if hours < upper:
+            if math.isinf(upper):
+                return i
+            lo = max(lower, 1 / 60)
+            frac = (math.log(max(hours, lo)) - math.log(lo)) / (math.log(upper) - math.log(lo))
+            return i - 0.5 + min(max(frac, 0.0), 1.0)
+        lower = upper
+    return len(bands) - 1
+
+
+def resolution_distribution(
+    bands: pl.DataFrame, median: float | None, p90: float | None
+) -> go.Figure:
+    title = "Time to resolution"
+    if bands["contacts"].sum() == 0:
+        return empty_figure(title, "No resolved contacts in this period")
+    fig = go.Figure(go.Bar(
+        x=bands["band"].to_list(), y=bands["contacts"].to_list(), marker_color=ACCENT,
+        hovertemplate="%{x}<br>%{y:,} contacts<extra></extra>", name="resolved contacts",
+    ))  # fmt: skip
+    for value, name, colour in ((median, "median", BETTER), (p90, "p90", WORSE)):
+        if value is None:
+            continue
+        x = _band_position(bands, value)
+        fig.add_vline(x=x, line={"color": colour, "dash": "dash", "width": 2})
+        fig.add_annotation(x=x, y=1, yref="paper", showarrow=False, xanchor="left",
+                           text=f"{name} {format_hours(value)}", font={"color": colour},
+                           bgcolor="rgba(255,255,255,0.85)")  # fmt: skip
+    fig.update_xaxes(title_text="hours from contact to resolution (calendar time)")
+    fig.update_yaxes(title_text="resolved contacts")
+    return base_layout(fig, title)
+
+
+def team_friction(by_team: pl.DataFrame) -> go.Figure:
+    title = "Transfers and escalations by team"
+    data = by_team.filter(pl.col("contacts") > 0)
+    if data.is_empty():
+        return empty_figure(title, "No contacts in this period")
+    fig = go.Figure()
+    for metric_id, colour in (("transfer_rate", WORSE), ("escalation_rate", NEUTRAL)):
+        label = METRICS_BY_ID[metric_id].label
+        fig.add_trace(go.Bar(
+            x=data["team"].to_list(), y=data[metric_id].to_list(), name=label,
+            marker_color=colour, hovertemplate="%{x}<br>%{y:.1%} " + label.lower()
+            + "<extra></extra>",
+        ))  # fmt: skip
+    fig.update_layout(barmode="group")
+    percent_axis(fig, "share of the team's contacts")
+    fig.update_xaxes(title_text="team")
+    return base_layout(fig, title)
+
+
+def recovery(cohorts: pl.DataFrame) -> go.Figure:
+    title = "Repurchase within 90 days, by outcome"
+    data = cohorts.filter(pl.col("customers") > 0)
+    if data.is_empty():
+        return empty_figure(title, "Import orders to see who comes back and buys")
+    rates = data["rate"].to_list()
+    fig = go.Figure(go.Bar(
+        x=data["label"].to_list(), y=rates, marker_color=SERIES[: data.height],
+        error_y={"type": "data", "symmetric": False,
+                 "array": [h - r for h, r in zip(data["high"], rates, strict=True)],
+                 "arrayminus": [r - lo for lo, r in zip(data["low"], rates, strict=True)]},
+        text=[f"{r:.1%}<br>n = {n:,}" for r, n in zip(rates, data["customers"], strict=True)],
+        textposition="inside", insidetextanchor="end",
+        hovertemplate="%{x}: %{y:.1%} repurchased<extra></extra>",
+    ))  # fmt: skip
+    percent_axis(fig, "customers who ordered again (95% interval)")
+    fig.update_xaxes(title_text="customers, by the outcome of their first contact")
+    return base_layout(fig, title, height=420)
+
+
+def funnel(steps: pl.DataFrame) -> go.Figure:
+    title = "From contact to happy customer"
+    if steps["contacts"][0] == 0:
+        return empty_figure(title, "No contacts in this period")
+    fig = go.Figure(go.Funnel(
+        y=steps["label"].to_list(), x=steps["contacts"].to_list(),
+        textinfo="value+percent initial", marker={"color": SERIES[: steps.height]},
+        texttemplate="%{value:,} (%{percentInitial:.1%})",
+    ))  # fmt: skip
+    return base_layout(fig, title, height=400)
+
+
+def frictions(friction: pl.DataFrame) -> go.Figure:
+    title = "What keeps contacts from happiness"
+    data = friction.sort("contacts")
+    if data["contacts"].sum() == 0:
+        return empty_figure(title, "Every contact reached happy")
+    fig = go.Figure(go.Bar(
+        y=data["label"].to_list(), x=data["contacts"].to_list(), orientation="h",
+        marker_color=WORSE, hovertemplate="%{y}<br>%{x:,} contacts<extra></extra>",
+    ))  # fmt: skip
+    fig.update_xaxes(title_text="contacts that did not reach happy (one can have several)")
+    return base_layout(fig, title, height=360)
+
+
+def time_by_channel(by_channel: pl.DataFrame) -> go.Figure:
+    title = "Time to resolution by channel"
+    data = by_channel.filter(pl.col("resolution_hours_median").is_not_null())
+    if data.is_empty():
+        return empty_figure(title, "No resolved contacts in this period")
+    data = data.sort("resolution_hours_median")
+    fig = go.Figure()
+    for metric_id, name, colour in (
+        ("resolution_hours_median", "median", ACCENT),
+        ("resolution_hours_p90", "p90", WORSE),
+    ):
+        values = data[metric_id].to_list()
+        fig.add_trace(go.Bar(
+            x=data["channel"].to_list(), y=values, name=name, marker_color=colour,
+            text=[format_hours(v) if v is not None else "" for v in values],
+            textposition="outside", hovertemplate="%{x}<br>" + name + " %{y:,.1f} h<extra></extra>",
+        ))  # fmt: skip
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text="hours (calendar time)")
+    fig.update_xaxes(title_text="channel")
+    return base_layout(fig, title)

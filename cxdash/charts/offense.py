@@ -1,0 +1,174 @@
+"""Charts of the offense side: contact rate and fixes, drivers, the value–irritant matrix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+from cxdash.charts.style import ACCENT, BETTER, NEUTRAL, WORSE, base_layout, empty_figure
+
+
+def contact_rate_trend(
+    weekly: pl.DataFrame, causes: pl.DataFrame, *, per_orders: bool
+) -> go.Figure:
+    """Weekly contact rate (or contacts when there are no orders) with fixes marked."""
+    metric = "contact_rate" if per_orders else "contacts"
+    title = "Contact rate per week" if per_orders else "Contacts per week"
+    if weekly.is_empty():
+        return empty_figure(title, "No contacts in this period")
+    unit = "contacts per 1,000 orders" if per_orders else "contacts"
+    fig = go.Figure(
+        go.Scatter(
+            x=weekly["bucket"].to_list(), y=weekly[metric].to_list(), mode="lines+markers",
+            name=title, line={"color": ACCENT, "width": 3}, marker={"size": 8},
+            hovertemplate="week of %{x|%d %b %Y}<br>%{y:,.1f} " + unit + "<extra></extra>",
+        )
+    )  # fmt: skip
+    first, last = weekly["bucket"].min(), weekly["bucket"].max()
+    fixed = causes.filter(pl.col("fixed_on").is_not_null()) if not causes.is_empty() else causes
+    for i, cause in enumerate(fixed.iter_rows(named=True) if not fixed.is_empty() else []):
+        day: dt.date = cause["fixed_on"]
+        if not (first - dt.timedelta(days=6) <= day <= last + dt.timedelta(days=6)):
+            continue
+        colour = BETTER if cause["status"] == "eliminated" else NEUTRAL
+        fig.add_vline(x=day, line={"color": colour, "dash": "dash", "width": 2})
+        fig.add_annotation(
+            x=day, y=1 - 0.09 * (i % 3), xref="x", yref="paper", showarrow=False,
+            text=f"fix: {cause['title'] or cause['cause_id']}", xanchor="left",
+            font={"color": colour, "size": 13}, bgcolor="rgba(255,255,255,0.8)",
+        )  # fmt: skip
+    fig.update_yaxes(title_text=unit, rangemode="tozero")
+    fig.update_xaxes(title_text="week starting")
+    return base_layout(fig, title)
+
+
+def pareto(by_reason: pl.DataFrame) -> go.Figure:
+    """Drivers by contacts, biggest first, with the cumulative share on a second axis."""
+    title = "Contact drivers (Pareto)"
+    data = by_reason.filter(pl.col("contacts") > 0).sort("contacts", descending=True)
+    if data.is_empty():
+        return empty_figure(title, "No contacts in this period")
+    total = data["contacts"].sum()
+    cumulative = (data["contacts"].cum_sum() / total).to_list()
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(
+        go.Bar(x=data["reason"].to_list(), y=data["contacts"].to_list(), name="contacts",
+               marker_color=ACCENT, hovertemplate="%{x}<br>%{y:,} contacts<extra></extra>"),
+        secondary_y=False,
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(x=data["reason"].to_list(), y=cumulative, name="cumulative share",
+                   mode="lines+markers", line={"color": WORSE},
+                   hovertemplate="%{x}<br>%{y:.1%} of contacts so far<extra></extra>"),
+        secondary_y=True,
+    )  # fmt: skip
+    fig.update_yaxes(title_text="contacts", secondary_y=False)
+    fig.update_yaxes(title_text="cumulative share", tickformat=".0%", range=[0, 1.05],
+                     secondary_y=True)  # fmt: skip
+    fig.update_xaxes(title_text="contact driver", tickangle=-35)
+    return base_layout(fig, title, height=440)
+
+
+def driver_heatmap(reason_week: pl.DataFrame) -> go.Figure:
+    """Contacts by driver (rows, biggest on top) and week (columns)."""
+    title = "Drivers by week"
+    if reason_week.is_empty():
+        return empty_figure(title, "No contacts in this period")
+    order = (
+        reason_week.group_by("reason").agg(pl.col("contacts").sum())
+        .sort("contacts")["reason"].to_list()
+    )  # fmt: skip
+    weeks = sorted(reason_week["bucket"].unique().to_list())
+    lookup = {(r, w): c for r, w, c in reason_week.select("reason", "bucket", "contacts").rows()}
+    z = [[lookup.get((r, w), 0) for w in weeks] for r in order]
+    fig = go.Figure(
+        go.Heatmap(
+            x=weeks, y=order, z=z, colorscale="Blues", colorbar={"title": "contacts"},
+            hovertemplate="%{y}<br>week of %{x|%d %b}<br>%{z:,} contacts<extra></extra>",
+            xgap=1, ygap=1,
+        )
+    )  # fmt: skip
+    fig.update_xaxes(title_text="week starting")
+    return base_layout(fig, title, height=max(360, 26 * len(order) + 120))
+
+
+_QUADRANT_TEXT = {
+    ("low", "low"): "Eliminate", ("high", "low"): "Automate",
+    ("low", "high"): "Simplify", ("high", "high"): "Leverage",
+}  # fmt: skip
+
+
+def value_irritant(drivers: pl.DataFrame) -> go.Figure:
+    """Drivers in the four value–irritant quadrants; bubble = contacts, colour = trend.
+
+    `drivers`: reason, value_to_customer, value_to_business, contacts, change (relative
+    change of contacts against the previous period, or null).
+    """
+    title = "Value–irritant matrix"
+    data = drivers.filter(pl.col("value_to_customer").is_not_null() & (pl.col("contacts") > 0))
+    if data.is_empty():
+        return empty_figure(title, "Fill the driver catalog to place drivers in quadrants")
+    xs, ys, sizes, colours, labels, hovers = [], [], [], [], [], []
+    biggest = max(data["contacts"].max(), 1)  # type: ignore[type-var]
+    for (cust, biz), group in data.sort("contacts", descending=True).group_by(
+        ["value_to_customer", "value_to_business"], maintain_order=True
+    ):
+        n = group.height
+        cols = math.ceil(math.sqrt(n))
+        rows = math.ceil(n / cols)
+        for i, row in enumerate(group.iter_rows(named=True)):
+            cx = (0 if cust == "low" else 1) + (i % cols + 0.5) / cols
+            cy = (0 if biz == "low" else 1) + (rows - i // cols - 0.5) / rows
+            xs.append(cx)
+            ys.append(cy)
+            sizes.append(18 + 52 * math.sqrt(row["contacts"] / biggest))
+            change = row["change"]
+            colours.append(0.0 if change is None else max(-0.5, min(0.5, change)))
+            labels.append(row["reason"])
+            trend = "—" if change is None else f"{change:+.1%}"
+            hovers.append(f"{row['reason']}<br>{row['contacts']:,} contacts<br>trend {trend}")
+    fig = go.Figure(
+        go.Scatter(
+            x=xs, y=ys, mode="markers+text", text=labels, textposition="bottom center",
+            textfont={"size": 12}, hovertext=hovers, hoverinfo="text",
+            marker={"size": sizes, "color": colours, "cmin": -0.5, "cmax": 0.5,
+                    "colorscale": [[0, BETTER], [0.5, "#d0d7de"], [1, WORSE]],
+                    "colorbar": {"title": "trend", "tickformat": "+.0%"},
+                    "line": {"width": 1, "color": "white"}},
+        )
+    )  # fmt: skip
+    for (cust, biz), name in _QUADRANT_TEXT.items():
+        x0, y0 = (0 if cust == "low" else 1), (0 if biz == "low" else 1)
+        fig.add_shape(type="rect", x0=x0, x1=x0 + 1, y0=y0, y1=y0 + 1,
+                      line={"color": "#d0d7de"}, layer="below")  # fmt: skip
+        fig.add_annotation(x=x0 + 0.02, y=y0 + 0.98, text=f"<b>{name}</b>", showarrow=False,
+                           xanchor="left", yanchor="top", font={"color": NEUTRAL})  # fmt: skip
+    fig.update_xaxes(range=[0, 2], tickvals=[0.5, 1.5], ticktext=["low", "high"],
+                     title_text="value to the customer", showgrid=False, zeroline=False)
+    fig.update_yaxes(range=[0, 2], tickvals=[0.5, 1.5], ticktext=["low", "high"],
+                     title_text="value to the business", showgrid=False, zeroline=False)
+    return base_layout(fig, title, height=560)  # fmt: skip
+
+
+def rates_by_driver(by_reason: pl.DataFrame) -> go.Figure:
+    """Repeat-contact and self-service rate per driver, as horizontal bars."""
+    title = "Repeat contacts and self-service by driver"
+    data = by_reason.filter(pl.col("contacts") > 0).sort("contacts")
+    if data.is_empty():
+        return empty_figure(title, "No contacts in this period")
+    fig = go.Figure()
+    for metric, name, colour in (
+        ("repeat_contact_rate", "repeat contacts", WORSE),
+        ("self_service_rate", "self-service", BETTER),
+    ):
+        fig.add_trace(go.Bar(
+            y=data["reason"].to_list(), x=data[metric].to_list(), name=name, orientation="h",
+            marker_color=colour, hovertemplate="%{y}<br>%{x:.1%} " + name + "<extra></extra>",
+        ))  # fmt: skip
+    fig.update_layout(barmode="group")
+    fig.update_xaxes(title_text="share of the driver's contacts", tickformat=".0%")
+    return base_layout(fig, title, height=max(360, 34 * data.height + 120))

@@ -1,0 +1,101 @@
+"""Reusable page sections: movers, freshness, the drill-down table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from cxdash.analysis.drilldown import COLUMNS, PAGE_SIZE
+from cxdash.analysis.movers import Move
+from cxdash.metrics.request import Filters, MetricRequest
+from cxdash.ui import data
+
+
+def driver_counts(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
+    joined = now.select("reason", pl.col("contacts").alias("now")).join(
+        before.select("reason", pl.col("contacts").alias("before")), on="reason", how="full",
+        coalesce=True,
+    )  # fmt: skip
+    return joined.rename({"reason": "driver"}).fill_null(0)
+
+
+def movers_table(rises: Sequence[Move], falls: Sequence[Move], test_name: str) -> None:
+    left, right = st.columns(2, gap="large")
+    for col, moves, title, empty in (
+        (left, rises, "Rising drivers", "No driver rose beyond noise."),
+        (right, falls, "Falling drivers", "No driver fell beyond noise."),
+    ):
+        with col:
+            st.markdown(f"**{title}**")
+            if not moves:
+                st.caption(empty)
+                continue
+            st.dataframe(
+                pl.DataFrame({
+                    "Driver": [m.driver for m in moves],
+                    "Contacts": [m.now for m in moves],
+                    "Before": [m.before for m in moves],
+                    "Change": [m.change for m in moves],
+                    "p (adjusted)": [m.p_value for m in moves],
+                }),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "Contacts": st.column_config.NumberColumn(format="localized"),
+                    "Before": st.column_config.NumberColumn(format="localized"),
+                    "Change": st.column_config.NumberColumn(format="%+d"),
+                    "p (adjusted)": st.column_config.NumberColumn(format="%.3g"),
+                },
+            )
+    st.caption(f"A driver is listed when its change is unlikely to be noise: {test_name}.")
+
+
+def freshness(facts: dict[str, Any]) -> None:
+    newest = facts["newest_contact"]
+    with st.container(horizontal=True, wrap=True, gap="small"):
+        st.metric("Newest contact", f"{newest:%d %b %Y %H:%M}" if newest else "—", border=True)
+        st.metric("Contacts stored", f"{facts['contacts']:,}", border=True)
+        st.metric("Orders stored", f"{facts['orders']:,}", border=True)
+        st.metric("Drivers in catalog", f"{facts['drivers']:,}", border=True)
+        st.metric("Store written", f"{facts['updated']:%d %b %Y %H:%M}", border=True)
+
+
+def selection_values(event: Any, field: str) -> list[Any]:
+    """Values of `field` ('x', 'y' or a customdata index) in a Plotly selection event."""
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return []
+    return [p.get(field) for p in points if p.get(field) is not None]
+
+
+@st.fragment
+def drill_panel(
+    request: MetricRequest,
+    *,
+    title: str,
+    extra: Filters | None = None,
+    days: tuple[dt.date, dt.date] | None = None,
+    key: str,
+) -> None:
+    """The contacts behind a selection, sortable and paged; reruns alone when paging."""
+    if extra:
+        for dim, values in extra.values:
+            request = MetricRequest(
+                request.period, request.filters.with_value(dim, values), request.by,
+                request.grain, request.metrics,
+            )  # fmt: skip
+    with st.container(border=True):
+        st.markdown(f"**Contacts behind: {title}**")
+        cols = st.columns([2, 1, 1])
+        sort = cols[0].selectbox("Sort by", COLUMNS, index=1, key=f"{key}_sort")
+        descending = cols[1].toggle("Newest / largest first", value=True, key=f"{key}_desc")
+        page = int(cols[2].number_input("Page", min_value=1, value=1, key=f"{key}_page")) - 1
+        rows, total = data.contacts_behind(request, days, sort, descending, page)
+        pages = max(1, -(-total // PAGE_SIZE))
+        st.caption(f"{total:,} contacts · page {page + 1} of {pages:,} · {PAGE_SIZE} a page")
+        st.dataframe(rows, hide_index=True, width="stretch")

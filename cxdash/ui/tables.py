@@ -1,0 +1,68 @@
+"""Metric tables with conditional formatting: each cell coloured by whether it is better or
+worse than the overall value of the period, in the metric's own direction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from cxdash.formatting import format_value
+from cxdash.metrics.catalogue import METRICS_BY_ID
+
+_GOOD, _BAD = "background-color: #dafbe1", "background-color: #ffebe9"
+TOLERANCE = 0.05  # a cell within ±5 % of the overall value stays uncoloured
+
+
+def _style(metric_id: str, value: Any, overall: Any) -> str:
+    metric = METRICS_BY_ID[metric_id]
+    if value is None or overall in (None, 0) or metric.id == "contacts":
+        return ""
+    ratio = (value - overall) / abs(overall)
+    if abs(ratio) < TOLERANCE:
+        return ""
+    better = (ratio > 0) == (metric.direction == "up")
+    return _GOOD if better else _BAD
+
+
+def metric_table(
+    frame: pl.DataFrame,
+    dim: str,
+    metrics: Sequence[str],
+    overall: Mapping[str, Any],
+    *,
+    key: str,
+) -> list[str]:
+    """Show the table; return the dimension values of the rows the person selected."""
+    frame = frame.filter(pl.col("contacts") > 0).sort("contacts", descending=True)
+    label_of = {m: METRICS_BY_ID[m].label for m in metrics}
+    metric_of = {label: m for m, label in label_of.items()}
+    shown = frame.select(
+        pl.col(dim).alias(dim.capitalize()),
+        *[
+            pl.col(m)
+            .map_elements(lambda v, m=m: format_value(METRICS_BY_ID[m], v), return_dtype=pl.String)
+            .alias(label_of[m])
+            for m in metrics
+        ],
+    )
+
+    def colour_column(column: Any) -> list[str]:
+        metric_id = metric_of.get(column.name)
+        if metric_id is None:
+            return [""] * len(column)
+        return [_style(metric_id, v, overall.get(metric_id)) for v in frame[metric_id]]
+
+    styler = shown.to_pandas().style.apply(colour_column, axis=0)
+    event = st.dataframe(
+        styler, hide_index=True, width="stretch", key=key, on_select="rerun",
+        selection_mode="multi-row",
+    )  # fmt: skip
+    st.caption(
+        f"By {dim}: green = better than the period overall by more than 5 %, red = worse. "
+        "Select rows to drill down."
+    )
+    rows = event["selection"]["rows"] if event else []
+    return [frame[dim][i] for i in rows]

@@ -1,0 +1,41 @@
+"""Data and settings: what the store holds, and the targets kept in it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cxdash.settings import Settings
+from cxdash.ui import data, panels
+
+st.title("Data and settings")
+st.caption(f"Store: `{data.db_path()}`")
+panels.freshness(data.freshness())
+
+st.subheader("Targets")
+current = data.settings()
+with st.form("targets"):
+    left, right = st.columns(2)
+    first_response = left.number_input(
+        "First response target (hours)", min_value=0.05, max_value=720.0, step=0.5,
+        value=float(current.first_response_target_hours),
+        help="Speed-to-happiness funnel: a first response within this many hours is in time.",
+    )  # fmt: skip
+    happy = right.number_input(
+        "Happy target (hours)", min_value=0.5, max_value=2160.0, step=1.0,
+        value=float(current.happy_hours),
+        help="happy_rate: resolved within this many hours, ≤ 1 transfer, no reopen, CSAT ≥ 4.",
+    )  # fmt: skip
+    if st.form_submit_button("Save targets", type="primary"):
+        data.save_settings(Settings(
+            first_response_target_hours=first_response, happy_hours=happy,
+            repeat_window_hours=current.repeat_window_hours, timezone=current.timezone,
+        ))  # fmt: skip
+        st.toast("Targets saved in the store.")
+        st.rerun()
+st.caption(f"Repeat window: {current.repeat_window_hours} h · reporting time zone: "
+           f"{current.timezone}")  # fmt: skip
+
+st.subheader("Driver catalog")
+st.dataframe(data.driver_catalog(), hide_index=True, width="stretch")
+st.subheader("Root-cause register")
+st.dataframe(data.root_causes(), hide_index=True, width="stretch")

@@ -1,0 +1,54 @@
+"""Defense: how well problems are handled, by team and channel, and who comes back to buy."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cxdash.charts import defense
+from cxdash.metrics.request import Filters
+from cxdash.ui import data, panels, tables, view
+
+QUALITY = ("resolution_rate", "fcr_rate", "reopen_rate", "csat")
+TABLE = ("contacts", "resolution_rate", "fcr_rate", "reopen_rate", "csat", "transfer_rate",
+         "escalation_rate", "resolution_hours_median", "happy_rate")  # fmt: skip
+
+current = view.current()
+st.title("Defense")
+st.caption(view.caption(current))
+
+st.plotly_chart(defense.weekly_rates(data.compute(view.trend_request(current, QUALITY)), QUALITY),
+                key="quality_trend")  # fmt: skip
+
+overall = data.compute(view.request(current, TABLE)).row(0, named=True)
+left, right = st.columns(2, gap="large")
+selected: dict[str, list[str]] = {}
+for col, dim in ((left, "team"), (right, "channel")):
+    with col:
+        frame = data.compute(view.request(current, TABLE, by=(dim,)))
+        selected[dim] = tables.metric_table(frame, dim, TABLE, overall, key=f"by_{dim}")
+
+band_frame = data.resolution_bands(view.request(current, ("contacts",)))
+st.plotly_chart(defense.resolution_distribution(
+    band_frame, overall["resolution_hours_median"],
+    data.compute(view.request(current, ("resolution_hours_p90",))).item()),
+    key="resolution_bands")  # fmt: skip
+
+left, right = st.columns(2, gap="large")
+with left:
+    by_team = data.compute(view.request(current, ("contacts", "transfer_rate", "escalation_rate"),
+                                        by=("team",)))  # fmt: skip
+    st.plotly_chart(defense.team_friction(by_team), key="team_friction")
+with right:
+    cohorts = data.recovery_cohorts(view.request(current, ("contacts",)))
+    st.plotly_chart(defense.recovery(cohorts), key="recovery")
+    st.caption("Customers by the outcome of their first contact in the period; the bar is the "
+               "share who ordered within 90 days after it, the whisker its 95% interval "
+               "(Wilson). No contact = customers who ordered in the period and never contacted.")
+
+picked = {dim: values for dim, values in selected.items() if values}
+if picked:
+    label = "; ".join(f"{d}: {', '.join(v)}" for d, v in picked.items())
+    panels.drill_panel(view.request(current, ("contacts",)), title=label,
+                       extra=Filters.of(picked), key="drill_defense")
+else:
+    st.caption("Select rows in the team or channel table to see the contacts behind them.")

@@ -1,0 +1,51 @@
+"""Playing to win: is demand falling, which drivers cause it, and where to act."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from cxdash.charts import offense
+from cxdash.metrics.request import Filters
+from cxdash.ui import data, panels, view
+
+current = view.current()
+has_orders = data.info().orders_rows > 0
+
+st.title("Playing to win")
+st.caption(view.caption(current))
+
+weekly = data.compute(view.trend_request(current, ("contacts", "contact_rate")))
+st.plotly_chart(
+    offense.contact_rate_trend(weekly, data.root_causes(), per_orders=has_orders),
+    key="rate_trend", on_select="rerun", selection_mode="points",
+)  # fmt: skip
+if not has_orders:
+    st.info("Import orders to see contact rate per 1,000 orders; contacts are shown instead.")
+
+drivers = ("contacts", "repeat_contact_rate", "self_service_rate")
+by_reason = data.compute(view.request(current, drivers, by=("reason",)))
+pareto_event = st.plotly_chart(offense.pareto(by_reason), key="pareto", on_select="rerun",
+                               selection_mode="points")  # fmt: skip
+
+heat = data.compute(view.request(current, ("contacts",), by=("reason",), grain="week"))
+st.plotly_chart(offense.driver_heatmap(heat), key="heatmap")
+
+before = data.compute(view.request(current, ("contacts",), by=("reason",)).for_period(
+    current.period.previous()))
+trend = by_reason.join(before.select("reason", pl.col("contacts").alias("before")),
+                       on="reason", how="left").with_columns(
+    ((pl.col("contacts") - pl.col("before")) / pl.col("before")).alias("change"))
+matrix = trend.join(data.driver_catalog(), on="reason", how="left")
+left, right = st.columns(2, gap="large")
+with left:
+    st.plotly_chart(offense.value_irritant(matrix), key="matrix")
+with right:
+    st.plotly_chart(offense.rates_by_driver(by_reason), key="driver_rates")
+
+chosen = panels.selection_values(pareto_event, "x")
+if chosen:
+    panels.drill_panel(view.request(current, ("contacts",)), title=", ".join(chosen),
+                       extra=Filters.of({"reason": chosen}), key="drill_pareto")
+else:
+    st.caption("Click a bar of the Pareto chart to see the contacts behind it.")

@@ -1,0 +1,36 @@
+"""Speed to happiness: how fast and with how little friction an upset customer gets happy."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cxdash.charts import defense
+from cxdash.formatting import format_hours
+from cxdash.metrics.catalogue import SIDE_LABELS
+from cxdash.ui import data, layout, view
+from cxdash.ui.tiles import tile_grid
+
+current = view.current()
+targets = data.settings()
+st.title(SIDE_LABELS["happiness"])
+st.caption(
+    f"{view.caption(current)} · targets: first response within "
+    f"{format_hours(targets.first_response_target_hours)}, happy within "
+    f"{format_hours(targets.happy_hours)} (change them on Data and settings)"
+)
+
+values = data.compare(view.request(current, layout.SPEED_STRIP))
+tile_grid(values)
+
+funnel, friction = data.funnel(view.request(current, ("contacts",)))
+left, right = st.columns(2, gap="large")
+with left:
+    st.plotly_chart(defense.funnel(funnel), key="funnel")
+    st.caption("Each step keeps the contacts that passed every step before it; self-served "
+               "contacts count as answered in time.")  # fmt: skip
+with right:
+    st.plotly_chart(defense.frictions(friction), key="frictions")
+
+by_channel = data.compute(view.request(
+    current, ("contacts", "resolution_hours_median", "resolution_hours_p90"), by=("channel",)))
+st.plotly_chart(defense.time_by_channel(by_channel), key="time_by_channel")
