@@ -11,7 +11,8 @@ st.set_page_config(page_title="cxdash", page_icon=":material/sports_soccer:", la
 
 extent = data.data_extent()
 if extent is None:
-    welcome.show(data.db_path())
+    st.navigation([st.Page(welcome.show, title="Welcome", icon=":material/waving_hand:")],
+                  position="hidden").run()  # fmt: skip
     st.stop()
 
 st.session_state["view"] = sidebar_filters(*extent, data.dimension_values(FILTER_DIMS))

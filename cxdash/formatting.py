@@ -12,6 +12,8 @@ MISSING = "—"
 
 
 def format_hours(hours: float) -> str:
+    if 0 < hours < 1 / 60:
+        return "< 1 min"
     if hours < 1:
         return f"{hours * 60:.0f} min"
     if hours < 48:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from cxdash.settings import Settings
-from cxdash.ui import data, panels
+from cxdash.ui import data, panels, view
 
+view.require_app()
 st.title("Data and settings")
 st.caption(f"Store: `{data.db_path()}`")
 panels.freshness(data.freshness())

@@ -12,7 +12,7 @@ QUALITY = ("resolution_rate", "fcr_rate", "reopen_rate", "csat")
 TABLE = ("contacts", "resolution_rate", "fcr_rate", "reopen_rate", "csat", "transfer_rate",
          "escalation_rate", "resolution_hours_median", "happy_rate")  # fmt: skip
 
-current = view.current()
+current = view.require_app()
 st.title("Defense")
 st.caption(view.caption(current))
 
@@ -20,12 +20,10 @@ st.plotly_chart(defense.weekly_rates(data.compute(view.trend_request(current, QU
                 key="quality_trend")  # fmt: skip
 
 overall = data.compute(view.request(current, TABLE)).row(0, named=True)
-left, right = st.columns(2, gap="large")
 selected: dict[str, list[str]] = {}
-for col, dim in ((left, "team"), (right, "channel")):
-    with col:
-        frame = data.compute(view.request(current, TABLE, by=(dim,)))
-        selected[dim] = tables.metric_table(frame, dim, TABLE, overall, key=f"by_{dim}")
+for dim in ("team", "channel"):
+    frame = data.compute(view.request(current, TABLE, by=(dim,)))
+    selected[dim] = tables.metric_table(frame, dim, TABLE, overall, key=f"by_{dim}")
 
 band_frame = data.resolution_bands(view.request(current, ("contacts",)))
 st.plotly_chart(defense.resolution_distribution(

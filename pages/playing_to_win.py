@@ -9,13 +9,14 @@ from cxdash.charts import offense
 from cxdash.metrics.request import Filters
 from cxdash.ui import data, panels, view
 
-current = view.current()
+current = view.require_app()
 has_orders = data.info().orders_rows > 0
 
 st.title("Playing to win")
 st.caption(view.caption(current))
 
-weekly = data.compute(view.trend_request(current, ("contacts", "contact_rate")))
+weekly = data.compute(
+    view.trend_request(current, ("contacts", "contact_rate"), weeks=view.TREND_WEEKS))
 st.plotly_chart(
     offense.contact_rate_trend(weekly, data.root_causes(), per_orders=has_orders),
     key="rate_trend", on_select="rerun", selection_mode="points",
@@ -28,7 +29,7 @@ by_reason = data.compute(view.request(current, drivers, by=("reason",)))
 pareto_event = st.plotly_chart(offense.pareto(by_reason), key="pareto", on_select="rerun",
                                selection_mode="points")  # fmt: skip
 
-heat = data.compute(view.request(current, ("contacts",), by=("reason",), grain="week"))
+heat = data.compute(view.weekly_request(current, ("contacts",), by=("reason",)))
 st.plotly_chart(offense.driver_heatmap(heat), key="heatmap")
 
 before = data.compute(view.request(current, ("contacts",), by=("reason",)).for_period(
@@ -37,11 +38,8 @@ trend = by_reason.join(before.select("reason", pl.col("contacts").alias("before"
                        on="reason", how="left").with_columns(
     ((pl.col("contacts") - pl.col("before")) / pl.col("before")).alias("change"))
 matrix = trend.join(data.driver_catalog(), on="reason", how="left")
-left, right = st.columns(2, gap="large")
-with left:
-    st.plotly_chart(offense.value_irritant(matrix), key="matrix")
-with right:
-    st.plotly_chart(offense.rates_by_driver(by_reason), key="driver_rates")
+st.plotly_chart(offense.value_irritant(matrix), key="matrix")
+st.plotly_chart(offense.rates_by_driver(by_reason), key="driver_rates")
 
 chosen = panels.selection_values(pareto_event, "x")
 if chosen:

@@ -9,7 +9,7 @@ from cxdash.metrics.catalogue import SIDE_LABELS
 from cxdash.ui import data, layout, panels, view
 from cxdash.ui.tiles import tile_grid
 
-current = view.current()
+current = view.require_app()
 shown = layout.OFFENSE_TILES + layout.DEFENSE_TILES + layout.SPEED_STRIP
 values = {v.metric.id: v for v in data.compare(view.request(current, shown))}
 weekly = data.compute(view.trend_request(current, shown))
@@ -27,6 +27,10 @@ with defense:
     st.subheader(f":material/shield: {SIDE_LABELS['defense']}")
     st.caption("When a problem happens, restore confidence.")
     tile_grid([values[m] for m in layout.DEFENSE_TILES], sparks)
+    if (current.last_day - current.period.end).days < 90:
+        st.caption(":material/hourglass_top: Repurchase looks 90 days past each contact or "
+                   "order; for a period this recent part of that window is still to come, so "
+                   "both repurchase rates read low until it has passed.")  # fmt: skip
 
 st.subheader(f":material/timer: {SIDE_LABELS['happiness']}")
 st.caption("How fast, and with how little friction, an upset customer becomes a happy one.")

@@ -10,7 +10,7 @@ from cxdash.metrics.catalogue import SIDE_LABELS
 from cxdash.ui import data, layout, view
 from cxdash.ui.tiles import tile_grid
 
-current = view.current()
+current = view.require_app()
 targets = data.settings()
 st.title(SIDE_LABELS["happiness"])
 st.caption(

@@ -49,7 +49,7 @@ def test_scoreboard_shows_worked_example_for_may(monkeypatch, worked_store: Path
     assert shown["Contact rate"][0] == "1,400.0"
     assert shown["Repeat contacts"][0] == "33.3%"
     assert shown["CSAT"][0] == "50.0%"
-    assert shown["Resolution time (median)"][0] == "7.5 h"
+    assert shown["Resolve time (median)"][0] == "7.5 h"
     assert shown["First response (p90)"][0] == "6.5 h"
     assert shown["Customer effort"][0] == "3.50"
     # April (the previous 31 days) had the four B contacts: +3 contacts.

@@ -96,19 +96,27 @@ def team_friction(by_team: pl.DataFrame) -> go.Figure:
     return base_layout(fig, title)
 
 
+_COHORT_COLOURS = {
+    "no_contact": NEUTRAL, "resolved_happy": BETTER, "resolved_unhappy": "#bf8700",
+    "unresolved": WORSE, "resolved_unrated": "#d0d7de",
+}  # fmt: skip
+
+
 def recovery(cohorts: pl.DataFrame) -> go.Figure:
     title = "Repurchase within 90 days, by outcome"
     data = cohorts.filter(pl.col("customers") > 0)
     if data.is_empty():
         return empty_figure(title, "Import orders to see who comes back and buys")
     rates = data["rate"].to_list()
+    colours = [_COHORT_COLOURS.get(c, NEUTRAL) for c in data["cohort"]]
+    labels = [f"{label}<br>n = {n:,}" for label, n in zip(data["label"], data["customers"],
+                                                         strict=True)]  # fmt: skip
     fig = go.Figure(go.Bar(
-        x=data["label"].to_list(), y=rates, marker_color=SERIES[: data.height],
+        x=labels, y=rates, marker_color=colours,
         error_y={"type": "data", "symmetric": False,
                  "array": [h - r for h, r in zip(data["high"], rates, strict=True)],
                  "arrayminus": [r - lo for lo, r in zip(data["low"], rates, strict=True)]},
-        text=[f"{r:.1%}<br>n = {n:,}" for r, n in zip(rates, data["customers"], strict=True)],
-        textposition="inside", insidetextanchor="end",
+        text=[f"{r:.1%}" for r in rates], textposition="outside", cliponaxis=False,
         hovertemplate="%{x}: %{y:.1%} repurchased<extra></extra>",
     ))  # fmt: skip
     percent_axis(fig, "customers who ordered again (95% interval)")
@@ -122,7 +130,8 @@ def funnel(steps: pl.DataFrame) -> go.Figure:
         return empty_figure(title, "No contacts in this period")
     fig = go.Figure(go.Funnel(
         y=steps["label"].to_list(), x=steps["contacts"].to_list(),
-        textinfo="value+percent initial", marker={"color": SERIES[: steps.height]},
+        textinfo="value+percent initial",
+        marker={"color": ["#0a3069", "#0550ae", "#0969da", "#218bff", BETTER][: steps.height]},
         texttemplate="%{value:,} (%{percentInitial:.1%})",
     ))  # fmt: skip
     return base_layout(fig, title, height=400)
@@ -137,7 +146,7 @@ def frictions(friction: pl.DataFrame) -> go.Figure:
         y=data["label"].to_list(), x=data["contacts"].to_list(), orientation="h",
         marker_color=WORSE, hovertemplate="%{y}<br>%{x:,} contacts<extra></extra>",
     ))  # fmt: skip
-    fig.update_xaxes(title_text="contacts that did not reach happy (one can have several)")
+    fig.update_xaxes(title_text="contacts (one can have several)")
     return base_layout(fig, title, height=360)
 
 

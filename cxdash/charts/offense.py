@@ -68,7 +68,7 @@ def pareto(by_reason: pl.DataFrame) -> go.Figure:
     )  # fmt: skip
     fig.update_yaxes(title_text="contacts", secondary_y=False)
     fig.update_yaxes(title_text="cumulative share", tickformat=".0%", range=[0, 1.05],
-                     secondary_y=True)  # fmt: skip
+                     tickvals=[0, 0.25, 0.5, 0.75, 1.0], secondary_y=True)  # fmt: skip
     fig.update_xaxes(title_text="contact driver", tickangle=-35)
     return base_layout(fig, title, height=440)
 
@@ -85,15 +85,26 @@ def driver_heatmap(reason_week: pl.DataFrame) -> go.Figure:
     weeks = sorted(reason_week["bucket"].unique().to_list())
     lookup = {(r, w): c for r, w, c in reason_week.select("reason", "bucket", "contacts").rows()}
     z = [[lookup.get((r, w), 0) for w in weeks] for r in order]
+    labels = [f"{w:%-d %b}" for w in weeks]
     fig = go.Figure(
         go.Heatmap(
-            x=weeks, y=order, z=z, colorscale="Blues", colorbar={"title": "contacts"},
-            hovertemplate="%{y}<br>week of %{x|%d %b}<br>%{z:,} contacts<extra></extra>",
+            x=labels, y=order, z=z, colorscale="Blues", colorbar={"title": "contacts"},
+            hovertemplate="%{y}<br>week of %{x}<br>%{z:,} contacts<extra></extra>",
             xgap=1, ygap=1,
         )
     )  # fmt: skip
+    fig.update_xaxes(type="category")
     fig.update_xaxes(title_text="week starting")
     return base_layout(fig, title, height=max(360, 26 * len(order) + 120))
+
+
+def _wrap(text: str, width: int = 14) -> str:
+    """Break a long label into two lines at the space nearest its middle."""
+    if len(text) <= width or " " not in text:
+        return text
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(text) / 2))
+    return f"{text[:cut]}<br>{text[cut + 1:]}"
 
 
 _QUADRANT_TEXT = {
@@ -128,7 +139,7 @@ def value_irritant(drivers: pl.DataFrame) -> go.Figure:
             sizes.append(18 + 52 * math.sqrt(row["contacts"] / biggest))
             change = row["change"]
             colours.append(0.0 if change is None else max(-0.5, min(0.5, change)))
-            labels.append(row["reason"])
+            labels.append(_wrap(row["reason"]))
             trend = "—" if change is None else f"{change:+.1%}"
             hovers.append(f"{row['reason']}<br>{row['contacts']:,} contacts<br>trend {trend}")
     fig = go.Figure(
@@ -151,7 +162,7 @@ def value_irritant(drivers: pl.DataFrame) -> go.Figure:
                      title_text="value to the customer", showgrid=False, zeroline=False)
     fig.update_yaxes(range=[0, 2], tickvals=[0.5, 1.5], ticktext=["low", "high"],
                      title_text="value to the business", showgrid=False, zeroline=False)
-    return base_layout(fig, title, height=560)  # fmt: skip
+    return base_layout(fig, title, height=640)
 
 
 def rates_by_driver(by_reason: pl.DataFrame) -> go.Figure:

@@ -43,6 +43,7 @@ class Metric:
     sql: str | None = None  # aggregate over the period's contacts (family "contacts")
     null_means: str = ""  # why the value can be missing, shown instead of a number
     needs_catalog: bool = False  # null while the driver catalog (reasons) is empty
+    horizon_days: int = 0  # looks this far past the period: recent periods are not complete
 
 
 # Columns of the per-contact relation that `sql` aggregates may use (built by the compiler):
@@ -161,13 +162,13 @@ METRICS: tuple[Metric, ...] = (
         null_means="no first responses recorded",
     ),
     Metric(
-        "resolution_hours_median", "Resolution time (median)", "defense", "hours", "down",
+        "resolution_hours_median", "Resolve time (median)", "defense", "hours", "down",
         "Median hours from created_at to resolved_at, over resolved contacts.",
         sql="quantile_cont(resolution_hours, 0.5)",
         null_means="no resolved contacts",
     ),
     Metric(
-        "resolution_hours_p90", "Resolution time (p90)", "defense", "hours", "down",
+        "resolution_hours_p90", "Resolve time (p90)", "defense", "hours", "down",
         "90th percentile (linear interpolation) of hours to resolution.",
         sql="quantile_cont(resolution_hours, 0.9)",
         null_means="no resolved contacts",
@@ -194,6 +195,7 @@ METRICS: tuple[Metric, ...] = (
         "days after their earliest resolution (any order counts).",
         family="repurchase_after",
         null_means="import orders to see repurchase",
+        horizon_days=90,
     ),
     Metric(
         "repurchase_baseline_90d", "Repurchase, no contact", "defense", "rate", "up",
@@ -201,6 +203,7 @@ METRICS: tuple[Metric, ...] = (
         "again within 90 days after their first order of the period.",
         family="repurchase_baseline",
         null_means="import orders to see repurchase",
+        horizon_days=90,
     ),
     # ---- Speed to happiness ------------------------------------------------------------------
     Metric(

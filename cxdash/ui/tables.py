@@ -40,7 +40,7 @@ def metric_table(
     label_of = {m: METRICS_BY_ID[m].label for m in metrics}
     metric_of = {label: m for m, label in label_of.items()}
     shown = frame.select(
-        pl.col(dim).alias(dim.capitalize()),
+        pl.col(dim).fill_null("(none)").alias(dim.capitalize()),
         *[
             pl.col(m)
             .map_elements(lambda v, m=m: format_value(METRICS_BY_ID[m], v), return_dtype=pl.String)
@@ -65,4 +65,4 @@ def metric_table(
         "Select rows to drill down."
     )
     rows = event["selection"]["rows"] if event else []
-    return [frame[dim][i] for i in rows]
+    return [frame[dim][i] for i in rows if frame[dim][i] is not None]

@@ -10,7 +10,7 @@ import streamlit as st
 from cxdash.formatting import MISSING, format_change, format_value
 from cxdash.metrics.engine import MetricValue
 
-TILE_WIDTH = 196  # px: three tiles a side at 1920 px, two at 1366 px, wrapping between
+TILE_WIDTH = 214  # px: three tiles a side at 1920 px, two at 1366 px, wrapping between
 
 
 def help_text(item: MetricValue) -> str:

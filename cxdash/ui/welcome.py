@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
+from cxdash.ui import data
 
-def show(path: Path) -> None:
+
+def show() -> None:
+    path = data.db_path()
     st.title("Welcome to cxdash")
     st.write(
         "Offense and defense for customer service, on one scoreboard: contact rate and root "

@@ -97,7 +97,7 @@ def wait_for_app(page: Page) -> None:
     page.wait_for_selector(
         "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000
     )
-    expect(page.get_by_test_id("stSkeleton")).to_have_count(0)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=60_000)
 
 
 def screenshot(page: Page, name: str) -> Path:
