@@ -41,7 +41,7 @@ def tiles(at: AppTest) -> dict[str, tuple[str, str | None, str]]:
 
 def test_scoreboard_shows_worked_example_for_may(monkeypatch, worked_store: Path) -> None:
     at = run_app(monkeypatch, worked_store)
-    at.sidebar.selectbox(key="period").select("custom").run()
+    at.sidebar.selectbox(key="period").select("Custom range").run()
     at.sidebar.date_input(key="dates").set_value((dt.date(2026, 5, 1), dt.date(2026, 5, 31))).run()
     assert not at.exception
     shown = tiles(at)

@@ -57,7 +57,7 @@ def invalid_url_values(
     notes = []
     for key, values in params.items():
         if key == PERIOD_KEY:
-            notes += [f"period={v}" for v in values if v not in PRESETS]
+            notes += [f"period={v}" for v in values if v not in PRESETS.values()]
         elif key == DATES_KEY:
             for v in values:
                 try:
@@ -71,7 +71,7 @@ def invalid_url_values(
 
 
 def _reset() -> None:
-    st.session_state[PERIOD_KEY] = DEFAULT_PRESET
+    st.session_state[PERIOD_KEY] = PRESETS[DEFAULT_PRESET]
     for dim in FILTER_DIMS:
         st.session_state[dim] = []
 
@@ -82,14 +82,15 @@ def sidebar_filters(first: dt.date, last: dt.date, options: Mapping[str, Sequenc
 
     sidebar = st.sidebar
     sidebar.header("Filters")
-    preset = sidebar.selectbox(
+    # The URL carries the option as displayed (?period=Last+90+days), so options are labels.
+    label = sidebar.selectbox(
         "Period",
-        list(PRESETS),
+        list(PRESETS.values()),
         index=list(PRESETS).index(DEFAULT_PRESET),
-        format_func=PRESETS.__getitem__,
         key=PERIOD_KEY,
         bind="query-params",
     )
+    preset = next(code for code, text in PRESETS.items() if text == label)
     period = preset_period(preset, first, last)
     if preset == "custom":
         chosen = sidebar.date_input(
@@ -123,6 +124,7 @@ def sidebar_filters(first: dt.date, last: dt.date, options: Mapping[str, Sequenc
     sidebar.button("Reset filters", on_click=_reset, icon=":material/restart_alt:")
     if ignored:
         sidebar.warning(
-            "Ignored from the link (not in this data): " + ", ".join(ignored), icon="⚠️"
+            "Ignored from the link (not in this data): " + ", ".join(ignored),
+            icon=":material/link_off:",
         )
     return View(period, Filters.of(chosen_filters), first, last)

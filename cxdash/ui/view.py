@@ -10,7 +10,7 @@ from cxdash.metrics.request import MetricRequest, Period
 from cxdash.ui.filters import View
 
 SPARK_WEEKS = 12
-TREND_WEEKS = 26
+TREND_WEEKS = 52
 
 
 def current() -> View:
