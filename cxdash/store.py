@@ -14,6 +14,7 @@ import fcntl
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,19 +50,34 @@ def store_version(path: Path) -> tuple[int, int, int]:
 
 
 def open_read(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open an existing store read-only, turning DuckDB's errors into a StoreError."""
+    """Open the current version of a store read-only, as its own DuckDB instance.
+
+    DuckDB hands a second `connect()` to the same path the instance already open in this
+    process — after a swap that is the *old* file. So we connect through a private hard link
+    to the file now at `path` (removed right after opening; the open file keeps it alive).
+    """
     if not path.exists():
         raise StoreError(
             f"no store at {path}: run `cxdash demo --db {path}` for demo data "
             f"or `cxdash import FILE --db {path}` for your own"
         )
+    link = path.with_name(f".{path.name}.read-{os.getpid()}-{uuid.uuid4().hex[:12]}")
     try:
-        con = duckdb.connect(str(path), read_only=True, config=READ_CONFIG)
+        os.link(path, link)
+        target = link
+    except OSError:  # no hard links here (another filesystem): fall back to the path itself
+        target = path
+    try:
+        con = duckdb.connect(str(target), read_only=True, config=READ_CONFIG)
     except duckdb.Error as exc:
         raise StoreError(
             f"cannot open the store {path} ({_first_line(exc)}); if it is damaged, restore a "
             f"backup or rebuild it with `cxdash demo --db {path}`"
         ) from exc
+    finally:
+        if target is link:
+            with contextlib.suppress(OSError):
+                link.unlink()
     return con
 
 

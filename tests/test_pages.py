@@ -1,0 +1,146 @@
+"""Every page through AppTest on three stores: the demo, one without orders or CSAT, an empty
+one. A page must never show a Python exception, and must say why a number is missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.apptest import use_navigation_pages
+from tests.storebuilder import build_store, ts
+
+APP = str(Path(__file__).parents[1] / "app.py")
+PAGES = (
+    "pages/scoreboard.py", "pages/playing_to_win.py", "pages/defense.py",
+    "pages/speed_to_happiness.py", "pages/data.py",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from cxdash.demo.generator import generate
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    generate(path, contacts=20_000, seed=3, end=dt.date(2026, 6, 30))
+    return path
+
+
+@pytest.fixture(scope="session")
+def sparse_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Contacts only: no orders, no CSAT, no catalog, no root causes."""
+    t0 = ts("2026-06-01 09:00")
+    contacts = [
+        {"contact_id": f"c{i}", "created_at": t0 + dt.timedelta(hours=7 * i),
+         "channel": ["chat", "email"][i % 2], "team": ["A", "B"][i % 2],
+         "reason": ["Where is my order", "Refund", None][i % 3],
+         "first_response_at": t0 + dt.timedelta(hours=7 * i + 1),
+         "resolved_at": t0 + dt.timedelta(hours=7 * i + 5) if i % 4 else None}
+        for i in range(60)
+    ]  # fmt: skip
+    return build_store(tmp_path_factory.mktemp("sparse") / "sparse.duckdb", contacts)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch):
+    use_navigation_pages(monkeypatch)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_app(monkeypatch: pytest.MonkeyPatch, db: Path) -> AppTest:
+    monkeypatch.setenv("CXDASH_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    return at
+
+
+def visit_every_page(at: AppTest) -> dict[str, AppTest]:
+    seen = {}
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
+        assert not at.error, f"{page}: {[e.value for e in at.error]}"
+        seen[page] = at
+    return seen
+
+
+def test_every_page_on_the_demo_store(monkeypatch, demo_store: Path) -> None:
+    at = open_app(monkeypatch, demo_store)
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
+        titles = [t.value for t in at.title]
+        assert titles, page
+        if page != "pages/data.py":
+            assert len(at.get("plotly_chart")) + len(at.metric) > 3, page
+    at.switch_page("pages/scoreboard.py").run()
+    labels = {m.label for m in at.metric}
+    assert {"Contacts", "Contact rate", "First-contact resolution", "Happy"} <= labels
+
+
+def test_every_page_without_orders_or_csat(monkeypatch, sparse_store: Path) -> None:
+    at = open_app(monkeypatch, sparse_store)
+    visit_every_page(at)
+    at.switch_page("pages/scoreboard.py").run()
+    tiles = {m.label: m for m in at.metric}
+    assert tiles["Contact rate"].value == "—"
+    assert "import orders" in tiles["Contact rate"].help
+    assert tiles["CSAT"].value == "—"
+    assert tiles["Preventable share"].value == "—"
+    assert "driver catalog" in tiles["Preventable share"].help
+    at.switch_page("pages/playing_to_win.py").run()
+    assert any("Import orders" in i.value for i in at.info)
+
+
+def test_empty_store_offers_demo_on_every_page(monkeypatch, tmp_path: Path) -> None:
+    at = open_app(monkeypatch, build_store(tmp_path / "empty.duckdb", []))
+    assert at.title[0].value == "Welcome to cxdash"
+    assert at.button[0].label == "Load demo data"
+    assert not at.exception
+
+
+def test_filters_narrow_the_numbers(monkeypatch, demo_store: Path) -> None:
+    at = open_app(monkeypatch, demo_store)
+    total = int({m.label: m for m in at.metric}["Contacts"].value.replace(",", ""))
+    at.sidebar.multiselect(key="channel").set_value(["chat"]).run()
+    assert not at.exception
+    chat = int({m.label: m for m in at.metric}["Contacts"].value.replace(",", ""))
+    assert 0 < chat < total
+    at.sidebar.button[0].click().run()  # reset
+    again = int({m.label: m for m in at.metric}["Contacts"].value.replace(",", ""))
+    assert again == total
+
+
+def test_invalid_link_values_are_named_not_fatal(monkeypatch, demo_store: Path) -> None:
+    monkeypatch.setenv("CXDASH_DB", str(demo_store))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["channel"] = ["carrier pigeon"]
+    at.query_params["period"] = ["Last 3 fortnights"]
+    at.run()
+    assert not at.exception
+    warning = " ".join(w.value for w in at.sidebar.warning)
+    assert "channel=carrier pigeon" in warning and "period=Last 3 fortnights" in warning
+
+
+def test_targets_are_saved_in_the_store(monkeypatch, tmp_path: Path, sparse_store: Path) -> None:
+    db = tmp_path / "copy.duckdb"
+    db.write_bytes(sparse_store.read_bytes())
+    at = open_app(monkeypatch, db)
+    at.switch_page("pages/data.py").run()
+    at.number_input[0].set_value(2.0)
+    at.number_input[1].set_value(12.0)
+    next(b for b in at.button if b.label == "Save targets").click().run()
+    assert not at.exception
+    from cxdash import settings, store
+
+    con = store.open_read(db)
+    saved = settings.load(con)
+    con.close()
+    assert (saved.first_response_target_hours, saved.happy_hours) == (2.0, 12.0)

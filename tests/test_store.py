@@ -1,0 +1,57 @@
+"""The store's write path: atomic swaps, failures that change nothing, readers of new versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cxdash import store
+from cxdash.schema import create_schema
+from tests.storebuilder import build_store, ts
+
+
+def _contacts(path: Path) -> list[str]:
+    con = store.open_read(path)
+    try:
+        return [r[0] for r in con.execute("SELECT contact_id FROM contacts ORDER BY 1").fetchall()]
+    finally:
+        con.close()
+
+
+def test_a_reader_in_this_process_sees_the_swapped_in_version(tmp_path: Path) -> None:
+    path = build_store(tmp_path / "s.duckdb", [{"contact_id": "a", "created_at": ts("2026-01-01")}])
+    old_reader = store.open_read(path)  # stays open, as the app's connection does
+    with store.new_version(path, from_existing=True) as con:
+        con.execute("INSERT INTO contacts (contact_id, created_at) VALUES ('b', '2026-01-02')")
+    assert _contacts(path) == ["a", "b"]
+    assert old_reader.execute("SELECT count(*) FROM contacts").fetchall()[0][0] == 1
+    old_reader.close()
+    assert not list(tmp_path.glob(".s.duckdb.read-*")), "private links are removed"
+
+
+def test_a_failed_write_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    path = build_store(tmp_path / "s.duckdb", [{"contact_id": "a", "created_at": ts("2026-01-01")}])
+    before = path.read_bytes()
+    with pytest.raises(RuntimeError), store.new_version(path, from_existing=True) as con:
+        con.execute("DELETE FROM contacts")
+        raise RuntimeError("boom half-way")
+    assert path.read_bytes() == before
+    assert _contacts(path) == ["a"]
+    assert not list(tmp_path.glob(".s.duckdb.tmp-*"))
+
+
+def test_a_new_store_appears_only_when_complete(tmp_path: Path) -> None:
+    path = tmp_path / "new.duckdb"
+    with pytest.raises(RuntimeError), store.new_version(path, from_existing=False) as con:
+        create_schema(con)
+        raise RuntimeError("killed")
+    assert not path.exists()
+
+
+def test_resolve_db_path_order(monkeypatch) -> None:
+    monkeypatch.delenv("CXDASH_DB", raising=False)
+    assert store.resolve_db_path() == Path("data/cxdash.duckdb")
+    monkeypatch.setenv("CXDASH_DB", "/x/env.duckdb")
+    assert store.resolve_db_path() == Path("/x/env.duckdb")
+    assert store.resolve_db_path("/x/cli.duckdb") == Path("/x/cli.duckdb")
