@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,13 @@ def worked_bare_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same rows as another tool would write them: contract tables and columns only."""
     path = tmp_path_factory.mktemp("worked_bare") / "contract_only.duckdb"
     return build_bare_store(path, we.CONTACTS, we.ORDERS, we.REASONS, we.ROOT_CAUSES)
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo store (20,000 contacts, fixed end date) shared by UI tests."""
+    from cxdash.demo.generator import generate
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    generate(path, contacts=20_000, seed=3, end=dt.date(2026, 6, 30))
+    return path

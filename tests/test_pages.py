@@ -21,15 +21,6 @@ PAGES = (
 
 
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from cxdash.demo.generator import generate
-
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    generate(path, contacts=20_000, seed=3, end=dt.date(2026, 6, 30))
-    return path
-
-
-@pytest.fixture(scope="session")
 def sparse_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Contacts only: no orders, no CSAT, no catalog, no root causes."""
     t0 = ts("2026-06-01 09:00")

@@ -1,0 +1,86 @@
+"""The dashboard in Debian's Chromium against a real `streamlit run`: every page loads, a
+filter changes the URL and the numbers, the URL reproduces the view, bad links do not crash."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import Server, screenshot, wait_for_app
+
+pytestmark = pytest.mark.browser
+
+PAGES = ("", "playing_to_win", "defense", "speed_to_happiness", "data")
+
+
+@pytest.fixture(scope="module")
+def server(serve, demo_store: Path) -> Server:
+    return serve(demo_store)
+
+
+def tile_value(page: Page, label: str) -> str:
+    tile = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return tile.first.get_by_test_id("stMetricValue").inner_text()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_loads_without_exception(browser: Browser, server: Server, path: str) -> None:
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    page.goto(f"{server.url}/{path}")
+    wait_for_app(page)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stHeading").first).to_be_visible()
+    if path in ("", "playing_to_win", "defense", "speed_to_happiness"):
+        assert page.get_by_test_id("stPlotlyChart").count() + page.get_by_test_id(
+            "stMetric"
+        ).count() >= 3
+    page.close()
+
+
+def test_filter_changes_url_and_numbers_and_the_link_reproduces_them(
+    browser: Browser, server: Server
+) -> None:
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    page.goto(server.url)
+    wait_for_app(page)
+    before = tile_value(page, "Contacts")
+
+    channel = page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").first
+    channel.click()
+    page.get_by_role("option", name="chat", exact=True).click()
+    page.keyboard.press("Escape")
+    expect(page).to_have_url(re.compile(r"[?&]channel=chat\b"))
+    wait_for_app(page)
+    expect(page.get_by_test_id("stMetric").first).not_to_have_text(re.compile(re.escape(before)))
+    after = tile_value(page, "Contacts")
+    rate = tile_value(page, "First-contact resolution")
+    assert int(after.replace(",", "")) < int(before.replace(",", ""))
+    link = page.url
+    screenshot(page, "filtered-chat")
+
+    fresh = browser.new_page(viewport={"width": 1600, "height": 1200})
+    fresh.goto(link)
+    wait_for_app(fresh)
+    assert tile_value(fresh, "Contacts") == after
+    assert tile_value(fresh, "First-contact resolution") == rate
+    expect(fresh.get_by_test_id("stSidebar").get_by_text("chat", exact=True)).to_be_visible()
+    fresh.close()
+    page.close()
+
+
+def test_bad_link_parameters_are_ignored_with_a_note(browser: Browser, server: Server) -> None:
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    page.goto(f"{server.url}/defense?channel=carrier+pigeon&period=%27%3B+DROP+TABLE+contacts"
+              "&team=%3Cscript%3Ealert(1)%3C%2Fscript%3E")  # fmt: skip
+    wait_for_app(page)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    note = page.get_by_test_id("stSidebar").get_by_test_id("stAlert")
+    expect(note).to_contain_text("channel=carrier pigeon")
+    expect(note).to_contain_text("DROP TABLE")
+    expect(page.get_by_role("heading", name="Defense")).to_be_visible()
+    page.close()
