@@ -16,8 +16,9 @@ current = view.require_app()
 st.title("Defense")
 st.caption(view.caption(current))
 
-st.plotly_chart(defense.weekly_rates(data.compute(view.trend_request(current, QUALITY)), QUALITY),
-                key="quality_trend")  # fmt: skip
+quality_event = st.plotly_chart(
+    defense.weekly_rates(data.compute(view.trend_request(current, QUALITY)), QUALITY),
+    key="quality_trend", on_select="rerun", selection_mode="points")  # fmt: skip
 
 overall = data.compute(view.request(current, TABLE)).row(0, named=True)
 selected: dict[str, list[str]] = {}
@@ -44,9 +45,15 @@ with right:
                "(Wilson). No contact = customers who ordered in the period and never contacted.")
 
 picked = {dim: values for dim, values in selected.items() if values}
-if picked:
+week = panels.selected_week(quality_event, current.last_day)
+if week and not picked:
+    trend_period = view.trend_request(current, QUALITY).period
+    panels.drill_panel(view.request(current, ("contacts",)).for_period(trend_period),
+                       title=f"week of {week[0]:%-d %b %Y}", days=week, key="drill_week")
+elif picked:
     label = "; ".join(f"{d}: {', '.join(v)}" for d, v in picked.items())
     panels.drill_panel(view.request(current, ("contacts",)), title=label,
                        extra=Filters.of(picked), key="drill_defense")
 else:
-    st.caption("Select rows in the team or channel table to see the contacts behind them.")
+    st.caption("Click a week in the quality chart, or select rows in the team or channel "
+               "table, to see the contacts behind them.")

@@ -17,7 +17,7 @@ st.caption(view.caption(current))
 
 weekly = data.compute(
     view.trend_request(current, ("contacts", "contact_rate"), weeks=view.TREND_WEEKS))
-st.plotly_chart(
+trend_event = st.plotly_chart(
     offense.contact_rate_trend(weekly, data.root_causes(), per_orders=has_orders),
     key="rate_trend", on_select="rerun", selection_mode="points",
 )  # fmt: skip
@@ -42,8 +42,14 @@ st.plotly_chart(offense.value_irritant(matrix), key="matrix")
 st.plotly_chart(offense.rates_by_driver(by_reason), key="driver_rates")
 
 chosen = panels.selection_values(pareto_event, "x")
+week = panels.selected_week(trend_event, current.last_day)
 if chosen:
     panels.drill_panel(view.request(current, ("contacts",)), title=", ".join(chosen),
                        extra=Filters.of({"reason": chosen}), key="drill_pareto")
+elif week:
+    trend_period = view.trend_request(current, (), weeks=view.TREND_WEEKS).period
+    panels.drill_panel(view.request(current, ("contacts",)).for_period(trend_period),
+                       title=f"week of {week[0]:%-d %b %Y}", days=week, key="drill_week")
 else:
-    st.caption("Click a bar of the Pareto chart to see the contacts behind it.")
+    st.caption("Click a point of the contact-rate chart or a bar of the Pareto chart to see "
+               "the contacts behind it.")

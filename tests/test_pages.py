@@ -135,3 +135,42 @@ def test_targets_are_saved_in_the_store(monkeypatch, tmp_path: Path, sparse_stor
     saved = settings.load(con)
     con.close()
     assert (saved.first_response_target_hours, saved.happy_hours) == (2.0, 12.0)
+
+
+def _drill_caption(at: AppTest) -> str:
+    return next(c.value for c in at.caption if " contacts · page " in c.value)
+
+
+def test_drilldown_from_a_pareto_bar(monkeypatch, demo_store: Path) -> None:
+    at = open_app(monkeypatch, demo_store)
+    at.switch_page("pages/playing_to_win.py").run()
+    at.session_state["pareto"] = {
+        "selection": {"points": [{"x": "Refund"}], "point_indices": [2], "box": [], "lasso": []}
+    }
+    at.run()
+    assert not at.exception
+    assert any("Contacts behind: Refund" in m.value for m in at.markdown)
+    shown = at.dataframe[-1].value
+    assert set(shown["reason"]) == {"Refund"}
+    # the count matches the engine's for the same view
+    from cxdash import store
+    from cxdash.metrics.engine import totals
+    from cxdash.metrics.request import Filters, MetricRequest
+
+    con = store.open_read(demo_store)
+    view = at.session_state["view"]
+    want = totals(con, MetricRequest(view.period, Filters.of({"reason": ["Refund"]}),
+                                     metrics=("contacts",)))["contacts"]  # fmt: skip
+    con.close()
+    assert _drill_caption(at).startswith(f"{want:,} contacts")
+
+
+def test_drilldown_from_team_rows(monkeypatch, demo_store: Path) -> None:
+    at = open_app(monkeypatch, demo_store)
+    at.switch_page("pages/defense.py").run()
+    at.session_state["by_team"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    header = next(m.value for m in at.markdown if "Contacts behind:" in m.value)
+    team = header.split("team: ", 1)[1].rstrip("*")
+    assert set(at.dataframe[-1].value["team"]) == {team}

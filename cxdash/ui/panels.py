@@ -73,6 +73,18 @@ def selection_values(event: Any, field: str) -> list[Any]:
     return [p.get(field) for p in points if p.get(field) is not None]
 
 
+def selected_week(event: Any, last_day: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The week (Monday to Sunday, clipped to the data) of the first selected point."""
+    values = selection_values(event, "x")
+    if not values:
+        return None
+    try:
+        start = dt.date.fromisoformat(str(values[0])[:10])
+    except ValueError:
+        return None
+    return start, min(start + dt.timedelta(days=6), last_day)
+
+
 @st.fragment
 def drill_panel(
     request: MetricRequest,
