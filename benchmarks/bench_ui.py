@@ -58,7 +58,7 @@ def toggle_channel(page: Page, channel: str, on: bool) -> float:
         page.get_by_role("option", name=channel, exact=True).click()
         page.keyboard.press("Escape")
     else:
-        box.get_by_role("button", name=f"Remove {channel}").click()
+        box.get_by_label(f"Remove {channel}").click()
     page.wait_for_function(f"() => window.__sawRun && ({SETTLED})()", timeout=120_000,
                            polling=20)  # fmt: skip
     return time.perf_counter() - start
