@@ -81,7 +81,9 @@ def stamp_fresh(con: duckdb.DuckDBPyConnection) -> None:
     """
     con.execute("DELETE FROM orders_daily")
     con.execute(
-        "INSERT INTO orders_daily " + ORDERS_DAILY_SQL.format(orders="orders") + " ORDER BY day"
+        "INSERT INTO orders_daily "
+        + ORDERS_DAILY_SQL.format(orders="orders")
+        + " ORDER BY day, product, region"
     )
     contacts, orders = _counts(con)
     con.execute(
