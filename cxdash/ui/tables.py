@@ -59,6 +59,8 @@ def metric_table(
     event = st.dataframe(
         styler, hide_index=True, width="stretch", key=key, on_select="rerun",
         selection_mode="multi-row",
+        column_config={label_of[m]: st.column_config.TextColumn(
+            help=METRICS_BY_ID[m].description) for m in metrics},
     )  # fmt: skip
     st.caption(
         f"By {dim}: green = better than the period overall by more than 5 %, red = worse. "
