@@ -5,15 +5,17 @@ from __future__ import annotations
 import streamlit as st
 
 from cxdash.analysis.movers import TEST_NAME, movers, top_moves
-from cxdash.metrics.catalogue import SIDE_LABELS
+from cxdash.metrics.catalogue import METRICS_BY_ID, SIDE_LABELS
 from cxdash.ui import data, layout, panels, view
 from cxdash.ui.tiles import tile_grid
 
 current = view.require_app()
 shown = layout.OFFENSE_TILES + layout.DEFENSE_TILES + layout.SPEED_STRIP
 values = {v.metric.id: v for v in data.compare(view.request(current, shown))}
-weekly = data.compute(view.trend_request(current, shown))
-sparks = {m: weekly[m].to_list() for m in shown}
+# No sparkline for metrics that look months ahead: their recent weeks are never complete.
+spark_ids = tuple(m for m in shown if not METRICS_BY_ID[m].horizon_days)
+weekly = data.compute(view.trend_request(current, spark_ids))
+sparks = {m: weekly[m].to_list() for m in spark_ids}
 
 st.title("Scoreboard")
 st.caption(view.caption(current))

@@ -344,3 +344,23 @@ def test_every_metric_by_hand(make) -> None:
     assert set(expected) == set(m)
     for metric_id, value in expected.items():
         assert m[metric_id] == pytest.approx(value), metric_id
+
+
+def test_previous_period_in_one_statement_equals_two_statements(worked_store: Path) -> None:
+    """compare() computes both periods at once; each must equal its own standalone run."""
+    from cxdash.metrics.engine import compare, totals
+
+    con = store.open_read(worked_store)
+    try:
+        for period in (Period(dt.date(2026, 5, 1), dt.date(2026, 5, 31)),
+                       Period(dt.date(2026, 5, 10), dt.date(2026, 5, 16))):  # fmt: skip
+            for filters in (Filters(), Filters.of({"channel": ["chat", "email"]})):
+                request = MetricRequest(period, filters)
+                both = {v.metric.id: v for v in compare(con, request)}
+                now = totals(con, request)
+                before = totals(con, request.for_period(period.previous()))
+                for metric_id, value in both.items():
+                    assert value.value == pytest.approx(now[metric_id]), metric_id
+                    assert value.previous == pytest.approx(before[metric_id]), metric_id
+    finally:
+        con.close()

@@ -99,10 +99,14 @@ class _Compiler:
     # ---- parameters and shared fragments ---------------------------------------------------
     def _all_params(self) -> dict[str, object]:
         period = self.req.period
+        # With the previous period, the statement scans both and splits them into two buckets.
+        first_day = period.previous().start if self.req.with_previous else period.start
         params: dict[str, object] = {
-            "start_date": period.start,
+            "start_date": first_day,
             "end_date": period.end,
-            "start_ts": dt.datetime.combine(period.start, dt.time()),
+            "start_ts": dt.datetime.combine(first_day, dt.time()),
+            "split_date": period.start,
+            "split_ts": dt.datetime.combine(period.start, dt.time()),
             "end_ts": dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time()),
             "happy_hours": float(self.settings.happy_hours),
             "repeat_window": dt.timedelta(hours=self.settings.repeat_window_hours),
@@ -112,6 +116,11 @@ class _Compiler:
         return params
 
     def _bucket(self, ts: str) -> str:
+        if self.req.with_previous:
+            return (
+                f"CASE WHEN {ts} >= $split_ts THEN CAST($split_date AS DATE) "
+                "ELSE CAST($start_date AS DATE) END"
+            )
         if self.req.grain is None:
             return "CAST($start_date AS DATE)"
         return f"greatest(CAST(date_trunc('{self.req.grain}', {ts}) AS DATE), $start_date)"
@@ -148,7 +157,13 @@ class _Compiler:
 
     # ---- blocks ----------------------------------------------------------------------------
     def _buckets(self) -> str:
-        if self.req.grain is None:
+        if self.req.with_previous:
+            body = (
+                "SELECT CAST($start_date AS DATE) AS bucket,"
+                " CAST($split_date AS DATE) - 1 AS bucket_end"
+                " UNION ALL SELECT CAST($split_date AS DATE), CAST($end_date AS DATE)"
+            )
+        elif self.req.grain is None:
             body = (
                 "SELECT CAST($start_date AS DATE) AS bucket, CAST($end_date AS DATE) AS bucket_end"
             )
@@ -241,7 +256,7 @@ WHERE o.day >= $start_date AND o.day <= $end_date AND {self._order_filters()}
 GROUP BY ALL)"""
 
     def _backlog(self) -> str:
-        if self.req.grain is None:
+        if self.req.grain is None and not self.req.with_previous:
             return f"""bl AS (
 SELECT CAST($start_date AS DATE) AS bucket{self._dim_select()}, count(*) AS backlog
 FROM {self.src.contacts} c

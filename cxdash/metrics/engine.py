@@ -41,7 +41,7 @@ def compute(
     query = compile_for(con, request, info, settings)
     with con.cursor() as cur:
         frame = cur.sql(query.sql, params=query.params).pl()
-    if request.grain is None:
+    if request.grain is None and not request.with_previous:
         frame = frame.drop(BUCKET)
     return frame
 
@@ -95,6 +95,8 @@ def compare(
     """Every requested metric for the period and for the previous period of the same length."""
     info = info if info is not None else store.inspect(con)
     settings = settings if settings is not None else settings_mod.load(con)
-    now = totals(con, request, info, settings)
-    before = totals(con, request.for_period(request.period.previous()), info, settings)
+    both = MetricRequest(request.period, request.filters, (), None, request.metrics, True)
+    rows = {r[BUCKET]: r for r in compute(con, both, info, settings).iter_rows(named=True)}
+    now = rows[request.period.start]
+    before = rows[request.period.previous().start]
     return [MetricValue(METRICS_BY_ID[m], now[m], before[m]) for m in request.metrics]

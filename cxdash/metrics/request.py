@@ -116,6 +116,8 @@ class MetricRequest:
     by: tuple[str, ...] = ()  # up to two dimensions
     grain: str | None = None  # day | week | month
     metrics: tuple[str, ...] = METRIC_IDS
+    # Also compute the previous period of the same length, in the same statement (two buckets).
+    with_previous: bool = False
 
     def __post_init__(self) -> None:
         for dim in self.by:
@@ -136,6 +138,10 @@ class MetricRequest:
                 )
         if not self.metrics:
             raise RequestError("ask for at least one metric")
+        if self.with_previous and self.grain is not None:
+            raise RequestError("a time grain and the previous period cannot be combined")
 
     def for_period(self, period: Period) -> MetricRequest:
-        return MetricRequest(period, self.filters, self.by, self.grain, self.metrics)
+        return MetricRequest(
+            period, self.filters, self.by, self.grain, self.metrics, self.with_previous
+        )
