@@ -32,9 +32,7 @@ def format_value(metric: Metric, value: float | int | None) -> str:
         return f"{value:,.1f}"
     if metric.unit == "score":
         return f"{value:.2f}"
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.1f}"
+    return f"{round(value):,}"  # counts; contacts avoided is an expectation, shown whole
 
 
 def format_change(metric: Metric, change: float | None, relative: float | None = None) -> str:
@@ -50,6 +48,8 @@ def format_change(metric: Metric, change: float | None, relative: float | None =
         return f"{sign}{size * 100:.1f} pt"
     if metric.unit == "hours":
         return f"{sign}{format_hours(size)}"
+    if metric.unit == "score":
+        return f"{sign}{size:.2f}"
     text = f"{sign}{size:,.0f}" if metric.unit == "count" else f"{sign}{size:,.1f}"
     if relative is not None and metric.unit in ("count", "per_1000"):
         text += f" ({sign}{abs(relative) * 100:.1f}%)"

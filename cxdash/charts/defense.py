@@ -103,25 +103,26 @@ _COHORT_COLOURS = {
 
 
 def recovery(cohorts: pl.DataFrame) -> go.Figure:
+    """Horizontal bars (labels stay readable at any width) with 95 % intervals and n."""
     title = "Repurchase within 90 days, by outcome"
-    data = cohorts.filter(pl.col("customers") > 0)
+    data = cohorts.filter(pl.col("customers") > 0).reverse()
     if data.is_empty():
         return empty_figure(title, "Import orders to see who comes back and buys")
     rates = data["rate"].to_list()
     colours = [_COHORT_COLOURS.get(c, NEUTRAL) for c in data["cohort"]]
-    labels = [f"{label}<br>n = {n:,}" for label, n in zip(data["label"], data["customers"],
-                                                         strict=True)]  # fmt: skip
+    labels = [f"{label} (n = {n:,})" for label, n in zip(data["label"], data["customers"],
+                                                        strict=True)]  # fmt: skip
     fig = go.Figure(go.Bar(
-        x=labels, y=rates, marker_color=colours,
-        error_y={"type": "data", "symmetric": False,
+        y=labels, x=rates, orientation="h", marker_color=colours,
+        error_x={"type": "data", "symmetric": False, "color": "#24292f",
                  "array": [h - r for h, r in zip(data["high"], rates, strict=True)],
                  "arrayminus": [r - lo for lo, r in zip(data["low"], rates, strict=True)]},
         text=[f"{r:.1%}" for r in rates], textposition="outside", cliponaxis=False,
-        hovertemplate="%{x}: %{y:.1%} repurchased<extra></extra>",
+        hovertemplate="%{y}: %{x:.1%} ordered again<extra></extra>",
     ))  # fmt: skip
-    percent_axis(fig, "customers who ordered again (95% interval)")
-    fig.update_xaxes(title_text="customers, by the outcome of their first contact")
-    return base_layout(fig, title, height=420)
+    fig.update_xaxes(title_text="customers who ordered again within 90 days (95% interval)",
+                     tickformat=".0%", rangemode="tozero")  # fmt: skip
+    return base_layout(fig, title, height=380)
 
 
 def funnel(steps: pl.DataFrame) -> go.Figure:

@@ -40,7 +40,9 @@ def movers_table(rises: Sequence[Move], falls: Sequence[Move], test_name: str) -
                     "Contacts": [m.now for m in moves],
                     "Before": [m.before for m in moves],
                     "Change": [m.change for m in moves],
-                    "p (adjusted)": [m.p_value for m in moves],
+                    "p (adjusted)": [
+                        "< 0.001" if m.p_value < 0.001 else f"{m.p_value:.3f}" for m in moves
+                    ],
                 }),
                 hide_index=True,
                 width="stretch",
@@ -48,7 +50,10 @@ def movers_table(rises: Sequence[Move], falls: Sequence[Move], test_name: str) -
                     "Contacts": st.column_config.NumberColumn(format="localized"),
                     "Before": st.column_config.NumberColumn(format="localized"),
                     "Change": st.column_config.NumberColumn(format="%+d"),
-                    "p (adjusted)": st.column_config.NumberColumn(format="%.3g"),
+                    "p (adjusted)": st.column_config.TextColumn(
+                        help="Chance of a change this large from noise alone, adjusted for "
+                        "testing every driver (Benjamini–Hochberg)."
+                    ),
                 },
             )
     st.caption(f"A driver is listed when its change is unlikely to be noise: {test_name}.")
