@@ -37,11 +37,14 @@ def trend_request(
 ) -> MetricRequest:
     """Weekly values over the period, or over the last `weeks` weeks when it is shorter.
 
-    The window starts on a Monday so no week is a clipped sliver that looks like a dip.
+    The window starts on a Monday so no week is a clipped sliver that looks like a dip, and
+    not before the data's first full week.
     """
     end = view.period.end
     start = min(view.period.start, end - dt.timedelta(weeks=weeks) + dt.timedelta(days=1))
-    return MetricRequest(Period(monday(start), end), view.filters, by, "week", metrics)
+    first_full_week = monday(view.first_day + dt.timedelta(days=6))
+    start = max(monday(start), min(first_full_week, monday(end)))
+    return MetricRequest(Period(start, end), view.filters, by, "week", metrics)
 
 
 def weekly_request(view: View, metrics: tuple[str, ...], by: tuple[str, ...] = ()) -> MetricRequest:
