@@ -8,9 +8,15 @@ skips app.py (its sidebar vanishes). The real server sets the flag to False for 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import app_test
+from streamlit.testing.v1 import AppTest, app_test
+
+APP = str(Path(__file__).parents[1] / "app.py")
 
 
 class _NavigationPagesManager(PagesManager):
@@ -21,3 +27,23 @@ class _NavigationPagesManager(PagesManager):
 
 def use_navigation_pages(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(app_test, "PagesManager", _NavigationPagesManager)
+
+
+@pytest.fixture
+def app_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Navigation pages as the server has them, and caches that do not leak between tests
+    (Streamlit's caches are process-wide, so one test's store would answer the next)."""
+    use_navigation_pages(monkeypatch)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def open_app(monkeypatch: pytest.MonkeyPatch, db: Path, timeout: int = 120) -> AppTest:
+    """Run app.py against the store at `db`."""
+    monkeypatch.setenv("CXDASH_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.run()
+    return at

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests import worked_example as we
+from tests.apptest import app_env  # noqa: F401 - a fixture for AppTest modules
 from tests.storebuilder import build_bare_store, build_store
 
 

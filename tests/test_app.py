@@ -6,31 +6,18 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from cxdash.metrics.catalogue import METRICS
-from tests.apptest import use_navigation_pages
+from tests.apptest import open_app
 from tests.storebuilder import build_store, ts
 
-APP = str(Path(__file__).parents[1] / "app.py")
 LABELS = {m.label for m in METRICS}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches(monkeypatch: pytest.MonkeyPatch):
-    use_navigation_pages(monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
+pytestmark = pytest.mark.usefixtures("app_env")
 
 
 def run_app(monkeypatch: pytest.MonkeyPatch, db: Path) -> AppTest:
-    monkeypatch.setenv("CXDASH_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.run()
+    at = open_app(monkeypatch, db)
     assert not at.exception, at.exception
     return at
 

@@ -7,13 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import use_navigation_pages
+from tests.apptest import APP, open_app
 from tests.storebuilder import build_store, ts
 
-APP = str(Path(__file__).parents[1] / "app.py")
+pytestmark = pytest.mark.usefixtures("app_env")
 PAGES = (
     "pages/scoreboard.py", "pages/playing_to_win.py", "pages/defense.py",
     "pages/speed_to_happiness.py", "pages/data.py",
@@ -33,23 +32,6 @@ def sparse_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for i in range(60)
     ]  # fmt: skip
     return build_store(tmp_path_factory.mktemp("sparse") / "sparse.duckdb", contacts)
-
-
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch):
-    use_navigation_pages(monkeypatch)
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_app(monkeypatch: pytest.MonkeyPatch, db: Path) -> AppTest:
-    monkeypatch.setenv("CXDASH_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    return at
 
 
 def visit_every_page(at: AppTest) -> dict[str, AppTest]:
