@@ -23,13 +23,10 @@ values = data.compare(view.request(current, layout.SPEED_STRIP))
 tile_grid(values)
 
 funnel, friction = data.funnel(view.request(current, ("contacts",)))
-left, right = st.columns(2, gap="large")
-with left:
-    st.plotly_chart(defense.funnel(funnel), key="funnel")
-    st.caption("Each step keeps the contacts that passed every step before it; self-served "
-               "contacts count as answered in time.")  # fmt: skip
-with right:
-    st.plotly_chart(defense.frictions(friction), key="frictions")
+st.plotly_chart(defense.funnel(funnel), key="funnel")
+st.caption("Each step keeps the contacts that passed every step before it; self-served "
+           "contacts count as answered in time.")  # fmt: skip
+st.plotly_chart(defense.frictions(friction), key="frictions")
 
 by_channel = data.compute(view.request(
     current, ("contacts", "resolution_hours_median", "resolution_hours_p90"), by=("channel",)))

@@ -15,6 +15,7 @@ from cxdash.charts.style import (
     WORSE,
     base_layout,
     empty_figure,
+    label_margin,
     percent_axis,
 )  # fmt: skip
 from cxdash.formatting import format_hours
@@ -92,8 +93,9 @@ def team_friction(by_team: pl.DataFrame) -> go.Figure:
         ))  # fmt: skip
     fig.update_layout(barmode="group")
     percent_axis(fig, "share of the team's contacts")
-    fig.update_xaxes(title_text="team")
-    return base_layout(fig, title)
+    fig.update_xaxes(title_text="team", tickangle=-30)
+    return base_layout(fig, title, height=420,
+                       bottom=label_margin(data["team"].to_list(), rotated=True, base=60))
 
 
 _COHORT_COLOURS = {
@@ -110,19 +112,23 @@ def recovery(cohorts: pl.DataFrame) -> go.Figure:
         return empty_figure(title, "Import orders to see who comes back and buys")
     rates = data["rate"].to_list()
     colours = [_COHORT_COLOURS.get(c, NEUTRAL) for c in data["cohort"]]
-    labels = [f"{label} (n = {n:,})" for label, n in zip(data["label"], data["customers"],
-                                                        strict=True)]  # fmt: skip
+    labels = data["label"].to_list()
     fig = go.Figure(go.Bar(
         y=labels, x=rates, orientation="h", marker_color=colours,
         error_x={"type": "data", "symmetric": False, "color": "#24292f",
                  "array": [h - r for h, r in zip(data["high"], rates, strict=True)],
                  "arrayminus": [r - lo for lo, r in zip(data["low"], rates, strict=True)]},
-        text=[f"{r:.1%}" for r in rates], textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x:.1%} ordered again<extra></extra>",
+        customdata=data["customers"].to_list(),
+        hovertemplate="%{y}: %{x:.1%} ordered again (n = %{customdata:,})<extra></extra>",
     ))  # fmt: skip
-    fig.update_xaxes(title_text="customers who ordered again within 90 days (95% interval)",
-                     tickformat=".0%", rangemode="tozero")  # fmt: skip
-    return base_layout(fig, title, height=380)
+    # Values in a column right of the longest whisker, so text never sits on an interval.
+    edge = max(data["high"].to_list()) * 1.04
+    for label, rate, n in zip(labels, rates, data["customers"], strict=True):
+        fig.add_annotation(x=edge, y=label, text=f"<b>{rate:.1%}</b> · n = {n:,}",
+                           showarrow=False, xanchor="left", font={"size": 13})  # fmt: skip
+    fig.update_xaxes(title_text="ordered again within 90 days (bar: 95% interval)",
+                     tickformat=".0%", rangemode="tozero", range=[0, edge * 1.55])  # fmt: skip
+    return base_layout(fig, title, height=360, left=label_margin(labels), right=20)
 
 
 def funnel(steps: pl.DataFrame) -> go.Figure:
@@ -135,7 +141,8 @@ def funnel(steps: pl.DataFrame) -> go.Figure:
         marker={"color": ["#0a3069", "#0550ae", "#0969da", "#218bff", BETTER][: steps.height]},
         texttemplate="%{value:,} (%{percentInitial:.1%})",
     ))  # fmt: skip
-    return base_layout(fig, title, height=400)
+    return base_layout(fig, title, height=400,
+                       left=label_margin(steps["label"].to_list()))  # fmt: skip
 
 
 def frictions(friction: pl.DataFrame) -> go.Figure:
@@ -148,7 +155,7 @@ def frictions(friction: pl.DataFrame) -> go.Figure:
         marker_color=WORSE, hovertemplate="%{y}<br>%{x:,} contacts<extra></extra>",
     ))  # fmt: skip
     fig.update_xaxes(title_text="contacts (one can have several)")
-    return base_layout(fig, title, height=360)
+    return base_layout(fig, title, height=360, left=label_margin(data["label"].to_list()))
 
 
 def time_by_channel(by_channel: pl.DataFrame) -> go.Figure:

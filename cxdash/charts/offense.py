@@ -9,7 +9,15 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from cxdash.charts.style import ACCENT, BETTER, NEUTRAL, WORSE, base_layout, empty_figure
+from cxdash.charts.style import (
+    ACCENT,
+    BETTER,
+    NEUTRAL,
+    WORSE,
+    base_layout,
+    empty_figure,
+    label_margin,
+)  # fmt: skip
 
 
 def contact_rate_trend(
@@ -70,7 +78,9 @@ def pareto(by_reason: pl.DataFrame) -> go.Figure:
     fig.update_yaxes(title_text="cumulative share", tickformat=".0%", range=[0, 1.05],
                      tickvals=[0, 0.25, 0.5, 0.75, 1.0], secondary_y=True)  # fmt: skip
     fig.update_xaxes(title_text="contact driver", tickangle=-35)
-    return base_layout(fig, title, height=440)
+    reasons = data["reason"].to_list()
+    return base_layout(fig, title, height=460, bottom=label_margin(reasons, rotated=True, base=60),
+                       right=80)  # fmt: skip
 
 
 def driver_heatmap(reason_week: pl.DataFrame) -> go.Figure:
@@ -95,7 +105,8 @@ def driver_heatmap(reason_week: pl.DataFrame) -> go.Figure:
     )  # fmt: skip
     fig.update_xaxes(type="category")
     fig.update_xaxes(title_text="week starting")
-    return base_layout(fig, title, height=max(360, 26 * len(order) + 120))
+    return base_layout(fig, title, height=max(360, 26 * len(order) + 140),
+                       left=label_margin(order))  # fmt: skip
 
 
 def _wrap(text: str, width: int = 14) -> str:
@@ -162,7 +173,7 @@ def value_irritant(drivers: pl.DataFrame) -> go.Figure:
                      title_text="value to the customer", showgrid=False, zeroline=False)
     fig.update_yaxes(range=[0, 2], tickvals=[0.5, 1.5], ticktext=["low", "high"],
                      title_text="value to the business", showgrid=False, zeroline=False)
-    return base_layout(fig, title, height=640)
+    return base_layout(fig, title, height=640, bottom=70, right=40)
 
 
 def rates_by_driver(by_reason: pl.DataFrame) -> go.Figure:
@@ -182,4 +193,5 @@ def rates_by_driver(by_reason: pl.DataFrame) -> go.Figure:
         ))  # fmt: skip
     fig.update_layout(barmode="group")
     fig.update_xaxes(title_text="share of the driver's contacts", tickformat=".0%")
-    return base_layout(fig, title, height=max(360, 34 * data.height + 120))
+    return base_layout(fig, title, height=max(360, 34 * data.height + 140),
+                       left=label_margin(data["reason"].to_list()))  # fmt: skip
