@@ -10,7 +10,7 @@ import streamlit as st
 from cxdash.formatting import MISSING, format_change, format_value
 from cxdash.metrics.engine import MetricValue
 
-TILE_WIDTH = 214  # px: three tiles a side at 1920 px, two at 1366 px, wrapping between
+TILE_WIDTH = 200  # px: two per side fit a 421 px column at 1366 px, three at 1920 px
 
 
 def help_text(item: MetricValue) -> str:
