@@ -15,6 +15,7 @@ import duckdb
 
 from cxdash import store
 from cxdash.formatting import format_value
+from cxdash.importer.run import ImportFailed
 from cxdash.metrics.catalogue import METRICS_BY_ID
 from cxdash.metrics.dimensions import DIMENSION_IDS, GRAINS
 from cxdash.metrics.engine import compute
@@ -42,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--contacts", type=int, default=200_000, help="contacts (1,000–10,000,000)")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--end", help="last day of the data, YYYY-MM-DD (default: yesterday)")
+
+    imp = sub.add_parser("import", help="import a CSV or Parquet file, all or nothing")
+    imp.add_argument("file")
+    imp.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
+    imp.add_argument("--table", default="contacts", choices=("contacts", "orders", "reasons"))
+    imp.add_argument("--mapping", help="TOML file: [fields] canonical_field = \"source column\"")
+    imp.add_argument("--skip-bad-rows", action="store_true",
+                     help="import the good rows and report the bad ones")  # fmt: skip
 
     metrics = sub.add_parser("metrics", help="every SPEC metric for a period")
     metrics.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
@@ -71,8 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "import":
+            return _import(args)
         return _metrics(args)
-    except (UsageError, RequestError, store.StoreError) as exc:
+    except (UsageError, RequestError, store.StoreError, ImportFailed) as exc:
         print(f"cxdash: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except duckdb.Error as exc:
@@ -97,6 +108,32 @@ def _demo(args: argparse.Namespace) -> int:
         f"{summary.customers:,} customers, {summary.start} – {summary.end} "
         f"in {summary.seconds:.1f} s"
     )
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    import tomllib
+    from pathlib import Path
+
+    from cxdash.importer.run import import_file
+
+    mapping = None
+    if args.mapping:
+        try:
+            with open(args.mapping, "rb") as handle:
+                mapping = dict(tomllib.load(handle).get("fields", {}))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise UsageError(f"--mapping {args.mapping}: {exc}") from exc
+    report = import_file(Path(args.file), store.resolve_db_path(args.db), args.table, mapping,
+                         skip_bad_rows=args.skip_bad_rows)  # fmt: skip
+    shown = ", ".join(f"{field} ← {col!r}" for field, col in report.matched.items())
+    print(f"matched columns: {shown}")
+    if report.unknown_columns:
+        print(f"ignored columns: {', '.join(report.unknown_columns)}")
+    print(f"{report.file}: {report.rows_read:,} rows read, {report.rows_written:,} written to "
+          f"{report.table}, {report.rows_rejected:,} rejected")  # fmt: skip
+    for line in report.errors[:20]:
+        print(f"  rejected: {line}")
     return 0
 
 

@@ -159,8 +159,22 @@ ORDERS_DAILY = Table(
     ),
 )
 
+# Every import, kept in the store: what came in, from which file (by content hash), how much.
+IMPORT_HISTORY = Table(
+    "import_history",
+    (
+        Column("file", "VARCHAR", required=True),
+        Column("sha256", "VARCHAR", required=True),
+        Column("target", "VARCHAR", required=True),
+        Column("rows_read", "BIGINT"),
+        Column("rows_written", "BIGINT"),
+        Column("rows_rejected", "BIGINT"),
+        Column("imported_at", "TIMESTAMP", required=True),
+    ),
+)
+
 TABLES: tuple[Table, ...] = (
-    CONTACTS, ORDERS, REASONS, ROOT_CAUSES, SETTINGS, META, ORDERS_DAILY,
+    CONTACTS, ORDERS, REASONS, ROOT_CAUSES, SETTINGS, META, ORDERS_DAILY, IMPORT_HISTORY,
 )  # fmt: skip
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 

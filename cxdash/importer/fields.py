@@ -1,0 +1,80 @@
+"""Which source column names mean which contract field, for automatic matching.
+
+Names are compared normalised (lower case, letters and digits only), so "Created At",
+"created_at" and "CreatedAt" all match `created_at`.
+"""
+
+from __future__ import annotations
+
+import re
+
+SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "contacts": {
+        "contact_id": ("contactid", "ticketid", "id", "caseid", "ticketnumber", "conversationid",
+                       "uniquekey", "callid", "incidentid", "number"),
+        "created_at": ("createdat", "created", "createddate", "opened", "openedat", "createdon",
+                       "creationdate", "datecreated", "ticketcreated", "date", "starttime"),
+        "customer_id": ("customerid", "requesterid", "customer", "clientid", "customeremail",
+                        "email", "requester"),
+        "channel": ("channel", "via", "source", "ticketchannel", "origin", "medium"),
+        "reason": ("reason", "contactreason", "driver", "tickettype", "type", "category",
+                   "complainttype", "topic", "subject"),
+        "team": ("team", "group", "assignmentgroup", "queue", "department", "agency"),
+        "agent": ("agent", "assignee", "assignedto", "owner", "agentname", "rep"),
+        "product": ("product", "productpurchased", "productcategory"),
+        "region": ("region", "borough", "country", "state", "city", "location"),
+        "priority": ("priority", "ticketpriority", "urgency", "severity"),
+        "first_response_at": ("firstresponseat", "firstresponsetime", "firstreplyat",
+                              "firstresponse", "respondedat"),
+        "resolved_at": ("resolvedat", "resolved", "solvedat", "closedat", "closeddate",
+                        "resolutiondate", "timetoresolution", "resolvedon", "closed"),
+        "status": ("status", "ticketstatus", "state"),
+        "reopens": ("reopens", "reopencount", "reopened"),
+        "transfers": ("transfers", "transfercount", "reassignments", "reassignmentcount"),
+        "escalated": ("escalated", "isescalated", "escalation"),
+        "self_served": ("selfserved", "selfservice", "botresolved"),
+        "first_contact_resolved": ("firstcontactresolved", "fcr", "resolvedonfirstcontact"),
+        "handle_seconds": ("handleseconds", "handletime", "aht", "talktime"),
+        "hold_seconds": ("holdseconds", "holdtime"),
+        "csat": ("csat", "customersatisfactionrating", "satisfactionrating", "satisfaction",
+                 "rating", "satisfactionscore", "reviewscore"),
+        "ces": ("ces", "customereffortscore", "effort", "effortscore"),
+        "comment": ("comment", "surveycomment", "feedback", "reviewcommentmessage"),
+    },
+    "orders": {
+        "order_id": ("orderid", "id", "ordernumber"),
+        "customer_id": ("customerid", "customer", "clientid", "customeremail"),
+        "ordered_at": ("orderedat", "orderdate", "orderpurchasetimestamp", "createdat", "date",
+                       "purchasedate", "ordertimestamp"),
+        "product": ("product", "productcategory", "category"),
+        "region": ("region", "country", "state", "customerstate"),
+        "amount": ("amount", "total", "ordertotal", "price", "value", "revenue"),
+    },
+    "reasons": {
+        "reason": ("reason", "driver", "contactreason", "name"),
+        "value_to_customer": ("valuetocustomer", "customervalue"),
+        "value_to_business": ("valuetobusiness", "businessvalue"),
+        "preventable": ("preventable", "ispreventable"),
+        "external": ("external", "isexternal"),
+    },
+}  # fmt: skip
+
+
+def normalise(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def auto_match(table: str, columns: list[str]) -> dict[str, str]:
+    """field → source column, taking for each field the first synonym present, each source
+    column used at most once (so 'id' is not both contact_id and customer_id)."""
+    by_norm = {normalise(c): c for c in columns}
+    used: set[str] = set()
+    matched: dict[str, str] = {}
+    for field, aliases in SYNONYMS[table].items():
+        for alias in (normalise(field), *aliases):
+            source = by_norm.get(alias)
+            if source is not None and source not in used:
+                matched[field] = source
+                used.add(source)
+                break
+    return matched
