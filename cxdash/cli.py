@@ -112,21 +112,20 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
-    import tomllib
     from pathlib import Path
 
+    from cxdash.importer.mapping import Mapping, MappingError
     from cxdash.importer.run import import_file
 
     mapping = None
     if args.mapping:
         try:
-            with open(args.mapping, "rb") as handle:
-                mapping = dict(tomllib.load(handle).get("fields", {}))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise UsageError(f"--mapping {args.mapping}: {exc}") from exc
+            mapping = Mapping.load(Path(args.mapping))
+        except MappingError as exc:
+            raise UsageError(f"--mapping {exc}") from exc
     report = import_file(Path(args.file), store.resolve_db_path(args.db), args.table, mapping,
                          skip_bad_rows=args.skip_bad_rows)  # fmt: skip
-    shown = ", ".join(f"{field} ← {col!r}" for field, col in report.matched.items())
+    shown = ", ".join(f"{field} ← {col}" for field, col in report.matched.items())
     print(f"matched columns: {shown}")
     if report.unknown_columns:
         print(f"ignored columns: {', '.join(report.unknown_columns)}")

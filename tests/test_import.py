@@ -105,3 +105,42 @@ def test_kaggle_tickets_import_with_automatic_matching(tmp_path: Path, capsys) -
     assert main(["import", str(src), "--db", str(db), "--mapping", str(mapping),
                  "--skip-bad-rows"]) == 0  # fmt: skip
     assert "8,469 rows read" in capsys.readouterr().out
+
+
+def test_mapping_joins_columns_maps_values_and_sets_constants(tmp_path: Path) -> None:
+    src = tmp_path / "calls.csv"
+    src.write_text("Call,Day,Time,Esc,Answered\nc1,2026-03-02,09:15:00,Y,Y\nc2,2026-03-03,10:00:00,N,N\n")
+    mapping = tmp_path / "calls.toml"
+    mapping.write_text(
+        '[fields]\ncontact_id = "Call"\ncreated_at = ["Day", "Time"]\nescalated = "Esc"\n'
+        '[values.escalated]\nY = "true"\nN = "false"\n[constants]\nchannel = "phone"\n'
+    )
+    db = tmp_path / "s.duckdb"
+    assert main(["import", str(src), "--db", str(db), "--mapping", str(mapping)]) == 0
+    con = store.open_read(db)
+    rows = con.execute("SELECT contact_id, created_at, escalated, channel FROM contacts "
+                       "ORDER BY 1").fetchall()  # fmt: skip
+    con.close()
+    assert rows == [("c1", ts("2026-03-02 09:15"), True, "phone"),
+                    ("c2", ts("2026-03-03 10:00"), False, "phone")]  # fmt: skip
+
+
+def test_day_month_order_is_detected_from_the_data(tmp_path: Path) -> None:
+    # 31/12/2025 can only be day first, so 03/04/2026 is 3 April.
+    src = tmp_path / "eu.csv"
+    src.write_text("id,created\na,31/12/2025 10:00\nb,03/04/2026 11:30\n")
+    db = tmp_path / "s.duckdb"
+    assert main(["import", str(src), "--db", str(db)]) == 0
+    assert [r[1] for r in _ids(db)] == [ts("2025-12-31 10:00"), ts("2026-04-03 11:30")]
+    us = tmp_path / "us.csv"
+    us.write_text("id,created\nc,12/31/2025 10:00\nd,03/04/2026 11:30\n")
+    assert main(["import", str(us), "--db", str(db)]) == 0
+    assert {r[0]: r[1] for r in _ids(db)}["d"] == ts("2026-03-04 11:30")
+
+
+def test_ambiguous_dates_ask_for_a_format(tmp_path: Path, capsys) -> None:
+    src = tmp_path / "ambiguous.csv"
+    src.write_text("id,created\na,03/04/2026\nb,05/06/2026\n")
+    assert main(["import", str(src), "--db", str(tmp_path / "s.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert "both day-first and month-first" in err and "[formats] created_at" in err

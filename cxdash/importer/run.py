@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 
 from cxdash import derived, store
-from cxdash.importer.fields import auto_match
+from cxdash.importer.mapping import Mapping
 from cxdash.schema import TABLES_BY_NAME, Column, create_schema
 from cxdash.settings import load as load_settings
 
@@ -35,7 +35,7 @@ class ImportFailed(Exception):
 class ImportReport:
     file: str
     table: str
-    matched: dict[str, str]
+    matched: dict[str, str]  # field → source column(s) or constant, as shown to a person
     unknown_columns: tuple[str, ...]
     rows_read: int
     rows_written: int
@@ -58,11 +58,13 @@ def _read_sql(path: Path) -> str:
     return "SELECT * FROM read_csv($path, all_varchar = true, header = true, sample_size = -1)"
 
 
-def _typed(col: Column, src: str) -> str:
-    """SQL turning the text column `src` into `col`'s type; NULL where it does not parse."""
-    text = f"nullif(trim(CAST({_ident(src)} AS VARCHAR)), '')"
+def _typed(col: Column, text: str, fmt_param: str | None = None, fmt: str = "") -> str:
+    """SQL turning the text expression into `col`'s type; NULL where it does not parse."""
     if col.sql_type == "TIMESTAMP":
-        return f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE $tz AS TIMESTAMP)"
+        if fmt_param is None:
+            return f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE $tz AS TIMESTAMP)"
+        parsed = f"TRY_STRPTIME({text}, ${fmt_param})"
+        return f"CAST({parsed} AT TIME ZONE $tz AS TIMESTAMP)" if "%z" in fmt else parsed
     if col.sql_type in ("INTEGER", "BIGINT"):
         number = f"TRY_CAST({text} AS DOUBLE)"
         return f"CASE WHEN {number} = round({number}) THEN CAST({number} AS BIGINT) END"
@@ -90,7 +92,7 @@ def import_file(
     path: Path,
     db: Path,
     table: str = "contacts",
-    mapping: dict[str, str] | None = None,
+    mapping: Mapping | None = None,
     *,
     skip_bad_rows: bool = False,
 ) -> ImportReport:
@@ -112,21 +114,24 @@ def import_file(
             raise ImportFailed(f"{path}: cannot be read as a table ({_first(exc)})") from exc
         columns = [c for (c,) in con.execute("SELECT name FROM pragma_table_info('raw')").fetchall()
                    if c != "_row"]  # fmt: skip
-        matched = dict(mapping) if mapping is not None else auto_match(table, columns)
-        missing = [c for c in columns if c not in matched.values()]
-        for fld, src in matched.items():
-            if src not in columns:
-                raise ImportFailed(f"{path}: the mapping names column {src!r} for {fld}, but the "
-                                   f"file has {', '.join(columns)}")  # fmt: skip
+        mapping = mapping if mapping is not None else Mapping.auto(table, columns)
+        unknown = sorted(c for c in mapping.sources() if c not in columns)
+        if unknown:
+            names = ", ".join(map(repr, unknown))
+            raise ImportFailed(f"{path}: the mapping names column(s) {names}, but the file has "
+                               f"{', '.join(map(repr, columns))}")  # fmt: skip
         required = [c.name for c in spec.contract_columns if c.required]
-        absent = [f for f in required if f not in matched]
+        absent = [f for f in required if not mapping.covers(f)]
         if absent:
             raise ImportFailed(
                 f"{path}: required field(s) {', '.join(absent)} not found among the columns "
-                f"({', '.join(columns)}); map them in a mapping file, e.g. "
-                f"[fields]\\n{absent[0]} = \"<your column>\""
+                f"({', '.join(columns)}); map them in a mapping file (--mapping), e.g. "
+                f"[fields] {absent[0]} = \"<your column>\""
             )
-        errors = _validate(con, spec.name, matched, path)
+        ignored = tuple(c for c in columns if c not in mapping.sources())
+        params: dict[str, object] = {"tz": load_settings(con).timezone}
+        plan = _plan(con, table, mapping, path, params)
+        errors = _validate(con, spec.name, plan, path, params)
         rows_read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
         bad_rows = {int(row) for row, _ in errors}
         if errors and not skip_bad_rows:
@@ -137,16 +142,15 @@ def import_file(
                 f"{len(errors)} problem(s) in {len(bad_rows)} row(s); nothing was imported "
                 f"(use --skip-bad-rows to import the rest):\n" + "\n".join(listed) + tail
             )
-        fields = [c for c in spec.contract_columns if c.name in matched]
-        select = ", ".join(f"{_typed(c, matched[c.name])} AS {c.name}" for c in fields)
+        select = ", ".join(f"{f.typed} AS {f.col.name}" for f in plan)
         _exec(
             con,
             f"CREATE TEMP TABLE staged AS SELECT {select} FROM raw "
             "WHERE NOT list_contains($bad, _row)",
-            {"bad": sorted(bad_rows), "tz": load_settings(con).timezone},
+            {**params, "bad": sorted(bad_rows)},
         )
         key = spec.unique_id or spec.primary_key
-        names = ", ".join(c.name for c in fields)
+        names = ", ".join(f.col.name for f in plan)
         con.execute(f"DELETE FROM {spec.name} WHERE {key} IN (SELECT {key} FROM staged)")
         con.execute(f"INSERT INTO {spec.name} ({names}) SELECT {names} FROM staged")
         written = con.execute("SELECT count(*) FROM staged").fetchall()[0][0]
@@ -158,10 +162,90 @@ def import_file(
              "x": len(bad_rows), "at": dt.datetime.now()},
         )  # fmt: skip
     return ImportReport(
-        file=str(path), table=table, matched=matched, unknown_columns=tuple(missing),
+        file=str(path), table=table, matched=mapping.describe(), unknown_columns=ignored,
         rows_read=rows_read, rows_written=written, rows_rejected=len(bad_rows),
         errors=tuple(msg for _, msg in errors),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Field:
+    col: Column
+    text: str  # SQL: the source value as trimmed text (NULL when empty)
+    label: str  # how errors name the source
+    typed: str  # SQL: the value in the contract's type
+
+
+# Day/month orders tried when a timestamp column is not ISO (detected from the data).
+_DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+_MONTH_FIRST = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%Y %I:%M:%S %p",
+                "%m/%d/%Y %I:%M %p")  # fmt: skip
+
+
+def _plan(
+    con: duckdb.DuckDBPyConnection, table: str, mapping: Mapping, path: Path,
+    params: dict[str, object],
+) -> list[_Field]:
+    spec = TABLES_BY_NAME[table]
+    plan = []
+    for col in spec.contract_columns:
+        if col.name in mapping.constants:
+            params[f"c_{col.name}"] = mapping.constants[col.name]
+            text, label = f"CAST($c_{col.name} AS VARCHAR)", f"constant {col.name}"
+        elif col.name in mapping.fields:
+            cols = mapping.fields[col.name]
+            joined = " || ' ' || ".join(f"CAST({_ident(c)} AS VARCHAR)" for c in cols)
+            text = f"nullif(trim({joined}), '')"
+            label = " + ".join(cols)
+        else:
+            continue
+        for i, (src, dst) in enumerate(mapping.values.get(col.name, {}).items()):
+            params[f"v_{col.name}_{i}_from"], params[f"v_{col.name}_{i}_to"] = src, dst
+            text = (f"CASE WHEN {text} = $v_{col.name}_{i}_from THEN $v_{col.name}_{i}_to "
+                    f"ELSE {text} END")  # fmt: skip
+        fmt = mapping.formats.get(col.name)
+        if col.sql_type == "TIMESTAMP" and fmt is None:
+            fmt = _detect_format(con, col, text, label, path, params)
+        fmt_param = None
+        if fmt is not None:
+            fmt_param = f"f_{col.name}"
+            params[fmt_param] = fmt
+        plan.append(_Field(col, text, label, _typed(col, text, fmt_param, fmt or "")))
+    return plan
+
+
+def _detect_format(
+    con: duckdb.DuckDBPyConnection, col: Column, text: str, label: str, path: Path,
+    params: dict[str, object],
+) -> str | None:
+    """None when ISO parsing reads every value; else the day/month order the data proves."""
+    iso = _typed(col, text)
+    fails = _exec(con, f"SELECT count(*) FROM raw WHERE {text} IS NOT NULL AND {iso} IS NULL",
+                  params)[0][0]  # fmt: skip
+    if not fails:
+        return None
+    total = _exec(con, f"SELECT count(*) FROM raw WHERE {text} IS NOT NULL", params)[0][0]
+    best: dict[str, tuple[int, str]] = {}
+    for family, formats in (("day first", _DAY_FIRST), ("month first", _MONTH_FIRST)):
+        for fmt in formats:
+            probe = {**params, "probe": fmt}
+            ok = _exec(con, f"SELECT count(*) FROM raw WHERE TRY_STRPTIME({text}, $probe) "
+                            "IS NOT NULL", probe)[0][0]  # fmt: skip
+            if ok > best.get(family, (0, ""))[0]:
+                best[family] = (ok, fmt)
+    complete = {fam: fmt for fam, (ok, fmt) in best.items() if ok == total}
+    if len(complete) == 2:
+        raise ImportFailed(
+            f"{path}: column {label!r} has dates such as 03/04/2026 where every value reads "
+            f"both day-first and month-first; say which in the mapping, e.g. [formats] "
+            f"{col.name} = \"{complete['day first']}\" (day first) or "
+            f"\"{complete['month first']}\" (month first)"
+        )
+    if complete:
+        return next(iter(complete.values()))
+    if best:  # neither reads every value: take the better, and report the rest row by row
+        return max(best.values())[1]
+    return None
 
 
 def _first(exc: BaseException) -> str:
@@ -170,57 +254,60 @@ def _first(exc: BaseException) -> str:
 
 
 def _validate(
-    con: duckdb.DuckDBPyConnection, table: str, matched: dict[str, str], path: Path
+    con: duckdb.DuckDBPyConnection, table: str, plan: list[_Field], path: Path,
+    params: dict[str, object],
 ) -> list[tuple[int, str]]:
     """(row, message) for every problem, in file order."""
     spec = TABLES_BY_NAME[table]
+    by_name = {f.col.name: f for f in plan}
     checks: list[str] = []
-    for col in spec.contract_columns:
-        src = matched.get(col.name)
-        if src is None:
-            continue
-        text = f"nullif(trim(CAST({_ident(src)} AS VARCHAR)), '')"
-        typed = _typed(col, src)
+    for f in plan:
+        col, text, label = f.col, f.text, _lit(f.label)
         if col.required:
-            checks.append(f"SELECT _row, {_lit(src)} AS col, NULL AS val, "
+            checks.append(f"SELECT _row, {label} AS col, NULL AS val, "
                           f"'is empty but {col.name} is required' AS why "
                           f"FROM raw WHERE {text} IS NULL")  # fmt: skip
-        checks.append(f"SELECT _row, {_lit(src)}, {text}, {_lit(_why(col))} FROM raw "
-                      f"WHERE {text} IS NOT NULL AND {typed} IS NULL")  # fmt: skip
-        if col.check and col.name in ("csat", "ces", "reopens", "transfers", "handle_seconds",
-                                      "hold_seconds", "value_to_customer", "value_to_business"):
-            cond = col.check.replace(col.name, f"({typed})")
-            checks.append(f"SELECT _row, {_lit(src)}, {text}, {_lit('must satisfy ' + col.check)} "
-                          f"FROM raw WHERE {typed} IS NOT NULL AND NOT ({cond})")  # fmt: skip
-    if table == "contacts" and "created_at" in matched:
-        created = _typed(spec.column("created_at"), matched["created_at"])
+        checks.append(f"SELECT _row, {label}, {text}, {_lit(_why(col))} FROM raw "
+                      f"WHERE {text} IS NOT NULL AND {f.typed} IS NULL")  # fmt: skip
+        if col.check and col.name in _RANGE_CHECKED:
+            cond = col.check.replace(col.name, f"({f.typed})")
+            checks.append(f"SELECT _row, {label}, {text}, {_lit('must satisfy ' + col.check)} "
+                          f"FROM raw WHERE {f.typed} IS NOT NULL AND NOT ({cond})")  # fmt: skip
+    if table == "contacts" and "created_at" in by_name:
+        created = by_name["created_at"].typed
         for later in ("first_response_at", "resolved_at"):
-            if later in matched:
-                value = _typed(spec.column(later), matched[later])
+            if later in by_name:
+                f = by_name[later]
                 checks.append(
-                    f"SELECT _row, {_lit(matched[later])}, CAST({value} AS VARCHAR), "
-                    f"'is before created_at' FROM raw WHERE {value} < {created}"
+                    f"SELECT _row, {_lit(f.label)}, {f.text}, 'is before created_at' "
+                    f"FROM raw WHERE {f.typed} < {created}"
                 )
     key = spec.unique_id or spec.primary_key
-    if key in matched:
-        text = f"nullif(trim(CAST({_ident(matched[key])} AS VARCHAR)), '')"
+    if key in by_name:
+        f = by_name[key]
         checks.append(
-            f"SELECT _row, {_lit(matched[key])}, {text}, 'duplicate id in this file' FROM "
-            f"(SELECT _row, {text} AS k, count(*) OVER (PARTITION BY {text}) AS n FROM raw) d "
-            f"JOIN raw USING (_row) WHERE n > 1 AND k IS NOT NULL"
+            f"SELECT _row, {_lit(f.label)}, k, 'duplicate id in this file' FROM "
+            f"(SELECT _row, {f.text} AS k, count(*) OVER (PARTITION BY {f.text}) AS n FROM raw) "
+            f"WHERE n > 1 AND k IS NOT NULL"
         )
     if not checks:
         return []
     rows = _exec(
         con,
         "SELECT _row, col, val, why FROM (" + " UNION ALL ".join(checks) + ") ORDER BY _row, col",
-        {"tz": load_settings(con).timezone},
+        params,
     )
     return [
         (row, f"{path}:{row}: column {col!r} value {val!r}: {why}" if val is not None
          else f"{path}:{row}: column {col!r}: {why}")
         for row, col, val, why in rows
     ]  # fmt: skip
+
+
+_RANGE_CHECKED = (
+    "csat", "ces", "reopens", "transfers", "handle_seconds", "hold_seconds",
+    "value_to_customer", "value_to_business",
+)  # fmt: skip
 
 
 def _ident(name: str) -> str:
