@@ -144,3 +144,44 @@ def test_ambiguous_dates_ask_for_a_format(tmp_path: Path, capsys) -> None:
     assert main(["import", str(src), "--db", str(tmp_path / "s.duckdb")]) == 2
     err = capsys.readouterr().err
     assert "both day-first and month-first" in err and "[formats] created_at" in err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("empty.csv", b"", "the file is empty"),
+        ("header_only.csv", b"id,created\n", "has a header (id, created) but no rows"),
+        ("binary.csv", bytes(range(256)) * 4, "cannot be read as a table"),
+    ],
+)
+def test_unreadable_files_say_why_and_write_nothing(tmp_path: Path, capsys, name, content,
+                                                    needle) -> None:  # fmt: skip
+    src = tmp_path / name
+    src.write_bytes(content)
+    db = tmp_path / "s.duckdb"
+    assert main(["import", str(src), "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+    assert not db.exists()
+
+
+def test_tab_separated_latin1_and_headerless_files(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    tabbed = tmp_path / "tabbed.csv"
+    tabbed.write_text("id\tcreated\tchannel\nt1\t2026-01-01 09:00\tchat\n")
+    assert main(["import", str(tabbed), "--db", str(db)]) == 0
+    latin = tmp_path / "latin1.csv"
+    text = "id,created,reason\nl1,2026-01-02 09:00,Réclamation livrée\n"
+    latin.write_bytes(text.encode("latin-1"))
+    assert main(["import", str(latin), "--db", str(db)]) == 0
+    bare = tmp_path / "bare.csv"
+    bare.write_text("h1,2026-01-03 09:00,chat\nh2,2026-01-04 09:00,email\n")
+    mapping = tmp_path / "bare.toml"
+    mapping.write_text('[fields]\ncontact_id = "column0"\ncreated_at = "column1"\n'
+                       'channel = "column2"\n')  # fmt: skip
+    assert main(["import", str(bare), "--db", str(db), "--mapping", str(mapping)]) == 0
+    con = store.open_read(db)
+    got = con.execute("SELECT contact_id, reason FROM contacts ORDER BY 1").fetchall()
+    con.close()
+    assert got == [("h1", "Unknown"), ("h2", "Unknown"), ("l1", "Réclamation livrée"),
+                   ("t1", "Unknown")]  # fmt: skip

@@ -51,11 +51,42 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_sql(path: Path) -> str:
+def _read_sql(path: Path, encoding: str = "utf-8") -> str:
+    """All columns as text; the delimiter, quoting and a header row are detected (a file
+    without a header gets column0, column1, …); .gz is read as it is."""
     name = path.name.lower()
     if name.endswith(".parquet"):
         return "SELECT * FROM read_parquet($path)"
-    return "SELECT * FROM read_csv($path, all_varchar = true, header = true, sample_size = -1)"
+    return (
+        "SELECT * FROM read_csv($path, all_varchar = true, sample_size = -1, "
+        f"encoding = '{encoding}')"
+    )
+
+
+def _load_raw(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Read the file into the temp table `raw`, numbering rows as in the file."""
+    parquet = path.name.lower().endswith(".parquet")
+    last: duckdb.Error | None = None
+    for encoding in ("utf-8",) if parquet else ("utf-8", "latin-1"):  # BOM is fine in UTF-8
+        try:
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () + 1 AS _row, * "
+                f"FROM ({_read_sql(path, encoding)})",
+                {"path": str(path)},
+            )
+            break
+        except duckdb.Error as exc:
+            last = exc
+    else:
+        raise ImportFailed(
+            f"{path}: cannot be read as a table of text (CSV or Parquet): {_first(last)}"
+        )
+    columns = [c for (c,) in con.execute("SELECT name FROM pragma_table_info('raw')").fetchall()]
+    rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    if rows == 0 and columns == ["_row", "column0"]:
+        raise ImportFailed(f"{path}: the file is empty")
+    if rows == 0:
+        raise ImportFailed(f"{path}: the file has a header ({', '.join(columns[1:])}) but no rows")
 
 
 def _typed(col: Column, text: str, fmt_param: str | None = None, fmt: str = "") -> str:
@@ -104,14 +135,7 @@ def import_file(
     with store.new_version(db, from_existing=True) as con:
         create_schema(con)
         con.execute("SET TimeZone = $tz", {"tz": load_settings(con).timezone})
-        try:
-            con.execute(
-                "CREATE TEMP TABLE raw AS SELECT row_number() OVER () + 1 AS _row, * "
-                f"FROM ({_read_sql(path)})",
-                {"path": str(path)},
-            )
-        except duckdb.Error as exc:
-            raise ImportFailed(f"{path}: cannot be read as a table ({_first(exc)})") from exc
+        _load_raw(con, path)
         columns = [c for (c,) in con.execute("SELECT name FROM pragma_table_info('raw')").fetchall()
                    if c != "_row"]  # fmt: skip
         mapping = mapping if mapping is not None else Mapping.auto(table, columns)
