@@ -185,3 +185,44 @@ def test_tab_separated_latin1_and_headerless_files(tmp_path: Path) -> None:
     con.close()
     assert got == [("h1", "Unknown"), ("h2", "Unknown"), ("l1", "Réclamation livrée"),
                    ("t1", "Unknown")]  # fmt: skip
+
+
+def test_rejects_file_holds_the_bad_rows_with_reasons(tmp_path: Path) -> None:
+    import polars as pl
+
+    src = tmp_path / "bad.csv"
+    src.write_text(GOOD.replace(",5,hello", ",5 stars,hello"))
+    rejects = tmp_path / "out" / "rejects.csv"
+    db = tmp_path / "s.duckdb"
+    assert main(["import", str(src), "--db", str(db), "--rejects", str(rejects)]) == 2
+    bad = pl.read_csv(rejects, infer_schema=False)
+    assert bad["row"].to_list() == ["2"] and bad["Ticket ID"].to_list() == ["T1"]
+    assert "not a whole number" in bad["problems"][0]
+    assert not db.exists()  # rejects written, nothing imported
+
+
+def test_kill_9_mid_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = build_store(tmp_path / "s.duckdb", [{"contact_id": "old", "created_at": ts("2026-01-01")}])
+    before = db.read_bytes()
+    big = tmp_path / "big.csv"
+    with big.open("w") as handle:
+        handle.write("id,created,channel,csat\n")
+        for i in range(400_000):
+            handle.write(f"c{i},2026-02-{1 + i % 28:02d} {i % 24:02d}:00,chat,{1 + i % 5}\n")
+    for delay in (0.3, 0.9, 1.8):
+        proc = subprocess.Popen([sys.executable, "-m", "cxdash", "import", str(big), "--db",
+                                 str(db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if proc.returncode == 0:  # finished before the kill: the import is whole, or nothing
+            break
+        assert db.read_bytes() == before, f"store changed after kill -9 at {delay} s"
+    assert _ids(db)[0][0] in ("c0", "old")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from cxdash import derived, store
 from cxdash.importer.mapping import Mapping
@@ -126,6 +127,7 @@ def import_file(
     mapping: Mapping | None = None,
     *,
     skip_bad_rows: bool = False,
+    rejects: Path | None = None,
 ) -> ImportReport:
     if table not in IMPORTABLE:
         raise ImportFailed(f"--table must be one of {', '.join(IMPORTABLE)}")
@@ -158,6 +160,8 @@ def import_file(
         errors = _validate(con, spec.name, plan, path, params)
         rows_read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
         bad_rows = {int(row) for row, _ in errors}
+        if rejects is not None:
+            _write_rejects(con, errors, rejects)
         if errors and not skip_bad_rows:
             listed = [msg for _, msg in errors[:MAX_LISTED]]
             more = len(errors) - len(listed)
@@ -270,6 +274,22 @@ def _detect_format(
     if best:  # neither reads every value: take the better, and report the rest row by row
         return max(best.values())[1]
     return None
+
+
+def _write_rejects(
+    con: duckdb.DuckDBPyConnection, errors: list[tuple[int, str]], target: Path
+) -> None:
+    """The bad rows as they were in the file, with their row number and every reason."""
+    reasons: dict[int, list[str]] = {}
+    for row, message in errors:
+        reasons.setdefault(int(row), []).append(message.split(": ", 1)[1])
+    # On the connection itself: cursors do not see its TEMP tables.
+    bad = con.sql("SELECT * FROM raw WHERE list_contains($rows, _row) ORDER BY _row",
+                  params={"rows": sorted(reasons)}).pl()  # fmt: skip
+    problems = ["; ".join(reasons[r]) for r in bad["_row"]]
+    bad = bad.rename({"_row": "row"}).with_columns(pl.Series("problems", problems, pl.String))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    bad.write_csv(target)
 
 
 def _first(exc: BaseException) -> str:
