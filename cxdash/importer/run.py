@@ -156,7 +156,7 @@ def import_file(
             )
         ignored = tuple(c for c in columns if c not in mapping.sources())
         params: dict[str, object] = {"tz": load_settings(con).timezone}
-        plan = _plan(con, table, mapping, path, params)
+        plan = _materialise(con, _plan(con, table, mapping, path, params), params)
         errors = _validate(con, spec.name, plan, path, params)
         rows_read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
         bad_rows = {int(row) for row, _ in errors}
@@ -173,9 +173,9 @@ def import_file(
         select = ", ".join(f"{f.typed} AS {f.col.name}" for f in plan)
         _exec(
             con,
-            f"CREATE TEMP TABLE staged AS SELECT {select} FROM raw "
+            f"CREATE TEMP TABLE staged AS SELECT {select} FROM typed "
             "WHERE NOT list_contains($bad, _row)",
-            {**params, "bad": sorted(bad_rows)},
+            {"bad": sorted(bad_rows)},
         )
         key = spec.unique_id or spec.primary_key
         names = ", ".join(f.col.name for f in plan)
@@ -242,6 +242,16 @@ def _plan(
     return plan
 
 
+def _materialise(
+    con: duckdb.DuckDBPyConnection, plan: list[_Field], params: dict[str, object]
+) -> list[_Field]:
+    """Parse every field once into the temp table `typed` (t_<field> text, v_<field> value);
+    validation and loading then read plain columns instead of re-casting per check."""
+    cols = ", ".join(f"{f.text} AS t_{f.col.name}, {f.typed} AS v_{f.col.name}" for f in plan)
+    _exec(con, f"CREATE TEMP TABLE typed AS SELECT _row, {cols} FROM raw", params)
+    return [_Field(f.col, f"t_{f.col.name}", f.label, f"v_{f.col.name}") for f in plan]
+
+
 def _detect_format(
     con: duckdb.DuckDBPyConnection, col: Column, text: str, label: str, path: Path,
     params: dict[str, object],
@@ -301,44 +311,59 @@ def _validate(
     con: duckdb.DuckDBPyConnection, table: str, plan: list[_Field], path: Path,
     params: dict[str, object],
 ) -> list[tuple[int, str]]:
-    """(row, message) for every problem, in file order."""
+    """(row, message) for every problem, in file order, over the parsed table `typed`.
+
+    Row checks run in one pass over the file: each row gets the list of its problems (a
+    struct per failed check), and only rows with problems come back. Duplicate ids need the
+    whole file, so they are a second, separate scan.
+    """
     spec = TABLES_BY_NAME[table]
     by_name = {f.col.name: f for f in plan}
-    checks: list[str] = []
+    checks: list[tuple[str, str, str, str]] = []  # (condition, column label, value, why)
     for f in plan:
         col, text, label = f.col, f.text, _lit(f.label)
         if col.required:
-            checks.append(f"SELECT _row, {label} AS col, NULL AS val, "
-                          f"'is empty but {col.name} is required' AS why "
-                          f"FROM raw WHERE {text} IS NULL")  # fmt: skip
-        checks.append(f"SELECT _row, {label}, {text}, {_lit(_why(col))} FROM raw "
-                      f"WHERE {text} IS NOT NULL AND {f.typed} IS NULL")  # fmt: skip
+            checks.append((f"{text} IS NULL", label, "NULL",
+                           _lit(f"is empty but {col.name} is required")))  # fmt: skip
+        checks.append((f"{text} IS NOT NULL AND {f.typed} IS NULL", label, text,
+                       _lit(_why(col))))  # fmt: skip
         if col.check and col.name in _RANGE_CHECKED:
             cond = col.check.replace(col.name, f"({f.typed})")
-            checks.append(f"SELECT _row, {label}, {text}, {_lit('must satisfy ' + col.check)} "
-                          f"FROM raw WHERE {f.typed} IS NOT NULL AND NOT ({cond})")  # fmt: skip
+            checks.append((f"{f.typed} IS NOT NULL AND NOT ({cond})", label, text,
+                           _lit("must satisfy " + col.check)))  # fmt: skip
     if table == "contacts" and "created_at" in by_name:
         created = by_name["created_at"].typed
         for later in ("first_response_at", "resolved_at"):
             if later in by_name:
                 f = by_name[later]
-                checks.append(
-                    f"SELECT _row, {_lit(f.label)}, {f.text}, 'is before created_at' "
-                    f"FROM raw WHERE {f.typed} < {created}"
-                )
+                checks.append((f"{f.typed} < {created}", _lit(f.label), f.text,
+                               "'is before created_at'"))  # fmt: skip
+    parts = []
+    if checks:
+        problems = ", ".join(
+            f"CASE WHEN {cond} THEN {{'col': {label}, 'val': CAST({val} AS VARCHAR), "
+            f"'why': {why}}} END"
+            for cond, label, val, why in checks
+        )
+        any_problem = " OR ".join(f"coalesce({cond}, false)" for cond, *_ in checks)
+        parts.append(
+            "SELECT _row, p.col AS col, p.val AS val, p.why AS why FROM ("
+            f"SELECT _row, unnest(list_filter([{problems}], lambda x: x IS NOT NULL)) AS p "
+            f"FROM typed WHERE {any_problem})"  # clean rows (nearly all) skip the list building
+        )
     key = spec.unique_id or spec.primary_key
     if key in by_name:
         f = by_name[key]
-        checks.append(
+        parts.append(
             f"SELECT _row, {_lit(f.label)}, k, 'duplicate id in this file' FROM "
-            f"(SELECT _row, {f.text} AS k, count(*) OVER (PARTITION BY {f.text}) AS n FROM raw) "
+            f"(SELECT _row, {f.text} AS k, count(*) OVER (PARTITION BY {f.text}) AS n FROM typed) "
             f"WHERE n > 1 AND k IS NOT NULL"
         )
-    if not checks:
+    if not parts:
         return []
     rows = _exec(
         con,
-        "SELECT _row, col, val, why FROM (" + " UNION ALL ".join(checks) + ") ORDER BY _row, col",
+        "SELECT _row, col, val, why FROM (" + " UNION ALL ".join(parts) + ") ORDER BY _row, col",
         params,
     )
     return [
