@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--skip-bad-rows", action="store_true",
                      help="import the good rows and report the bad ones")  # fmt: skip
     imp.add_argument("--rejects", metavar="PATH", help="write the bad rows, with why, as CSV")
+    imp.add_argument("--sheet", help="the sheet to read from an Excel workbook")
 
     metrics = sub.add_parser("metrics", help="every SPEC metric for a period")
     metrics.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
@@ -126,7 +127,8 @@ def _import(args: argparse.Namespace) -> int:
             raise UsageError(f"--mapping {exc}") from exc
     report = import_file(Path(args.file), store.resolve_db_path(args.db), args.table, mapping,
                          skip_bad_rows=args.skip_bad_rows,
-                         rejects=Path(args.rejects) if args.rejects else None)  # fmt: skip
+                         rejects=Path(args.rejects) if args.rejects else None,
+                         sheet=args.sheet)  # fmt: skip
     shown = ", ".join(f"{field} ← {col}" for field, col in report.matched.items())
     print(f"matched columns: {shown}")
     if report.unknown_columns:

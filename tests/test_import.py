@@ -226,3 +226,38 @@ def test_kill_9_mid_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
             break
         assert db.read_bytes() == before, f"store changed after kill -9 at {delay} s"
     assert _ids(db)[0][0] in ("c0", "old")
+
+
+def test_excel_workbook_with_several_sheets_and_formulas(tmp_path: Path, capsys) -> None:
+    import xlsxwriter
+
+    book = tmp_path / "tickets.xlsx"
+    workbook = xlsxwriter.Workbook(str(book))
+    notes = workbook.add_worksheet("Notes")
+    notes.write(0, 0, "read me")
+    sheet = workbook.add_worksheet("Tickets")
+    for r, row in enumerate([["Ticket ID", "Created At", "CSAT"],
+                             ["x1", "2026-03-02 09:00", 4], ["x2", "2026-03-03 10:00", None]]):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    sheet.write_formula(2, 2, "=2+3", None, 5)  # a formula cell with its saved value
+    workbook.close()
+    db = tmp_path / "s.duckdb"
+    assert main(["import", str(book), "--db", str(db)]) == 2
+    assert "choose one with --sheet" in capsys.readouterr().err
+    assert main(["import", str(book), "--db", str(db), "--sheet", "Tickets"]) == 0
+    assert [(r[0], r[3]) for r in _ids(db)] == [("x1", 4), ("x2", 5)]
+
+
+@pytest.mark.realdata
+def test_pwc_call_center_workbook_reads(tmp_path: Path, capsys) -> None:
+    book = Path(__file__).parents[2] / "shared/realdata/pwc_call_center/Call-Center-Dataset.xlsx"
+    if not book.exists():
+        pytest.skip("../shared/realdata is not present")
+    mapping = tmp_path / "pwc.toml"  # provisional; issue 4 commits the real mapping
+    mapping.write_text('[fields]\ncontact_id = "Call Id"\ncreated_at = ["Date", "Time"]\n'
+                       'agent = "Agent"\nreason = "Topic"\n')  # fmt: skip
+    assert main(["import", str(book), "--db", str(tmp_path / "p.duckdb"), "--mapping",
+                 str(mapping), "--skip-bad-rows"]) == 0  # fmt: skip
+    assert "5,000 rows read" in capsys.readouterr().out

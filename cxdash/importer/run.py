@@ -64,8 +64,36 @@ def _read_sql(path: Path, encoding: str = "utf-8") -> str:
     )
 
 
-def _load_raw(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+
+
+def _load_excel(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) -> None:
+    """One sheet, every cell as text (formula cells give their saved values)."""
+    import fastexcel
+
+    try:
+        sheets = fastexcel.read_excel(str(path)).sheet_names
+    except Exception as exc:  # fastexcel raises its own error types
+        raise ImportFailed(f"{path}: cannot be read as a spreadsheet ({_first(exc)})") from exc
+    if sheet is None and len(sheets) > 1:
+        raise ImportFailed(f"{path}: has sheets {', '.join(map(repr, sheets))}; choose one with "
+                           f"--sheet NAME")  # fmt: skip
+    name = sheet or sheets[0]
+    if name not in sheets:
+        raise ImportFailed(f"{path}: no sheet {name!r}; it has {', '.join(map(repr, sheets))}")
+    frame = pl.read_excel(path, sheet_name=name, infer_schema_length=0)
+    frame = frame.with_columns(pl.all().cast(pl.String)).with_row_index("_row", offset=2)
+    con.register("excel_sheet", frame.to_arrow())
+    con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM excel_sheet")
+    con.unregister("excel_sheet")
+
+
+def _load_raw(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = None) -> None:
     """Read the file into the temp table `raw`, numbering rows as in the file."""
+    if path.name.lower().endswith(EXCEL_SUFFIXES):
+        _load_excel(con, path, sheet)
+        _check_not_empty(con, path)
+        return
     parquet = path.name.lower().endswith(".parquet")
     last: duckdb.Error | None = None
     for encoding in ("utf-8",) if parquet else ("utf-8", "latin-1"):  # BOM is fine in UTF-8
@@ -82,9 +110,13 @@ def _load_raw(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise ImportFailed(
             f"{path}: cannot be read as a table of text (CSV or Parquet): {_first(last)}"
         )
+    _check_not_empty(con, path)
+
+
+def _check_not_empty(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     columns = [c for (c,) in con.execute("SELECT name FROM pragma_table_info('raw')").fetchall()]
     rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
-    if rows == 0 and columns == ["_row", "column0"]:
+    if rows == 0 and columns in (["_row", "column0"], ["_row"]):
         raise ImportFailed(f"{path}: the file is empty")
     if rows == 0:
         raise ImportFailed(f"{path}: the file has a header ({', '.join(columns[1:])}) but no rows")
@@ -128,6 +160,7 @@ def import_file(
     *,
     skip_bad_rows: bool = False,
     rejects: Path | None = None,
+    sheet: str | None = None,
 ) -> ImportReport:
     if table not in IMPORTABLE:
         raise ImportFailed(f"--table must be one of {', '.join(IMPORTABLE)}")
@@ -137,7 +170,7 @@ def import_file(
     with store.new_version(db, from_existing=True) as con:
         create_schema(con)
         con.execute("SET TimeZone = $tz", {"tz": load_settings(con).timezone})
-        _load_raw(con, path)
+        _load_raw(con, path, sheet)
         columns = [c for (c,) in con.execute("SELECT name FROM pragma_table_info('raw')").fetchall()
                    if c != "_row"]  # fmt: skip
         mapping = mapping if mapping is not None else Mapping.auto(table, columns)
