@@ -37,19 +37,19 @@ def contacts_behind(
     frag = period_fragment(request, info)
     c = frag.sources.contacts
     day_filter = "true"
-    params = dict(frag.params)
+    frag = frag.with_params(limit=page_size, offset=max(page, 0) * page_size)
     if days is not None:
         day_filter = "c.created_at >= $day_from AND c.created_at < $day_to"
-        params["day_from"] = dt.datetime.combine(days[0], dt.time())
-        params["day_to"] = dt.datetime.combine(days[1] + dt.timedelta(days=1), dt.time())
-    params["limit"], params["offset"] = page_size, max(page, 0) * page_size
+        frag = frag.with_params(
+            day_from=dt.datetime.combine(days[0], dt.time()),
+            day_to=dt.datetime.combine(days[1] + dt.timedelta(days=1), dt.time()),
+        )
     where = (
         f"c.created_at >= $start_ts AND c.created_at < $end_ts AND {frag.contact_filters} "
         f"AND {day_filter}"
     )
     direction = "DESC" if descending else "ASC"
     select = ", ".join(f"c.{col}" for col in COLUMNS)
-    frag = type(frag)(frag.ctes, params, frag.sources, frag.contact_filters, frag.order_filters)
     rows_sql, rows_params = frag.query(
         f"SELECT {select} FROM {c} c WHERE {where} "
         f"ORDER BY c.{sort} {direction} NULLS LAST, c.contact_id LIMIT $limit OFFSET $offset"

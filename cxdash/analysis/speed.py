@@ -62,8 +62,7 @@ def funnel_and_frictions(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(funnel: step, label, contacts, share) and (friction: friction, label, contacts)."""
     frag = period_fragment(request, info, settings, _COLUMNS)
-    params = {**frag.params, "fr_target": float(settings.first_response_target_hours)}
-    frag = type(frag)(frag.ctes, params, frag.sources, frag.contact_filters, frag.order_filters)
+    frag = frag.with_params(fr_target=float(settings.first_response_target_hours))
     body = """
 SELECT count(*) AS contacts,
        count(*) FILTER (WHERE responded) AS responded,

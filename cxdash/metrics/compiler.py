@@ -10,6 +10,7 @@ adapts what it reads.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ class Fragment:
     sources: Sources
     contact_filters: str
     order_filters: str
+
+    def with_params(self, **extra: object) -> Fragment:
+        """The same fragment with more `$params` for the analysis built on it."""
+        return dataclasses.replace(self, params={**self.params, **extra})
 
     def query(self, body: str, *more_ctes: str) -> tuple[str, dict[str, object]]:
         sql = "WITH " + ",\n".join((*self.ctes, *more_ctes)) + "\n" + body
