@@ -9,6 +9,7 @@ import argparse
 import datetime as dt
 import json
 import sys
+import time
 from collections.abc import Sequence
 
 import duckdb
@@ -44,11 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--end", help="last day of the data, YYYY-MM-DD (default: yesterday)")
 
-    imp = sub.add_parser("import", help="import a CSV or Parquet file, all or nothing")
+    imp = sub.add_parser("import", help="import a CSV, Parquet or Excel file, all or nothing")
     imp.add_argument("file")
     imp.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
-    imp.add_argument("--table", default="contacts", choices=("contacts", "orders", "reasons"))
-    imp.add_argument("--mapping", help="TOML file: [fields] canonical_field = \"source column\"")
+    imp.add_argument("--table", choices=("contacts", "orders", "reasons", "events"),
+                     help="what the file holds (default: the mapping's table, else contacts)")
+    how = imp.add_mutually_exclusive_group()
+    how.add_argument("--mapping", help="TOML file: [fields] canonical_field = \"source column\"")
+    how.add_argument("--preset", help="a built-in mapping: generic, zendesk or freshdesk")
+    imp.add_argument("--replace", action="store_true",
+                     help="empty the table first (default: upsert by id)")
+    imp.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     imp.add_argument("--skip-bad-rows", action="store_true",
                      help="import the good rows and report the bad ones")  # fmt: skip
     imp.add_argument("--rejects", metavar="PATH", help="write the bad rows, with why, as CSV")
@@ -120,21 +127,35 @@ def _import(args: argparse.Namespace) -> int:
     from cxdash.importer.run import import_file
 
     mapping = None
-    if args.mapping:
-        try:
+    try:
+        if args.mapping:
             mapping = Mapping.load(Path(args.mapping))
-        except MappingError as exc:
-            raise UsageError(f"--mapping {exc}") from exc
+        elif args.preset:
+            mapping = Mapping.preset(args.preset)
+    except MappingError as exc:
+        raise UsageError(f"--{'mapping' if args.mapping else 'preset'}: {exc}") from exc
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
     report = import_file(Path(args.file), store.resolve_db_path(args.db), args.table, mapping,
                          skip_bad_rows=args.skip_bad_rows,
                          rejects=Path(args.rejects) if args.rejects else None,
-                         sheet=args.sheet)  # fmt: skip
+                         sheet=args.sheet, mode="replace" if args.replace else "upsert",
+                         progress=None if args.quiet else progress)  # fmt: skip
     shown = ", ".join(f"{field} ← {col}" for field, col in report.matched.items())
     print(f"matched columns: {shown}")
+    for field, n in report.cleared.items():
+        print(f"cleared: {field} in {n:,} rows, where it was before created_at ([before_created])")
+    for field, why in report.dropped.items():
+        print(f"not imported: {field} ({why})")
     if report.unknown_columns:
         print(f"ignored columns: {', '.join(report.unknown_columns)}")
-    print(f"{report.file}: {report.rows_read:,} rows read, {report.rows_written:,} written to "
-          f"{report.table}, {report.rows_rejected:,} rejected")  # fmt: skip
+    what = "events" if report.table == "events" else "rows"
+    print(f"{report.file}: {report.rows_read:,} {what} read, {report.rows_written:,} written to "
+          f"{report.target}{' (replaced)' if report.mode == 'replace' else ''}, "
+          f"{report.rows_rejected:,} rejected")  # fmt: skip
     for line in report.errors[:20]:
         print(f"  rejected: {line}")
     return 0

@@ -59,6 +59,23 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }  # fmt: skip
 
+# Event logs: the event's own fields first (so they claim their columns), then any contact
+# field as a case attribute (cxdash.importer.events).
+SYNONYMS["events"] = {
+    "case_id": ("caseid", "caseconceptname", "case", "number", "ticketid", "incidentid",
+                "srnumber", "conversationid"),
+    "timestamp": ("timestamp", "timetimestamp", "eventtime", "time", "sysupdatedat",
+                  "updatedat", "updated", "changedatetime", "date"),
+    "activity": ("activity", "conceptname", "incidentstate", "state", "status", "event",
+                 "value"),
+    "group": ("group", "assignmentgroup", "team", "queue", "involvedst", "groupid"),
+    "actor": ("actor", "resource", "orgresource", "assignedto", "agent", "assignee",
+              "assigneeid"),
+    **{f: a for f, a in SYNONYMS["contacts"].items()
+       if f not in ("contact_id", "first_response_at", "resolved_at", "reopens", "transfers",
+                    "status", "team", "agent")},
+}  # fmt: skip
+
 
 def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())

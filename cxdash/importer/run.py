@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from cxdash import derived, store
+from cxdash.importer import events
 from cxdash.importer.mapping import Mapping
-from cxdash.schema import TABLES_BY_NAME, Column, create_schema
+from cxdash.importer.read import ReadFailed, columns_of, ident, load_raw
+from cxdash.schema import TABLES_BY_NAME, Column, Table, create_schema
 from cxdash.settings import load as load_settings
 
-IMPORTABLE = ("contacts", "orders", "reasons")
+IMPORTABLE = ("contacts", "orders", "reasons", "events")
+MODES = ("upsert", "replace")
+Progress = Callable[[str], None]
 MAX_LISTED = 20
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
@@ -42,6 +47,10 @@ class ImportReport:
     rows_written: int
     rows_rejected: int
     errors: tuple[str, ...] = field(default_factory=tuple)
+    dropped: dict[str, str] = field(default_factory=dict)  # optional field → why not imported
+    target: str = "contacts"  # the table written (events become contacts)
+    mode: str = "upsert"
+    cleared: dict[str, int] = field(default_factory=dict)  # [before_created]: field → rows
 
 
 def _sha256(path: Path) -> str:
@@ -50,76 +59,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _read_sql(path: Path, encoding: str = "utf-8") -> str:
-    """All columns as text; the delimiter, quoting and a header row are detected (a file
-    without a header gets column0, column1, …); .gz is read as it is."""
-    name = path.name.lower()
-    if name.endswith(".parquet"):
-        return "SELECT * FROM read_parquet($path)"
-    return (
-        "SELECT * FROM read_csv($path, all_varchar = true, sample_size = -1, "
-        f"encoding = '{encoding}')"
-    )
-
-
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-
-
-def _load_excel(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) -> None:
-    """One sheet, every cell as text (formula cells give their saved values)."""
-    import fastexcel
-
-    try:
-        sheets = fastexcel.read_excel(str(path)).sheet_names
-    except Exception as exc:  # fastexcel raises its own error types
-        raise ImportFailed(f"{path}: cannot be read as a spreadsheet ({_first(exc)})") from exc
-    if sheet is None and len(sheets) > 1:
-        raise ImportFailed(f"{path}: has sheets {', '.join(map(repr, sheets))}; choose one with "
-                           f"--sheet NAME")  # fmt: skip
-    name = sheet or sheets[0]
-    if name not in sheets:
-        raise ImportFailed(f"{path}: no sheet {name!r}; it has {', '.join(map(repr, sheets))}")
-    frame = pl.read_excel(path, sheet_name=name, infer_schema_length=0)
-    frame = frame.with_columns(pl.all().cast(pl.String)).with_row_index("_row", offset=2)
-    con.register("excel_sheet", frame.to_arrow())
-    con.execute("CREATE OR REPLACE TEMP TABLE raw AS SELECT * FROM excel_sheet")
-    con.unregister("excel_sheet")
-
-
-def _load_raw(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None = None) -> None:
-    """Read the file into the temp table `raw`, numbering rows as in the file."""
-    if path.name.lower().endswith(EXCEL_SUFFIXES):
-        _load_excel(con, path, sheet)
-        _check_not_empty(con, path)
-        return
-    parquet = path.name.lower().endswith(".parquet")
-    last: duckdb.Error | None = None
-    for encoding in ("utf-8",) if parquet else ("utf-8", "latin-1"):  # BOM is fine in UTF-8
-        try:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE raw AS SELECT row_number() OVER () + 1 AS _row, * "
-                f"FROM ({_read_sql(path, encoding)})",
-                {"path": str(path)},
-            )
-            break
-        except duckdb.Error as exc:
-            last = exc
-    else:
-        raise ImportFailed(
-            f"{path}: cannot be read as a table of text (CSV or Parquet): {_first(last)}"
-        )
-    _check_not_empty(con, path)
-
-
-def _check_not_empty(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    columns = [c for (c,) in con.execute("SELECT name FROM pragma_table_info('raw')").fetchall()]
-    rows = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
-    if rows == 0 and columns in (["_row", "column0"], ["_row"]):
-        raise ImportFailed(f"{path}: the file is empty")
-    if rows == 0:
-        raise ImportFailed(f"{path}: the file has a header ({', '.join(columns[1:])}) but no rows")
 
 
 def _typed(col: Column, text: str, fmt_param: str | None = None, fmt: str = "") -> str:
@@ -132,6 +71,10 @@ def _typed(col: Column, text: str, fmt_param: str | None = None, fmt: str = "") 
     if col.sql_type in ("INTEGER", "BIGINT"):
         number = f"TRY_CAST({text} AS DOUBLE)"
         return f"CASE WHEN {number} = round({number}) THEN CAST({number} AS BIGINT) END"
+    if col.sql_type == "DOUBLE" and col.name.endswith("_seconds"):  # 143 or 00:02:23
+        return (f"coalesce(TRY_CAST({text} AS DOUBLE), "
+                f"CASE WHEN regexp_full_match({text}, '\\d+:\\d\\d(:\\d\\d(\\.\\d+)?)?') "
+                f"THEN epoch(TRY_CAST({text} AS INTERVAL)) END)")  # fmt: skip
     if col.sql_type == "DOUBLE":
         return f"TRY_CAST({text} AS DOUBLE)"
     if col.sql_type == "BOOLEAN":
@@ -147,7 +90,7 @@ def _why(col: Column) -> str:
         "TIMESTAMP": "not a date and time (write YYYY-MM-DD HH:MM:SS, optionally with +HH:MM)",
         "INTEGER": "not a whole number",
         "BIGINT": "not a whole number",
-        "DOUBLE": "not a number",
+        "DOUBLE": "not a number (seconds may be written as hh:mm:ss)",
         "BOOLEAN": "not true/false (yes/no, 1/0)",
     }.get(col.sql_type, "not readable")
 
@@ -155,42 +98,51 @@ def _why(col: Column) -> str:
 def import_file(
     path: Path,
     db: Path,
-    table: str = "contacts",
+    table: str | None = None,
     mapping: Mapping | None = None,
     *,
     skip_bad_rows: bool = False,
     rejects: Path | None = None,
     sheet: str | None = None,
+    mode: str = "upsert",
+    progress: Progress | None = None,
 ) -> ImportReport:
+    """Import one file, all or nothing (`skip_bad_rows` imports the good rows and reports the
+    rest). `mode="replace"` empties the table first; the default upserts by id."""
+    table = table or (mapping.table if mapping else None) or "contacts"
     if table not in IMPORTABLE:
         raise ImportFailed(f"--table must be one of {', '.join(IMPORTABLE)}")
+    if mode not in MODES:
+        raise ImportFailed(f"mode must be one of {', '.join(MODES)}")
     if not path.is_file():
         raise ImportFailed(f"{path}: no such file")
-    spec = TABLES_BY_NAME[table]
+    say = progress or (lambda _msg: None)
+    spec = events.EVENTS if table == "events" else TABLES_BY_NAME[table]
     with store.new_version(db, from_existing=True) as con:
         create_schema(con)
-        con.execute("SET TimeZone = $tz", {"tz": load_settings(con).timezone})
-        _load_raw(con, path, sheet)
-        columns = [c for (c,) in con.execute("SELECT name FROM pragma_table_info('raw')").fetchall()
-                   if c != "_row"]  # fmt: skip
-        mapping = mapping if mapping is not None else Mapping.auto(table, columns)
-        unknown = sorted(c for c in mapping.sources() if c not in columns)
-        if unknown:
-            names = ", ".join(map(repr, unknown))
-            raise ImportFailed(f"{path}: the mapping names column(s) {names}, but the file has "
-                               f"{', '.join(map(repr, columns))}")  # fmt: skip
-        required = [c.name for c in spec.contract_columns if c.required]
-        absent = [f for f in required if not mapping.covers(f)]
-        if absent:
-            raise ImportFailed(
-                f"{path}: required field(s) {', '.join(absent)} not found among the columns "
-                f"({', '.join(columns)}); map them in a mapping file (--mapping), e.g. "
-                f"[fields] {absent[0]} = \"<your column>\""
-            )
+        tz = load_settings(con).timezone
+        con.execute("SET TimeZone = $tz", {"tz": tz})
+        say(f"reading {path.name}")
+        try:
+            load_raw(con, path, (mapping or Mapping()).read, sheet, progress)
+        except ReadFailed as exc:
+            raise ImportFailed(str(exc)) from exc
+        columns = columns_of(con)
+        mapping, dropped = _settle_mapping(path, spec, mapping, columns)
         ignored = tuple(c for c in columns if c not in mapping.sources())
-        params: dict[str, object] = {"tz": load_settings(con).timezone}
-        plan = _materialise(con, _plan(con, table, mapping, path, params), params)
-        errors = _validate(con, spec.name, plan, path, params)
+        say("checking every row")
+        params: dict[str, object] = {"tz": tz}
+        plan = _materialise(con, _plan(con, spec, mapping, path, params), params)
+        if mapping.automatic:
+            unparsed = _unparsed_auto_fields(con, plan)
+            if unparsed:  # e.g. a Y/N column named "Resolved" is not a resolution time
+                dropped.update(unparsed)
+                mapping = mapping.without(set(unparsed))
+                con.execute("DROP TABLE typed")
+                params = {"tz": tz}
+                plan = _materialise(con, _plan(con, spec, mapping, path, params), params)
+        cleared = _clear_before_created(con, plan, mapping)
+        errors = _validate(con, spec, plan, path, params)
         rows_read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
         bad_rows = {int(row) for row, _ in errors}
         if rejects is not None:
@@ -203,30 +155,136 @@ def import_file(
                 f"{len(errors)} problem(s) in {len(bad_rows)} row(s); nothing was imported "
                 f"(use --skip-bad-rows to import the rest):\n" + "\n".join(listed) + tail
             )
-        select = ", ".join(f"{f.typed} AS {f.col.name}" for f in plan)
-        _exec(
-            con,
-            f"CREATE TEMP TABLE staged AS SELECT {select} FROM typed "
-            "WHERE NOT list_contains($bad, _row)",
-            {"bad": sorted(bad_rows)},
-        )
-        key = spec.unique_id or spec.primary_key
-        names = ", ".join(f.col.name for f in plan)
-        con.execute(f"DELETE FROM {spec.name} WHERE {key} IN (SELECT {key} FROM staged)")
-        con.execute(f"INSERT INTO {spec.name} ({names}) SELECT {names} FROM staged")
-        written = con.execute("SELECT count(*) FROM staged").fetchall()[0][0]
-        if table in ("contacts", "orders"):
+        say("writing")
+        if table == "events":
+            written = _write_events(con, plan, mapping, bad_rows, mode)
+            target = "contacts"
+        else:
+            written = _write_rows(con, spec, plan, bad_rows, mode)
+            target = table
+        if target in ("contacts", "orders"):
+            say("refreshing derived columns")
             derived.refresh(con)
         con.execute(
             "INSERT INTO import_history VALUES ($f, $h, $t, $r, $w, $x, $at)",
             {"f": str(path), "h": _sha256(path), "t": table, "r": rows_read, "w": written,
              "x": len(bad_rows), "at": dt.datetime.now()},
         )  # fmt: skip
+        say("saving the new version of the store")
     return ImportReport(
         file=str(path), table=table, matched=mapping.describe(), unknown_columns=ignored,
         rows_read=rows_read, rows_written=written, rows_rejected=len(bad_rows),
-        errors=tuple(msg for _, msg in errors),
+        errors=tuple(msg for _, msg in errors), dropped=dropped, target=target, mode=mode,
+        cleared=cleared,
     )  # fmt: skip
+
+
+def _clear_before_created(
+    con: duckdb.DuckDBPyConnection, plan: list[_Field], mapping: Mapping
+) -> dict[str, int]:
+    """[before_created] field = "clear": empty the values before created_at, and count them
+    so the report says how many (a known-bad source clock, not a silent fix)."""
+    names = {f.col.name for f in plan}
+    out = {}
+    for name, policy in mapping.before_created.items():
+        if policy != "clear" or name not in names or "created_at" not in names:
+            continue
+        (n,) = con.execute(f"SELECT count(*) FROM typed WHERE v_{name} < v_created_at").fetchone()
+        if n:
+            con.execute(f"UPDATE typed SET v_{name} = NULL, t_{name} = NULL "
+                        f"WHERE v_{name} < v_created_at")  # fmt: skip
+            out[name] = n
+    return out
+
+
+def _settle_mapping(
+    path: Path, spec: Table, mapping: Mapping | None, columns: list[str]
+) -> tuple[Mapping, dict[str, str]]:
+    """The mapping to use on these columns, and optional fields left out (field → why)."""
+    dropped: dict[str, str] = {}
+    if mapping is None:
+        mapping = Mapping.auto(spec.name, columns)
+    elif not mapping.fields:  # only formats, values, read options…: match the fields
+        mapping = replace(mapping, fields=Mapping.auto(spec.name, columns).fields, automatic=True)
+    missing = {f: [c for c in cols if c not in columns] for f, cols in mapping.fields.items()}
+    missing.update({f: [c] for f, c in mapping.minutes_after_created.items() if c not in columns})
+    missing = {f: cols for f, cols in missing.items() if cols}
+    required = {c.name for c in spec.contract_columns if c.required}
+    if mapping.lenient:  # a preset: exports leave optional columns out
+        optional = {f for f in missing if f not in required}
+        dropped.update({f: f"column {missing[f][0]!r} is not in the file" for f in optional})
+        mapping = mapping.without(optional)
+        missing = {f: cols for f, cols in missing.items() if f in required}
+    absent = sorted({c for cols in missing.values() for c in cols}
+                    | {c for cond in mapping.when.values() for c in cond if c not in columns})
+    if absent:
+        raise ImportFailed(f"{path}: the mapping names column(s) {', '.join(map(repr, absent))}, "
+                           f"but the file has {', '.join(map(repr, columns))}")  # fmt: skip
+    unmet = [f for f in sorted(required) if not mapping.covers(f)]
+    if unmet:
+        raise ImportFailed(
+            f"{path}: required field(s) {', '.join(unmet)} not found among the columns "
+            f"({', '.join(columns)}); map them in a mapping file (--mapping), e.g. "
+            f"[fields] {unmet[0]} = \"<your column>\""
+        )
+    return mapping, dropped
+
+
+def _unparsed_auto_fields(con: duckdb.DuckDBPyConnection, plan: list[_Field]) -> dict[str, str]:
+    """Automatically matched timestamp fields none of whose values is a date: the name matched,
+    the content did not (field → why, with an example value). Numbers and flags that do not
+    parse stay errors ("5 stars" in a CSAT column is bad data, not a different column)."""
+    typed = [f for f in plan if f.col.sql_type == "TIMESTAMP" and not f.col.required]
+    if not typed:
+        return {}
+    counts = ", ".join(f"count({f.text}), count({f.typed}), any_value({f.text})" for f in typed)
+    row = con.execute(f"SELECT {counts} FROM typed").fetchall()[0]
+    out = {}
+    for i, f in enumerate(typed):
+        texts, values, example = row[3 * i : 3 * i + 3]
+        if texts and not values:
+            out[f.col.name] = (f"column {f.label!r} holds values such as {example!r}, "
+                               f"which are not {f.col.sql_type.lower()} values")  # fmt: skip
+    return out
+
+
+def _write_rows(
+    con: duckdb.DuckDBPyConnection, spec: Table, plan: list[_Field], bad_rows: set[int],
+    mode: str,
+) -> int:
+    select = ", ".join(f"{f.typed} AS {f.col.name}" for f in plan)
+    _exec(
+        con,
+        f"CREATE TEMP TABLE staged AS SELECT {select} FROM typed "
+        "WHERE NOT list_contains($bad, _row)",
+        {"bad": sorted(bad_rows)},
+    )
+    key = spec.unique_id or spec.primary_key
+    names = ", ".join(f.col.name for f in plan)
+    if mode == "replace":
+        con.execute(f"DELETE FROM {spec.name}")
+    else:
+        con.execute(f"DELETE FROM {spec.name} WHERE {key} IN (SELECT {key} FROM staged)")
+    con.execute(f"INSERT INTO {spec.name} ({names}) SELECT {names} FROM staged")
+    return con.execute("SELECT count(*) FROM staged").fetchall()[0][0]
+
+
+def _write_events(
+    con: duckdb.DuckDBPyConnection, plan: list[_Field], mapping: Mapping, bad_rows: set[int],
+    mode: str,
+) -> int:
+    """One contact per case, merged into the contacts already in the store."""
+    mapped = {f.col.name for f in plan}
+    sql, params = events.staged_contacts_sql(mapped, mapping.events)
+    _exec(con, sql, {**params, "bad": sorted(bad_rows)})
+    staged = columns_of(con, "staged")
+    if mode == "replace":
+        con.execute("DELETE FROM contacts")
+    con.execute(events.merged_sql(staged))
+    names = ", ".join(columns_of(con, "merged"))
+    con.execute("DELETE FROM contacts WHERE contact_id IN (SELECT contact_id FROM merged)")
+    con.execute(f"INSERT INTO contacts ({names}) SELECT {names} FROM merged")
+    return con.execute("SELECT count(*) FROM merged").fetchall()[0][0]
 
 
 @dataclass(frozen=True)
@@ -235,6 +293,7 @@ class _Field:
     text: str  # SQL: the source value as trimmed text (NULL when empty)
     label: str  # how errors name the source
     typed: str  # SQL: the value in the contract's type
+    why: str | None = None  # why a value that does not parse is wrong (else by type)
 
 
 # Day/month orders tried when a timestamp column is not ISO (detected from the data).
@@ -244,35 +303,65 @@ _MONTH_FIRST = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y", "%m/%d/%Y %I:
 
 
 def _plan(
-    con: duckdb.DuckDBPyConnection, table: str, mapping: Mapping, path: Path,
+    con: duckdb.DuckDBPyConnection, spec: Table, mapping: Mapping, path: Path,
     params: dict[str, object],
 ) -> list[_Field]:
-    spec = TABLES_BY_NAME[table]
-    plan = []
+    plan: list[_Field] = []
     for col in spec.contract_columns:
-        if col.name in mapping.constants:
-            params[f"c_{col.name}"] = mapping.constants[col.name]
-            text, label = f"CAST($c_{col.name} AS VARCHAR)", f"constant {col.name}"
-        elif col.name in mapping.fields:
-            cols = mapping.fields[col.name]
-            joined = " || ' ' || ".join(f"CAST({_ident(c)} AS VARCHAR)" for c in cols)
+        name = col.name
+        if name in mapping.constants:
+            params[f"c_{name}"] = mapping.constants[name]
+            text, label = f"CAST($c_{name} AS VARCHAR)", f"constant {name}"
+        elif name in mapping.fields:
+            cols = mapping.fields[name]
+            joined = " || ' ' || ".join(f"CAST({ident(c)} AS VARCHAR)" for c in cols)
             text = f"nullif(trim({joined}), '')"
             label = " + ".join(cols)
+        elif name in mapping.after_created and col.sql_type == "TIMESTAMP":
+            plan.append(_after_created(plan, name, *mapping.after_created[name]))
+            continue
         else:
             continue
-        for i, (src, dst) in enumerate(mapping.values.get(col.name, {}).items()):
-            params[f"v_{col.name}_{i}_from"], params[f"v_{col.name}_{i}_to"] = src, dst
-            text = (f"CASE WHEN {text} = $v_{col.name}_{i}_from THEN $v_{col.name}_{i}_to "
+        for i, (cond_col, cond_value) in enumerate(mapping.when.get(name, {}).items()):
+            params[f"w_{name}_{i}"] = cond_value
+            text = f"CASE WHEN {ident(cond_col)} = $w_{name}_{i} THEN {text} END"
+        value_map = mapping.values.get(name, {})
+        for i, (src, dst) in enumerate(value_map.items()):
+            params[f"v_{name}_{i}_from"], params[f"v_{name}_{i}_to"] = src, dst
+            text = (f"CASE WHEN {text} = $v_{name}_{i}_from THEN $v_{name}_{i}_to "
                     f"ELSE {text} END")  # fmt: skip
-        fmt = mapping.formats.get(col.name)
+        if value_map:
+            text = f"nullif({text}, '')"  # a value mapped to "" is empty
+        fmt = mapping.formats.get(name)
         if col.sql_type == "TIMESTAMP" and fmt is None:
             fmt = _detect_format(con, col, text, label, path, params)
         fmt_param = None
         if fmt is not None:
-            fmt_param = f"f_{col.name}"
+            fmt_param = f"f_{name}"
             params[fmt_param] = fmt
-        plan.append(_Field(col, text, label, _typed(col, text, fmt_param, fmt or "")))
+        typed = _typed(col, text, fmt_param, fmt or "")
+        if name in mapping.subtract:
+            params[f"s_{name}"] = mapping.subtract[name]
+            typed = f"CAST(greatest({typed} - $s_{name}, 0) AS {col.sql_type})"
+        plan.append(_Field(col, text, label, typed))
     return plan
+
+
+def _after_created(plan: list[_Field], name: str, source: str, unit: float) -> _Field:
+    """A timestamp given as a duration after creation (Zendesk's "First reply time in
+    minutes", a call centre's "Speed of answer in seconds")."""
+    unit_name = "minutes" if unit == 60 else "seconds"
+    created = next((f for f in plan if f.col.name == "created_at"), None)
+    if created is None:
+        raise ImportFailed(f"{name} is given in {unit_name} after created_at, so map "
+                           "created_at too")  # fmt: skip
+    text = f"nullif(trim(CAST({ident(source)} AS VARCHAR)), '')"
+    amount = f"TRY_CAST({text} AS DOUBLE)"
+    micros = f"CAST(round({amount} * {unit * 1e6}) AS BIGINT)"
+    typed = f"CASE WHEN {amount} >= 0 THEN {created.typed} + to_microseconds({micros}) END"
+    col = Column(name, "TIMESTAMP")
+    return _Field(col, text, f"{source} ({unit_name})", typed,
+                  f"not a number of {unit_name} (0 or more)")  # fmt: skip
 
 
 def _materialise(
@@ -282,7 +371,7 @@ def _materialise(
     validation and loading then read plain columns instead of re-casting per check."""
     cols = ", ".join(f"{f.text} AS t_{f.col.name}, {f.typed} AS v_{f.col.name}" for f in plan)
     _exec(con, f"CREATE TEMP TABLE typed AS SELECT _row, {cols} FROM raw", params)
-    return [_Field(f.col, f"t_{f.col.name}", f.label, f"v_{f.col.name}") for f in plan]
+    return [_Field(f.col, f"t_{f.col.name}", f.label, f"v_{f.col.name}", f.why) for f in plan]
 
 
 def _detect_format(
@@ -341,7 +430,7 @@ def _first(exc: BaseException) -> str:
 
 
 def _validate(
-    con: duckdb.DuckDBPyConnection, table: str, plan: list[_Field], path: Path,
+    con: duckdb.DuckDBPyConnection, spec: Table, plan: list[_Field], path: Path,
     params: dict[str, object],
 ) -> list[tuple[int, str]]:
     """(row, message) for every problem, in file order, over the parsed table `typed`.
@@ -350,7 +439,6 @@ def _validate(
     struct per failed check), and only rows with problems come back. Duplicate ids need the
     whole file, so they are a second, separate scan.
     """
-    spec = TABLES_BY_NAME[table]
     by_name = {f.col.name: f for f in plan}
     checks: list[tuple[str, str, str, str]] = []  # (condition, column label, value, why)
     for f in plan:
@@ -359,12 +447,12 @@ def _validate(
             checks.append((f"{text} IS NULL", label, "NULL",
                            _lit(f"is empty but {col.name} is required")))  # fmt: skip
         checks.append((f"{text} IS NOT NULL AND {f.typed} IS NULL", label, text,
-                       _lit(_why(col))))  # fmt: skip
+                       _lit(f.why or _why(col))))  # fmt: skip
         if col.check and col.name in _RANGE_CHECKED:
             cond = col.check.replace(col.name, f"({f.typed})")
             checks.append((f"{f.typed} IS NOT NULL AND NOT ({cond})", label, text,
                            _lit("must satisfy " + col.check)))  # fmt: skip
-    if table == "contacts" and "created_at" in by_name:
+    if spec.name in ("contacts", "events") and "created_at" in by_name:
         created = by_name["created_at"].typed
         for later in ("first_response_at", "resolved_at"):
             if later in by_name:
@@ -410,11 +498,6 @@ _RANGE_CHECKED = (
     "csat", "ces", "reopens", "transfers", "handle_seconds", "hold_seconds",
     "value_to_customer", "value_to_business",
 )  # fmt: skip
-
-
-def _ident(name: str) -> str:
-    """A column name from the file as a quoted SQL identifier (quotes doubled)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _exec(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, object]) -> list[tuple]:
