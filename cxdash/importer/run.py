@@ -9,6 +9,7 @@ reporting zone; values without one are taken as wall-clock time in it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -109,74 +110,141 @@ def import_file(
 ) -> ImportReport:
     """Import one file, all or nothing (`skip_bad_rows` imports the good rows and reports the
     rest). `mode="replace"` empties the table first; the default upserts by id."""
-    table = table or (mapping.table if mapping else None) or "contacts"
-    if table not in IMPORTABLE:
-        raise ImportFailed(f"--table must be one of {', '.join(IMPORTABLE)}")
     if mode not in MODES:
         raise ImportFailed(f"mode must be one of {', '.join(MODES)}")
-    if not path.is_file():
-        raise ImportFailed(f"{path}: no such file")
     say = progress or (lambda _msg: None)
-    spec = events.EVENTS if table == "events" else TABLES_BY_NAME[table]
     with store.new_version(db, from_existing=True) as con:
         create_schema(con)
-        tz = load_settings(con).timezone
-        con.execute("SET TimeZone = $tz", {"tz": tz})
-        say(f"reading {path.name}")
-        try:
-            load_raw(con, path, (mapping or Mapping()).read, sheet, progress)
-        except ReadFailed as exc:
-            raise ImportFailed(str(exc)) from exc
-        columns = columns_of(con)
-        mapping, dropped = _settle_mapping(path, spec, mapping, columns)
-        ignored = tuple(c for c in columns if c not in mapping.sources())
-        say("checking every row")
-        params: dict[str, object] = {"tz": tz}
-        plan = _materialise(con, _plan(con, spec, mapping, path, params), params)
-        if mapping.automatic:
-            unparsed = _unparsed_auto_fields(con, plan)
-            if unparsed:  # e.g. a Y/N column named "Resolved" is not a resolution time
-                dropped.update(unparsed)
-                mapping = mapping.without(set(unparsed))
-                con.execute("DROP TABLE typed")
-                params = {"tz": tz}
-                plan = _materialise(con, _plan(con, spec, mapping, path, params), params)
-        cleared = _clear_before_created(con, plan, mapping)
-        errors = _validate(con, spec, plan, path, params)
-        rows_read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
-        bad_rows = {int(row) for row, _ in errors}
+        checked = _check(con, path, table, mapping, sheet, progress)
         if rejects is not None:
-            _write_rejects(con, errors, rejects)
-        if errors and not skip_bad_rows:
-            listed = [msg for _, msg in errors[:MAX_LISTED]]
-            more = len(errors) - len(listed)
-            tail = f"\n… and {more} more" if more > 0 else ""
-            raise ImportFailed(
-                f"{len(errors)} problem(s) in {len(bad_rows)} row(s); nothing was imported "
-                f"(use --skip-bad-rows to import the rest):\n" + "\n".join(listed) + tail
-            )
+            _write_rejects(con, checked.errors, rejects)
+        bad_rows = checked.bad_rows
+        if checked.errors and not skip_bad_rows:
+            raise ImportFailed(checked.summary())
         say("writing")
-        if table == "events":
-            written = _write_events(con, plan, mapping, bad_rows, mode)
-            target = "contacts"
+        if checked.table == "events":
+            written = _write_events(con, checked.plan, checked.mapping, bad_rows, mode)
         else:
-            written = _write_rows(con, spec, plan, bad_rows, mode)
-            target = table
-        if target in ("contacts", "orders"):
+            written = _write_rows(con, checked.spec, checked.plan, bad_rows, mode)
+        if checked.target in ("contacts", "orders"):
             say("refreshing derived columns")
             derived.refresh(con)
         con.execute(
             "INSERT INTO import_history VALUES ($f, $h, $t, $r, $w, $x, $at)",
-            {"f": str(path), "h": _sha256(path), "t": table, "r": rows_read, "w": written,
-             "x": len(bad_rows), "at": dt.datetime.now()},
+            {"f": str(path), "h": _sha256(path), "t": checked.table, "r": checked.rows_read,
+             "w": written, "x": len(bad_rows), "at": dt.datetime.now()},
         )  # fmt: skip
         say("saving the new version of the store")
-    return ImportReport(
-        file=str(path), table=table, matched=mapping.describe(), unknown_columns=ignored,
-        rows_read=rows_read, rows_written=written, rows_rejected=len(bad_rows),
-        errors=tuple(msg for _, msg in errors), dropped=dropped, target=target, mode=mode,
-        cleared=cleared,
-    )  # fmt: skip
+    return checked.report(written=written, mode=mode)
+
+
+def check_file(
+    path: Path,
+    db: Path | None = None,
+    table: str | None = None,
+    mapping: Mapping | None = None,
+    *,
+    sheet: str | None = None,
+    preview_rows: int = 10,
+) -> tuple[ImportReport, pl.DataFrame]:
+    """Everything an import would do short of writing: the matched mapping, every problem,
+    and the first rows as read. Runs in a scratch in-memory database (the store is only read
+    for its reporting time zone), so the Data page can show it before anyone commits."""
+    con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
+    try:
+        tz = "UTC"
+        if db is not None and db.exists():
+            with contextlib.closing(store.open_read(db)) as live:
+                tz = load_settings(live).timezone
+        checked = _check(con, path, table, mapping, sheet, None, tz=tz)
+        first = con.sql(f"SELECT * FROM raw ORDER BY _row LIMIT {int(preview_rows)}").pl()
+        return checked.report(written=0, mode="check"), first
+    finally:
+        con.close()
+
+
+@dataclass
+class _Checked:
+    """A file read, mapped, parsed and validated on a connection (temp tables raw, typed)."""
+
+    path: Path
+    table: str
+    spec: Table
+    mapping: Mapping
+    plan: list[_Field]
+    errors: list[tuple[int, str]]
+    rows_read: int
+    ignored: tuple[str, ...]
+    dropped: dict[str, str]
+    cleared: dict[str, int]
+
+    @property
+    def target(self) -> str:
+        return "contacts" if self.table == "events" else self.table
+
+    @property
+    def bad_rows(self) -> set[int]:
+        return {int(row) for row, _ in self.errors}
+
+    def summary(self) -> str:
+        listed = [msg for _, msg in self.errors[:MAX_LISTED]]
+        more = len(self.errors) - len(listed)
+        tail = f"\n… and {more} more" if more > 0 else ""
+        return (f"{len(self.errors)} problem(s) in {len(self.bad_rows)} row(s); nothing was "
+                f"imported (use --skip-bad-rows to import the rest):\n" + "\n".join(listed)
+                + tail)  # fmt: skip
+
+    def report(self, *, written: int, mode: str) -> ImportReport:
+        return ImportReport(
+            file=str(self.path), table=self.table, matched=self.mapping.describe(),
+            unknown_columns=self.ignored, rows_read=self.rows_read, rows_written=written,
+            rows_rejected=len(self.bad_rows), errors=tuple(m for _, m in self.errors),
+            dropped=self.dropped, target=self.target, mode=mode, cleared=self.cleared,
+        )  # fmt: skip
+
+
+def _check(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    table: str | None,
+    mapping: Mapping | None,
+    sheet: str | None,
+    progress: Progress | None,
+    tz: str | None = None,
+) -> _Checked:
+    table = table or (mapping.table if mapping else None) or "contacts"
+    if table not in IMPORTABLE:
+        raise ImportFailed(f"--table must be one of {', '.join(IMPORTABLE)}")
+    if not path.is_file():
+        raise ImportFailed(f"{path}: no such file")
+    say = progress or (lambda _msg: None)
+    spec = events.EVENTS if table == "events" else TABLES_BY_NAME[table]
+    tz = tz or load_settings(con).timezone
+    con.execute("SET TimeZone = $tz", {"tz": tz})
+    say(f"reading {path.name}")
+    try:
+        load_raw(con, path, (mapping or Mapping()).read, sheet, progress)
+    except ReadFailed as exc:
+        raise ImportFailed(str(exc)) from exc
+    columns = columns_of(con)
+    mapping, dropped = _settle_mapping(path, spec, mapping, columns)
+    say("checking every row")
+    params: dict[str, object] = {"tz": tz}
+    plan = _materialise(con, _plan(con, spec, mapping, path, params), params)
+    if mapping.automatic:
+        unparsed = _unparsed_auto_fields(con, plan)
+        if unparsed:  # e.g. a Y/N column named "Resolved" is not a resolution time
+            dropped.update(unparsed)
+            mapping = mapping.without(set(unparsed))
+            con.execute("DROP TABLE typed")
+            params = {"tz": tz}
+            plan = _materialise(con, _plan(con, spec, mapping, path, params), params)
+    cleared = _clear_before_created(con, plan, mapping)
+    errors = _validate(con, spec, plan, path, params)
+    rows_read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
+    ignored = tuple(c for c in columns if c not in mapping.sources())
+    return _Checked(path, table, spec, mapping, plan, errors, rows_read, ignored, dropped,
+                    cleared)  # fmt: skip
 
 
 def _clear_before_created(
