@@ -74,17 +74,16 @@ ORDERS_DAILY_SQL = """SELECT CAST(ordered_at AS DATE) AS day, product, region, c
 FROM {orders} GROUP BY ALL"""
 
 
-def stamp_fresh(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild the orders_daily rollup and record that the derived data matches the rows.
-
-    Writers call it last, inside their transaction, after filling the derived columns.
-    """
-    con.execute("DELETE FROM orders_daily")
-    con.execute(
-        "INSERT INTO orders_daily "
-        + ORDERS_DAILY_SQL.format(orders="orders")
-        + " ORDER BY day, product, region"
-    )
+def stamp_fresh(con: duckdb.DuckDBPyConnection, *, orders_changed: bool = True) -> None:
+    """Rebuild the orders_daily rollup (when orders changed) and record that the derived data
+    matches the rows. Writers call it last, inside their transaction."""
+    if orders_changed:
+        con.execute("DELETE FROM orders_daily")
+        con.execute(
+            "INSERT INTO orders_daily "
+            + ORDERS_DAILY_SQL.format(orders="orders")
+            + " ORDER BY day, product, region"
+        )
     contacts, orders = _counts(con)
     con.execute(
         "INSERT OR REPLACE INTO cxdash_meta VALUES ('derived_for', $v)",
@@ -92,30 +91,41 @@ def stamp_fresh(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def refresh(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute every derived column from the contract columns and stamp them fresh.
+# Only the columns the look-ahead needs: carrying every column through the windows and joins
+# cost memory and time (the 10M-contact import spent half a minute here).
+KEY_CONTACTS = "(SELECT contact_id, customer_id, created_at, resolved_at FROM contacts{where})"
+KEY_ORDERS = "(SELECT order_id, customer_id, ordered_at FROM orders{where})"
 
-    Runs inside the caller's transaction, so a failed refresh leaves the store untouched.
+
+def refresh(
+    con: duckdb.DuckDBPyConnection, *, customers: str | None = None, orders_changed: bool = True
+) -> None:
+    """Recompute the derived columns from the contract columns and stamp them fresh.
+
+    Every derived value depends only on the same customer's rows, so a writer that names the
+    customers it touched (`customers`: a relation with a customer_id column) has only their
+    rows recomputed; orders' own derived columns are skipped when no order changed. Runs
+    inside the caller's transaction, so a failed refresh leaves the store untouched.
     """
-    contract_contacts = (
-        "(SELECT * EXCLUDE (next_contact_at, next_order_after_resolved_at,"
-        " next_order_after_created_at) FROM contacts)"
-    )
-    contract_orders = "(SELECT * EXCLUDE (next_ordered_at, prev_ordered_at) FROM orders)"
-    con.execute(
-        f"""
-        UPDATE orders SET next_ordered_at = d.next_ordered_at, prev_ordered_at = d.prev_ordered_at
-        FROM ({orders_with_derived_sql(contract_orders)}) d
-        WHERE orders.order_id = d.order_id
-          AND (orders.next_ordered_at IS DISTINCT FROM d.next_ordered_at
-               OR orders.prev_ordered_at IS DISTINCT FROM d.prev_ordered_at)"""
-    )
+    where = f" WHERE customer_id IN (SELECT customer_id FROM {customers})" if customers else ""
+    if orders_changed:
+        con.execute(
+            f"""
+            UPDATE orders SET next_ordered_at = d.next_ordered_at,
+                              prev_ordered_at = d.prev_ordered_at
+            FROM ({orders_with_derived_sql(KEY_ORDERS.format(where=where))}) d
+            WHERE orders.order_id = d.order_id
+              AND (orders.next_ordered_at IS DISTINCT FROM d.next_ordered_at
+                   OR orders.prev_ordered_at IS DISTINCT FROM d.prev_ordered_at)"""
+        )
+    fresh = contacts_with_derived_sql(KEY_CONTACTS.format(where=where),
+                                      KEY_ORDERS.format(where=where))  # fmt: skip
     con.execute(
         f"""
         UPDATE contacts SET next_contact_at = d.next_contact_at,
                             next_order_after_resolved_at = d.next_order_after_resolved_at,
                             next_order_after_created_at = d.next_order_after_created_at
-        FROM ({contacts_with_derived_sql(contract_contacts, contract_orders)}) d
+        FROM ({fresh}) d
         WHERE contacts.contact_id = d.contact_id
           AND (contacts.next_contact_at IS DISTINCT FROM d.next_contact_at
                OR contacts.next_order_after_resolved_at
@@ -123,7 +133,7 @@ def refresh(con: duckdb.DuckDBPyConnection) -> None:
                OR contacts.next_order_after_created_at
                   IS DISTINCT FROM d.next_order_after_created_at)"""
     )
-    stamp_fresh(con)
+    stamp_fresh(con, orders_changed=orders_changed)
 
 
 def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:

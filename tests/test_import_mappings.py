@@ -294,3 +294,34 @@ def test_file_larger_than_the_memory_limit_streams_with_progress(tmp_path: Path,
     con = store.open_read(db)
     assert con.execute("SELECT count(DISTINCT contact_id) FROM contacts").fetchall() == [(600_000,)]
     con.close()
+
+
+def test_upsert_refreshes_the_derived_columns_of_the_customers_touched(tmp_path: Path) -> None:
+    from cxdash import derived
+
+    db = build_store(
+        tmp_path / "s.duckdb",
+        [{"contact_id": "c1", "customer_id": "k", "created_at": ts("2026-03-01 09:00")},
+         {"contact_id": "c2", "customer_id": "k", "created_at": ts("2026-03-03 09:00")},
+         {"contact_id": "x1", "customer_id": "m", "created_at": ts("2026-03-01 09:00")}],
+        orders=[{"order_id": "o1", "customer_id": "k", "ordered_at": ts("2026-03-05 09:00")},
+                {"order_id": "o2", "customer_id": "n", "ordered_at": ts("2026-03-02 09:00")}],
+    )  # fmt: skip
+    src = tmp_path / "more.csv"  # c2 moves later; n gets its first contact, before its order
+    src.write_text("id,customer,created\nc2,k,2026-03-10 09:00\nn1,n,2026-03-01 12:00\n")
+    assert main(["import", str(src), "--db", str(db)]) == 0
+    con = store.open_read(db)
+    try:
+        stored = con.execute("SELECT contact_id, next_contact_at, next_order_after_created_at "
+                             "FROM contacts ORDER BY 1").fetchall()  # fmt: skip
+        scratch = con.execute(
+            "SELECT contact_id, next_contact_at, next_order_after_created_at FROM ("
+            + derived.contacts_with_derived_sql(derived.KEY_CONTACTS.format(where=""),
+                                                derived.KEY_ORDERS.format(where=""))
+            + ") ORDER BY 1").fetchall()  # fmt: skip
+        assert derived.is_fresh(con)
+    finally:
+        con.close()
+    assert stored == scratch
+    assert stored[0] == ("c1", ts("2026-03-10 09:00"), ts("2026-03-05 09:00"))
+    assert stored[2] == ("n1", None, ts("2026-03-02 09:00"))

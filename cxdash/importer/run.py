@@ -125,10 +125,7 @@ def import_file(
         if checked.table == "events":
             written = _write_events(con, checked.plan, checked.mapping, bad_rows, mode)
         else:
-            written = _write_rows(con, checked.spec, checked.plan, bad_rows, mode)
-        if checked.target in ("contacts", "orders"):
-            say("refreshing derived columns")
-            derived.refresh(con)
+            written = _write_rows(con, checked.spec, checked.plan, bad_rows, mode, say)
         con.execute(
             "INSERT INTO import_history VALUES ($f, $h, $t, $r, $w, $x, $at)",
             {"f": str(path), "h": _sha256(path), "t": checked.table, "r": checked.rows_read,
@@ -317,24 +314,45 @@ def _unparsed_auto_fields(con: duckdb.DuckDBPyConnection, plan: list[_Field]) ->
 
 
 def _write_rows(
-    con: duckdb.DuckDBPyConnection, spec: Table, plan: list[_Field], bad_rows: set[int],
+    con: duckdb.DuckDBPyConnection,
+    spec: Table,
+    plan: list[_Field],
+    bad_rows: set[int],
     mode: str,
+    say: Progress,
 ) -> int:
-    select = ", ".join(f"{f.typed} AS {f.col.name}" for f in plan)
-    _exec(
-        con,
-        f"CREATE TEMP TABLE staged AS SELECT {select} FROM typed "
-        "WHERE NOT list_contains($bad, _row)",
-        {"bad": sorted(bad_rows)},
-    )
+    """Upsert (or replace) the good rows, and bring the derived columns up to date: for
+    every row after a replace or into an empty table, else for the customers touched."""
+    by_name = {f.col.name: f for f in plan}
+    cols = [
+        f"{by_name[c.name].typed} AS {c.name}" if c.name in by_name
+        else f"CAST({c.default or 'NULL'} AS {c.sql_type}) AS {c.name}"
+        for c in spec.contract_columns
+    ]  # fmt: skip
+    where = " WHERE NOT list_contains($bad, _row)" if bad_rows else ""
+    params = {"bad": sorted(bad_rows)} if bad_rows else {}
+    source = f"(SELECT {', '.join(cols)} FROM typed{where})"
     key = spec.unique_id or spec.primary_key
-    names = ", ".join(f.col.name for f in plan)
+    names = ", ".join(c.name for c in spec.contract_columns)
+    looked_ahead = spec.name in ("contacts", "orders")
+    empty = mode == "replace" or not con.execute(f"SELECT 1 FROM {spec.name} LIMIT 1").fetchall()
     if mode == "replace":
         con.execute(f"DELETE FROM {spec.name}")
-    else:
-        con.execute(f"DELETE FROM {spec.name} WHERE {key} IN (SELECT {key} FROM staged)")
-    con.execute(f"INSERT INTO {spec.name} ({names}) SELECT {names} FROM staged")
-    return con.execute("SELECT count(*) FROM staged").fetchall()[0][0]
+    if not empty:
+        if looked_ahead:  # whose derived values change: the new rows' and the replaced rows'
+            _exec(con, f"CREATE TEMP TABLE touched AS SELECT DISTINCT customer_id FROM ("
+                       f"SELECT customer_id FROM {source} UNION ALL SELECT customer_id FROM "
+                       f"{spec.name} WHERE {key} IN (SELECT {key} FROM {source}))",
+                  params)  # fmt: skip
+        _exec(con, f"DELETE FROM {spec.name} WHERE {key} IN (SELECT {key} FROM {source})",
+              params)  # fmt: skip
+    _exec(con, f"INSERT INTO {spec.name} ({names}) SELECT {names} FROM {source}", params)
+    written = _exec(con, f"SELECT count(*) FROM {source}", params)[0][0]
+    if looked_ahead:
+        say("refreshing derived columns")
+        derived.refresh(con, customers=None if empty else "touched",
+                        orders_changed=spec.name == "orders")  # fmt: skip
+    return written
 
 
 def _write_events(
@@ -350,8 +368,12 @@ def _write_events(
         con.execute("DELETE FROM contacts")
     con.execute(events.merged_sql(staged))
     names = ", ".join(columns_of(con, "merged"))
+    con.execute("CREATE TEMP TABLE touched AS SELECT DISTINCT customer_id FROM ("
+                "SELECT customer_id FROM merged UNION ALL SELECT customer_id FROM contacts "
+                "WHERE contact_id IN (SELECT contact_id FROM merged))")  # fmt: skip
     con.execute("DELETE FROM contacts WHERE contact_id IN (SELECT contact_id FROM merged)")
     con.execute(f"INSERT INTO contacts ({names}) SELECT {names} FROM merged")
+    derived.refresh(con, customers="touched", orders_changed=False)
     return con.execute("SELECT count(*) FROM merged").fetchall()[0][0]
 
 
@@ -435,32 +457,47 @@ def _after_created(plan: list[_Field], name: str, source: str, unit: float) -> _
 def _materialise(
     con: duckdb.DuckDBPyConnection, plan: list[_Field], params: dict[str, object]
 ) -> list[_Field]:
-    """Parse every field once into the temp table `typed` (t_<field> text, v_<field> value);
-    validation and loading then read plain columns instead of re-casting per check."""
-    cols = ", ".join(f"{f.text} AS t_{f.col.name}, {f.typed} AS v_{f.col.name}" for f in plan)
+    """Parse every field once into the temp table `typed` (t_<field> text, v_<field> value;
+    text fields only v_, which is their text); validation and loading then read plain columns
+    instead of re-casting per check."""
+    def text_of(f: _Field) -> str:
+        return f"v_{f.col.name}" if f.col.sql_type == "VARCHAR" else f"t_{f.col.name}"
+
+    cols = ", ".join(
+        (f"{f.text} AS v_{f.col.name}" if f.col.sql_type == "VARCHAR"
+         else f"{f.text} AS t_{f.col.name}, {f.typed} AS v_{f.col.name}")
+        for f in plan
+    )  # fmt: skip
     _exec(con, f"CREATE TEMP TABLE typed AS SELECT _row, {cols} FROM raw", params)
-    return [_Field(f.col, f"t_{f.col.name}", f.label, f"v_{f.col.name}", f.why) for f in plan]
+    return [_Field(f.col, text_of(f), f.label, f"v_{f.col.name}", f.why) for f in plan]
 
 
 def _detect_format(
     con: duckdb.DuckDBPyConnection, col: Column, text: str, label: str, path: Path,
     params: dict[str, object],
 ) -> str | None:
-    """None when ISO parsing reads every value; else the day/month order the data proves."""
+    """None when ISO parsing reads every value; else the day/month order the data proves.
+
+    The first 20,000 values decide when they are all ISO (a stray value later is reported by
+    validation, row by row); otherwise every value is probed, in one pass for all formats."""
     iso = _typed(col, text)
-    fails = _exec(con, f"SELECT count(*) FROM raw WHERE {text} IS NOT NULL AND {iso} IS NULL",
-                  params)[0][0]  # fmt: skip
-    if not fails:
+    sample = (f"SELECT count(*) FILTER (WHERE {_typed(col, 'x')} IS NULL), count(*) FROM "
+              f"(SELECT {text} AS x FROM raw WHERE {text} IS NOT NULL LIMIT 20000)")  # fmt: skip
+    fails, seen = _exec(con, sample, params)[0]
+    if seen and not fails:
         return None
-    total = _exec(con, f"SELECT count(*) FROM raw WHERE {text} IS NOT NULL", params)[0][0]
+    candidates = [(family, fmt) for family, formats in (("day first", _DAY_FIRST),
+                  ("month first", _MONTH_FIRST)) for fmt in formats]  # fmt: skip
+    probes = {**params, **{f"probe{i}": fmt for i, (_, fmt) in enumerate(candidates)}}
+    counts = ", ".join(f"count(TRY_STRPTIME({text}, $probe{i}))" for i in range(len(candidates)))
+    row = _exec(con, f"SELECT count({text}), count({iso}), {counts} FROM raw", probes)[0]
+    total, iso_ok, oks = row[0], row[1], row[2:]
+    if iso_ok == total:
+        return None
     best: dict[str, tuple[int, str]] = {}
-    for family, formats in (("day first", _DAY_FIRST), ("month first", _MONTH_FIRST)):
-        for fmt in formats:
-            probe = {**params, "probe": fmt}
-            ok = _exec(con, f"SELECT count(*) FROM raw WHERE TRY_STRPTIME({text}, $probe) "
-                            "IS NOT NULL", probe)[0][0]  # fmt: skip
-            if ok > best.get(family, (0, ""))[0]:
-                best[family] = (ok, fmt)
+    for (family, fmt), ok in zip(candidates, oks, strict=True):
+        if ok > best.get(family, (0, ""))[0]:
+            best[family] = (ok, fmt)
     complete = {fam: fmt for fam, (ok, fmt) in best.items() if ok == total}
     if len(complete) == 2:
         raise ImportFailed(
@@ -541,7 +578,7 @@ def _validate(
             f"FROM typed WHERE {any_problem})"  # clean rows (nearly all) skip the list building
         )
     key = spec.unique_id or spec.primary_key
-    if key in by_name:
+    if key in by_name and _has_duplicates(con, by_name[key].text):
         f = by_name[key]
         parts.append(
             f"SELECT _row, {_lit(f.label)}, k, 'duplicate id in this file' FROM "
@@ -560,6 +597,13 @@ def _validate(
          else f"{path}:{row}: column {col!r}: {why}")
         for row, col, val, why in rows
     ]  # fmt: skip
+
+
+def _has_duplicates(con: duckdb.DuckDBPyConnection, key: str) -> bool:
+    """A cheap hash aggregate first: the row-by-row duplicate report needs a window over the
+    whole file, paid only when some id repeats."""
+    sql = f"SELECT 1 FROM typed WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1 LIMIT 1"
+    return bool(con.execute(sql).fetchall())
 
 
 _RANGE_CHECKED = (
