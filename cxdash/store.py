@@ -138,6 +138,22 @@ def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
     )
 
 
+WRITE_MEMORY = "3GB"
+_UNITS = {"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20,
+          "GIB": 2**30, "TIB": 2**40, "B": 1}  # fmt: skip
+
+
+def write_memory_bytes() -> float:
+    """The writers' memory limit in bytes (CXDASH_WRITE_MEMORY, else 3 GB)."""
+    text = os.environ.get("CXDASH_WRITE_MEMORY", WRITE_MEMORY).strip().upper().replace(" ", "")
+    number = text.rstrip("KMGTIB")
+    unit = text[len(number):] or "B"
+    try:
+        return float(number) * _UNITS[unit]
+    except (KeyError, ValueError):
+        return float("inf")
+
+
 @contextlib.contextmanager
 def new_version(path: Path, *, from_existing: bool) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a writable connection to the next version of the store at `path`.
@@ -178,7 +194,7 @@ def _build_and_swap(path: Path, *, from_existing: bool) -> Iterator[duckdb.DuckD
             config={"threads": 2, "preserve_insertion_order": True,
                     # Writers stream and spill past this (files larger than memory import);
                     # CXDASH_WRITE_MEMORY lowers it on small machines.
-                    "memory_limit": os.environ.get("CXDASH_WRITE_MEMORY", "3GB")},
+                    "memory_limit": os.environ.get("CXDASH_WRITE_MEMORY", WRITE_MEMORY)},
         )
         try:
             yield con

@@ -275,24 +275,25 @@ def test_excel_time_cells_read_as_times(tmp_path: Path) -> None:
     assert (got["created_at"], got["handle_seconds"]) == (ts("2026-03-02 09:12:58"), 143.0)
 
 
+@pytest.mark.slow
 def test_file_larger_than_the_memory_limit_streams_with_progress(tmp_path: Path, monkeypatch,
                                                                  capsys) -> None:  # fmt: skip
-    """60 MB of CSV through a writer limited to 64 MB of memory: DuckDB streams and spills."""
+    """90 MB of CSV through a writer limited to 64 MB of memory: DuckDB streams and spills."""
     monkeypatch.setenv("CXDASH_WRITE_MEMORY", "64MB")
     big = tmp_path / "big.csv"
     with big.open("w") as handle:
         handle.write("id,created,channel,reason,comment\n")
-        for i in range(600_000):
+        for i in range(900_000):
             handle.write(f"c{i},2026-02-{1 + i % 28:02d} {i % 24:02d}:00,chat,Refund,"
                          f"a comment long enough to take room {i}\n")  # fmt: skip
-    assert big.stat().st_size > 40_000_000
+    assert big.stat().st_size > 64_000_000
     db = tmp_path / "s.duckdb"
     assert main(["import", str(big), "--db", str(db)]) == 0
     captured = capsys.readouterr()
-    assert "600,000 rows read, 600,000 written" in captured.out
+    assert "900,000 rows read, 900,000 written" in captured.out
     assert "reading big.csv" in captured.err and "checking every row" in captured.err
     con = store.open_read(db)
-    assert con.execute("SELECT count(DISTINCT contact_id) FROM contacts").fetchall() == [(600_000,)]
+    assert con.execute("SELECT count(DISTINCT contact_id) FROM contacts").fetchall() == [(900_000,)]
     con.close()
 
 

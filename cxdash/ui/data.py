@@ -15,8 +15,8 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from cxdash import import_review, store
 from cxdash import settings as settings_mod
-from cxdash import store
 from cxdash.analysis import distribution, drilldown, recovery, registry, speed
 from cxdash.metrics import engine
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
@@ -195,6 +195,16 @@ def root_causes() -> pl.DataFrame:
 
 def driver_catalog() -> pl.DataFrame:
     return _registry(*_key())[1]
+
+
+@st.cache_data(max_entries=8)
+def _import_history(path: str, version: Version) -> pl.DataFrame:
+    return import_review.history(_connection(path, version))
+
+
+def import_history() -> pl.DataFrame:
+    """Every import into the store, newest first (a new import is a new version, so it shows)."""
+    return _import_history(*_key())
 
 
 def save_settings(new: Settings) -> None:

@@ -1,10 +1,10 @@
-"""What an empty or missing store shows: a welcome and a one-click demo."""
+"""What an empty or missing store shows: a welcome, a one-click demo, and the import."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from cxdash.ui import data
+from cxdash.ui import data, importing
 
 
 def show() -> None:
@@ -14,8 +14,8 @@ def show() -> None:
         "Offense and defense for customer service, on one scoreboard: contact rate and root "
         "causes on one side, resolution quality and speed to happiness on the other."
     )
-    st.info(f"There is no data in `{path}` yet. Load the demo store, or import your own data "
-            "with `cxdash import FILE`.")  # fmt: skip
+    st.info(f"There is no data in `{path}` yet. Load the demo store, or import your own "
+            "contacts below.")  # fmt: skip
     if st.button("Load demo data", type="primary"):
         from cxdash.demo.generator import generate
 
@@ -23,3 +23,4 @@ def show() -> None:
             generate(path, contacts=200_000)
         st.cache_data.clear()
         st.rerun()
+    importing.section(history=False)
