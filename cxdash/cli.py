@@ -102,6 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cxdash: interrupted; nothing was changed", file=sys.stderr)
         return 130
+    except RuntimeError as exc:  # DuckDB turns Ctrl-C during a query into this
+        if "interrupted" not in str(exc).lower():
+            raise
+        print("cxdash: interrupted; nothing was changed", file=sys.stderr)
+        return 130
 
 
 def _demo(args: argparse.Namespace) -> int:

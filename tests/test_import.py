@@ -208,6 +208,33 @@ def test_kill_9_mid_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     assert _ids(db)[0][0] in ("c0", "old")
 
 
+def test_ctrl_c_mid_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = build_store(tmp_path / "s.duckdb", [{"contact_id": "old", "created_at": ts("2026-01-01")}])
+    before = db.read_bytes()
+    big = tmp_path / "big.csv"
+    with big.open("w") as handle:
+        handle.write("id,created,channel\n")
+        for i in range(1_000_000):
+            handle.write(f"c{i},2026-02-{1 + i % 28:02d} {i % 24:02d}:00,chat\n")
+    proc = subprocess.Popen([sys.executable, "-m", "cxdash", "import", str(big), "--db", str(db)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = ""
+    while "checking every row" not in seen:  # mid-import: the copy is being built
+        seen += proc.stderr.readline()
+    time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, seen + err
+    assert "interrupted; nothing was changed" in err and "Traceback" not in err
+    assert db.read_bytes() == before
+    assert not list(tmp_path.glob(".s.duckdb.tmp-*"))  # the half-built copy is gone
+
+
 def test_excel_workbook_with_several_sheets_and_formulas(tmp_path: Path, capsys) -> None:
     import xlsxwriter
 
