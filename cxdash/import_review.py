@@ -108,8 +108,8 @@ def run_check(
     try:
         report, first = check_file(path, db, table, mapping, sheet=sheet,
                                    preview_rows=PREVIEW_ROWS)  # fmt: skip
-    except ImportFailed as exc:
-        failure = shown(str(exc), path, shown_as)
+    except (ImportFailed, duckdb.Error) as exc:  # a DuckDB error is a file it cannot take
+        failure = shown(first_lines(exc), path, shown_as)
         try:
             columns, first = read_preview(path, mapping, sheet)
         except ReadFailed:
@@ -152,6 +152,15 @@ def phase_fraction(message: str) -> float:
         if message.startswith(start):
             return fraction
     return 0.0
+
+
+def first_lines(exc: BaseException) -> str:
+    """The importer's own message whole (it lists problems line by line); a DuckDB error's
+    first line only (the rest is its internals)."""
+    text = str(exc).strip()
+    if isinstance(exc, ImportFailed) or not text:
+        return text or type(exc).__name__
+    return text.splitlines()[0]
 
 
 def shown(message: str, path: Path, name: str) -> str:
