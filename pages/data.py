@@ -1,16 +1,17 @@
-"""Data and settings: what the store holds, and the targets kept in it."""
+"""Data and settings: what the store holds, importing files into it, and the targets kept in it."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from cxdash.settings import Settings
-from cxdash.ui import data, panels, view
+from cxdash.ui import data, importing, panels, view
 
 view.require_app()
 st.title("Data and settings")
 st.caption(f"Store: `{data.db_path()}`")
 panels.freshness(data.freshness())
+importing.section()
 
 st.subheader("Targets")
 current = data.settings()

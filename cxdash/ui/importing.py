@@ -8,10 +8,12 @@ per-session memory of checks (a rerun after an unrelated click must not re-read 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -19,6 +21,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from cxdash import import_review as review
 from cxdash.importer.mapping import PRESETS, Mapping, MappingError
 from cxdash.importer.run import IMPORTABLE, ImportFailed, ImportReport, import_file
+from cxdash.store import StoreError
 from cxdash.ui import data
 
 TABLES = {
@@ -66,6 +69,15 @@ def section(*, history: bool = True) -> None:
         _history()
 
 
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>$#|~])")
+
+
+def _md(text: str) -> str:
+    """Text from a file (its name, column names, values) shown as written: Markdown and LaTeX
+    characters escaped ("$price" is not maths, "*" not emphasis), line breaks kept."""
+    return _MARKDOWN.sub(r"\\\1", text).replace("\n", "  \n")
+
+
 def _folder() -> Path:
     """Uploads are copied beside the store: same disk, and not into a small /tmp."""
     return data.db_path().parent
@@ -93,7 +105,7 @@ def _check(
     upload: UploadedFile, table: str, mapping: Mapping | None, sheet: str | None, label: str
 ) -> review.Check:
     def run() -> review.Check:
-        with (st.spinner(f"Reading and checking every row of {upload.name}…"),
+        with (st.spinner(f"Reading and checking every row of {_md(upload.name)}…"),
               review.saved_upload(upload, upload.name, _folder()) as path):  # fmt: skip
             return review.run_check(path, data.db_path(), table, mapping, sheet, upload.name)
 
@@ -125,7 +137,7 @@ def _review(upload: UploadedFile) -> None:
     base = None if preset == "automatic" else Mapping.preset(preset)
     first = _check(upload, table, base, sheet, preset)
     if first.preview is None:
-        st.error(first.failure or "The file could not be read.", icon=":material/error:")
+        st.error(_md(first.failure or "The file could not be read."), icon=":material/error:")
         return
     st.markdown("**First rows of the file**")
     st.dataframe(review.preview_table(first.preview), hide_index=True)
@@ -152,7 +164,7 @@ def _review(upload: UploadedFile) -> None:
         try:
             mapping = Mapping.parse(mapping_data, "the mapping table")
         except MappingError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(_md(str(exc)), icon=":material/error:")
             return
         check = _check(upload, table, mapping, sheet, review.to_toml(mapping_data))
     report = _report(check)
@@ -200,7 +212,8 @@ def _mapping_editor(
 def _report(check: review.Check) -> ImportReport | None:
     st.markdown("**Check before importing**")
     if check.report is None:
-        st.error(check.failure or "The file could not be checked.", icon=":material/error:")
+        st.error(_md(check.failure or "The file could not be checked."),
+                 icon=":material/error:")  # fmt: skip
         return None
     report = check.report
     good = report.rows_read - report.rows_rejected
@@ -218,9 +231,9 @@ def _report(check: review.Check) -> ImportReport | None:
         st.dataframe(check.problems, hide_index=True, width="stretch", height=height)
     if report.unknown_columns:
         st.caption("Columns not imported (no field uses them): "
-                   + ", ".join(report.unknown_columns))  # fmt: skip
+                   + _md(", ".join(report.unknown_columns)))  # fmt: skip
     for name, why in report.dropped.items():
-        st.caption(f"Field {name} not imported: {why}")
+        st.caption(f"Field {name} not imported: {_md(why)}")
     for name, count in report.cleared.items():
         st.caption(f"{name} emptied on {count:,} rows where it was before created_at")
     return report
@@ -231,7 +244,7 @@ def _stored_rows(target: str) -> int:
         return 0
     try:
         info = data.info()
-    except Exception:  # a store another tool wrote badly: the import will say more
+    except (StoreError, duckdb.Error):  # a store another tool wrote badly: the import says more
         return 0
     return {"contacts": info.contacts_rows, "orders": info.orders_rows,
             "reasons": info.reasons_rows}.get(target, 0)  # fmt: skip
@@ -248,9 +261,9 @@ def _import_controls(
         stored = _stored_rows(report.target)
         left.warning(f"Replace deletes the {stored:,} rows in {report.target} before writing.",
                      icon=":material/warning:")  # fmt: skip
-    skip = left.checkbox(
+    skip = bool(problem_count) and left.checkbox(
         f"Skip the {report.rows_rejected:,} rows with problems and import the rest",
-        key="import_skip", disabled=not problem_count,
+        key="import_skip",
     )  # fmt: skip
     blocked = bool(problem_count) and not skip
     rows = report.rows_read - (report.rows_rejected if skip else 0)
@@ -267,7 +280,7 @@ def _run_import(
     mode: str, skip: bool,
 ) -> None:
     ctx = get_script_run_ctx()
-    with st.status(f"Importing {upload.name}…", expanded=True) as status:
+    with st.status(f"Importing {_md(upload.name)}…", expanded=True) as status:
         bar = st.progress(0.0, text="starting")
 
         def progress(message: str) -> None:
@@ -280,12 +293,13 @@ def _run_import(
             try:
                 done = import_file(path, data.db_path(), table, mapping, skip_bad_rows=skip,
                                    sheet=sheet, mode=mode, progress=progress)  # fmt: skip
-            except ImportFailed as exc:
+            except (ImportFailed, duckdb.Error, OSError) as exc:  # the store is as it was
                 status.update(label="Nothing was imported", state="error")
-                st.error(review.shown(str(exc), path, upload.name), icon=":material/error:")
+                st.error(_md(review.shown(review.first_lines(exc), path, upload.name)),
+                         icon=":material/error:")  # fmt: skip
                 return
         status.update(label="Imported", state="complete")
-    st.session_state["import_done"] = _done_message(upload.name, done)
+    st.session_state["import_done"] = _done_message(_md(upload.name), done)
     st.session_state["import_toast"] = True
     st.session_state["import_round"] += 1  # a fresh uploader: the file is in the store now
     st.session_state.pop("import_checks", None)
