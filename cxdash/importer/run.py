@@ -109,9 +109,11 @@ def import_file(
     sheet: str | None = None,
     mode: str = "upsert",
     progress: Progress | None = None,
+    source_name: str | None = None,
 ) -> ImportReport:
     """Import one file, all or nothing (`skip_bad_rows` imports the good rows and reports the
-    rest). `mode="replace"` empties the table first; the default upserts by id."""
+    rest). `mode="replace"` empties the table first; the default upserts by id.
+    `source_name` is what the history records when `path` is a copy (an upload)."""
     if mode not in MODES:
         raise ImportFailed(f"mode must be one of {', '.join(MODES)}")
     say = progress or (lambda _msg: None)
@@ -132,8 +134,8 @@ def import_file(
             written = _write_rows(con, checked.spec, checked.plan, bad_rows, mode, say, fits)
         con.execute(
             "INSERT INTO import_history VALUES ($f, $h, $t, $r, $w, $x, $at)",
-            {"f": str(path), "h": _sha256(path), "t": checked.table, "r": checked.rows_read,
-             "w": written, "x": len(bad_rows), "at": dt.datetime.now()},
+            {"f": source_name or str(path), "h": _sha256(path), "t": checked.table,
+             "r": checked.rows_read, "w": written, "x": len(bad_rows), "at": dt.datetime.now()},
         )  # fmt: skip
         say("saving the new version of the store")
     return checked.report(written=written, mode=mode)

@@ -292,7 +292,8 @@ def _run_import(
         with review.saved_upload(upload, upload.name, _folder()) as path:
             try:
                 done = import_file(path, data.db_path(), table, mapping, skip_bad_rows=skip,
-                                   sheet=sheet, mode=mode, progress=progress)  # fmt: skip
+                                   sheet=sheet, mode=mode, progress=progress,
+                                   source_name=upload.name)  # fmt: skip
             except (ImportFailed, duckdb.Error, OSError) as exc:  # the store is as it was
                 status.update(label="Nothing was imported", state="error")
                 st.error(_md(review.shown(review.first_lines(exc), path, upload.name)),
