@@ -262,7 +262,8 @@ def _import_controls(
         left.warning(f"Replace deletes the {stored:,} rows in {report.target} before writing.",
                      icon=":material/warning:")  # fmt: skip
     skip = bool(problem_count) and left.checkbox(
-        f"Skip the {report.rows_rejected:,} rows with problems and import the rest",
+        f"Skip the {report.rows_rejected:,} row{'' if report.rows_rejected == 1 else 's'} with "
+        "problems and import the rest",
         key="import_skip",
     )  # fmt: skip
     blocked = bool(problem_count) and not skip
