@@ -326,3 +326,33 @@ def test_upsert_refreshes_the_derived_columns_of_the_customers_touched(tmp_path:
     assert stored == scratch
     assert stored[0] == ("c1", ts("2026-03-10 09:00"), ts("2026-03-05 09:00"))
     assert stored[2] == ("n1", None, ts("2026-03-02 09:00"))
+
+
+def test_parquet_orders_and_a_reasons_catalog(tmp_path: Path, capsys) -> None:
+    import polars as pl
+
+    orders = tmp_path / "orders.parquet"
+    pl.DataFrame({"order_id": ["o1", "o2"], "customer_id": ["k1", "k1"],
+                  "order_date": ["2026-03-01 10:00", "2026-03-09 11:00"],
+                  "amount": [19.5, 7.25]}).write_parquet(orders)  # fmt: skip
+    db = tmp_path / "s.duckdb"
+    assert main(["import", str(orders), "--db", str(db), "--table", "orders"]) == 0
+    catalog = tmp_path / "reasons.csv"
+    catalog.write_text("reason,value_to_customer,value_to_business,preventable,external\n"
+                       "Late delivery,low,low,yes,yes\nRefund,high,high,no,no\n")  # fmt: skip
+    assert main(["import", str(catalog), "--db", str(db), "--table", "reasons"]) == 0
+    bad = tmp_path / "bad_reasons.csv"
+    bad.write_text("reason,value_to_customer\nBilling,medium\n")
+    assert main(["import", str(bad), "--db", str(db), "--table", "reasons"]) == 2
+    assert "value 'medium': must satisfy value_to_customer IN ('high', 'low')" in (
+        capsys.readouterr().err)
+    con = store.open_read(db)
+    try:
+        assert con.execute("SELECT order_id, ordered_at, amount, next_ordered_at FROM orders "
+                           "ORDER BY 1").fetchall() == [
+            ("o1", ts("2026-03-01 10:00"), 19.5, ts("2026-03-09 11:00")),
+            ("o2", ts("2026-03-09 11:00"), 7.25, None)]  # fmt: skip
+        assert con.execute("SELECT reason, preventable, external FROM reasons ORDER BY 1"
+                           ).fetchall() == [("Late delivery", True, True), ("Refund", False, False)]
+    finally:
+        con.close()
