@@ -99,3 +99,34 @@ def test_upload_map_and_import_through_the_browser(
                                     "WHERE contact_id LIKE 'T%' ORDER BY 1").fetchall()  # fmt: skip
     assert rows_in_store == [("T1", "late parcel"), ("T2", "refund"), ("T3", "wrong size")]
     assert not [p for p in db.parent.iterdir() if p.name.startswith(".cxdash-upload-")]
+
+
+def test_a_command_line_import_shows_up_in_the_running_dashboard(
+    browser: Browser, serve, tmp_path: Path
+) -> None:
+    """DuckDB allows one writer: the import builds a new file and swaps it in while the server
+    keeps reading the old one, and the next page run reads the new version."""
+    import subprocess
+    import sys
+
+    t0 = ts("2026-05-01 09:00")
+    db = build_store(tmp_path / "store" / "cxdash.duckdb",
+                     [{"contact_id": f"c{i}", "created_at": t0 + dt.timedelta(days=i)}
+                      for i in range(5)])  # fmt: skip
+    server = serve(db)
+    page = browser.new_page(viewport={"width": 1366, "height": 1200})
+    page.goto(f"{server.url}/data")
+    wait_for_app(page)
+    stored = page.get_by_test_id("stMetric").filter(has_text="Contacts stored")
+    expect(stored.get_by_test_id("stMetricValue")).to_have_text("5")
+    csv = tmp_path / "june.csv"
+    csv.write_text(JUNE)
+    proc = subprocess.run([sys.executable, "-m", "cxdash", "import", str(csv), "--db", str(db),
+                           "--quiet"], capture_output=True, text=True)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    page.reload()
+    wait_for_app(page)
+    expect(stored.get_by_test_id("stMetricValue")).to_have_text("8")
+    history = page.get_by_test_id("stDataFrame").first.locator("table[role=grid] tbody tr")
+    expect(history).to_have_count(1)
+    page.close()
