@@ -173,8 +173,23 @@ IMPORT_HISTORY = Table(
     ),
 )
 
+# Every change to the root-cause register: which field, from what to what, when, by whom
+# (the signed-in user, or "local").
+ROOT_CAUSE_CHANGES = Table(
+    "root_cause_changes",
+    (
+        Column("cause_id", "VARCHAR", required=True),
+        Column("changed_at", "TIMESTAMP", required=True),
+        Column("changed_by", "VARCHAR", required=True),
+        Column("field", "VARCHAR", required=True),
+        Column("old_value", "VARCHAR"),
+        Column("new_value", "VARCHAR"),
+    ),
+)
+
 TABLES: tuple[Table, ...] = (
     CONTACTS, ORDERS, REASONS, ROOT_CAUSES, SETTINGS, META, ORDERS_DAILY, IMPORT_HISTORY,
+    ROOT_CAUSE_CHANGES,
 )  # fmt: skip
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
