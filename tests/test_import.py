@@ -181,6 +181,15 @@ def test_rejects_file_holds_the_bad_rows_with_reasons(tmp_path: Path) -> None:
     assert not db.exists()  # rejects written, nothing imported
 
 
+def _big_csv(path: Path, rows: int) -> Path:
+    """A file that takes the importer a few seconds: time to interrupt it mid-way."""
+    with path.open("w") as handle:
+        handle.write("id,created,channel,csat\n")
+        for i in range(rows):
+            handle.write(f"c{i},2026-02-{1 + i % 28:02d} {i % 24:02d}:00,chat,{1 + i % 5}\n")
+    return path
+
+
 def test_kill_9_mid_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     import os
     import signal
@@ -190,11 +199,7 @@ def test_kill_9_mid_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
 
     db = build_store(tmp_path / "s.duckdb", [{"contact_id": "old", "created_at": ts("2026-01-01")}])
     before = db.read_bytes()
-    big = tmp_path / "big.csv"
-    with big.open("w") as handle:
-        handle.write("id,created,channel,csat\n")
-        for i in range(400_000):
-            handle.write(f"c{i},2026-02-{1 + i % 28:02d} {i % 24:02d}:00,chat,{1 + i % 5}\n")
+    big = _big_csv(tmp_path / "big.csv", 400_000)
     for delay in (0.3, 0.9, 1.8):
         proc = subprocess.Popen([sys.executable, "-m", "cxdash", "import", str(big), "--db",
                                  str(db)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -216,11 +221,7 @@ def test_ctrl_c_mid_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
 
     db = build_store(tmp_path / "s.duckdb", [{"contact_id": "old", "created_at": ts("2026-01-01")}])
     before = db.read_bytes()
-    big = tmp_path / "big.csv"
-    with big.open("w") as handle:
-        handle.write("id,created,channel\n")
-        for i in range(1_000_000):
-            handle.write(f"c{i},2026-02-{1 + i % 28:02d} {i % 24:02d}:00,chat\n")
+    big = _big_csv(tmp_path / "big.csv", 1_000_000)
     proc = subprocess.Popen([sys.executable, "-m", "cxdash", "import", str(big), "--db", str(db)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     seen = ""

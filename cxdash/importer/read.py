@@ -63,8 +63,13 @@ def _number_rows(con: duckdb.DuckDBPyConnection, first: int) -> None:
                 "FROM raw_data")  # fmt: skip
 
 
-def _expose(con: duckdb.DuckDBPyConnection) -> None:
-    """For readers that number rows themselves (polars, Excel)."""
+def _keep(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
+    """For readers that number rows themselves (polars, Excel): the frame becomes raw_data."""
+    con.register("read_frame", frame.to_arrow())
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE raw_data AS SELECT * FROM read_frame")
+    finally:
+        con.unregister("read_frame")
     con.execute("CREATE OR REPLACE TEMP VIEW raw AS SELECT * FROM raw_data")
 
 
@@ -127,13 +132,7 @@ def _load_with_polars(con: duckdb.DuckDBPyConnection, path: Path, options: ReadO
                         encoding="utf8-lossy", truncate_ragged_lines=False)  # fmt: skip
     if not header:
         frame = frame.rename({c: f"column{i}" for i, c in enumerate(frame.columns)})
-    frame = frame.with_row_index("_row", offset=2 if header else 1)
-    con.register("polars_frame", frame.to_arrow())
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE raw_data AS SELECT * FROM polars_frame")
-    finally:
-        con.unregister("polars_frame")
-    _expose(con)
+    _keep(con, frame.with_row_index("_row", offset=2 if header else 1))
 
 
 def _load_excel(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) -> None:
@@ -155,12 +154,7 @@ def _load_excel(con: duckdb.DuckDBPyConnection, path: Path, sheet: str | None) -
     frame = frame.with_columns(
         pl.all().cast(pl.String).str.replace(r"^1899-12-3[01][ T]", "")
     ).with_row_index("_row", offset=2)
-    con.register("excel_sheet", frame.to_arrow())
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE raw_data AS SELECT * FROM excel_sheet")
-    finally:
-        con.unregister("excel_sheet")
-    _expose(con)
+    _keep(con, frame)
 
 
 def _rename(con: duckdb.DuckDBPyConnection, path: Path, names: tuple[str, ...]) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -22,13 +21,12 @@ import polars as pl
 from cxdash import derived, store
 from cxdash.importer import events
 from cxdash.importer.mapping import Mapping
-from cxdash.importer.read import ReadFailed, columns_of, ident, load_raw
+from cxdash.importer.read import Progress, ReadFailed, columns_of, ident, load_raw
 from cxdash.schema import TABLES_BY_NAME, Column, Table, create_schema
 from cxdash.settings import load as load_settings
 
 IMPORTABLE = ("contacts", "orders", "reasons", "events")
 MODES = ("upsert", "replace")
-Progress = Callable[[str], None]
 MAX_LISTED = 20
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
@@ -545,11 +543,6 @@ def _write_rejects(
     bad = bad.rename({"_row": "row"}).with_columns(pl.Series("problems", problems, pl.String))
     target.parent.mkdir(parents=True, exist_ok=True)
     bad.write_csv(target)
-
-
-def _first(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _validate(
