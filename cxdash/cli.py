@@ -1,4 +1,4 @@
-"""`cxdash` command line (SPEC §5): demo data and metrics as JSON.
+"""`cxdash` command line (SPEC §5): demo data, imports and exports, and metrics as JSON.
 
 Bad input exits with code 2 and one line on stderr that says what to do; a traceback is a bug.
 """
@@ -15,8 +15,9 @@ from collections.abc import Sequence
 import duckdb
 
 from cxdash import store
+from cxdash.exports import EXPORTABLE
 from cxdash.formatting import format_value
-from cxdash.importer.run import ImportFailed
+from cxdash.importer.run import IMPORTABLE, ImportFailed
 from cxdash.metrics.catalogue import METRICS_BY_ID
 from cxdash.metrics.dimensions import DIMENSION_IDS, GRAINS
 from cxdash.metrics.engine import compute
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import a CSV, Parquet or Excel file, all or nothing")
     imp.add_argument("file")
     imp.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
-    imp.add_argument("--table", choices=("contacts", "orders", "reasons", "events"),
+    imp.add_argument("--table", choices=IMPORTABLE,
                      help="what the file holds (default: the mapping's table, else contacts)")
     how = imp.add_mutually_exclusive_group()
     how.add_argument("--mapping", help="TOML file: [fields] canonical_field = \"source column\"")
@@ -60,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="import the good rows and report the bad ones")  # fmt: skip
     imp.add_argument("--rejects", metavar="PATH", help="write the bad rows, with why, as CSV")
     imp.add_argument("--sheet", help="the sheet to read from an Excel workbook")
+
+    exp = sub.add_parser("export", help="the root-cause register or the driver catalog as CSV, "
+                                        "in the layout `cxdash import` reads back")  # fmt: skip
+    exp.add_argument("--table", required=True, choices=tuple(EXPORTABLE),
+                     help="root_causes (the register) or reasons (the driver catalog)")
+    exp.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
+    exp.add_argument("--out", required=True, metavar="FILE",
+                     help="the CSV file to write (UTF-8 with a BOM), or - for stdout")
 
     metrics = sub.add_parser("metrics", help="every SPEC metric for a period")
     metrics.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
@@ -91,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _demo(args)
         if args.command == "import":
             return _import(args)
+        if args.command == "export":
+            return _export(args)
         return _metrics(args)
     except (UsageError, RequestError, store.StoreError, ImportFailed) as exc:
         print(f"cxdash: error: {exc}", file=sys.stderr)
@@ -163,6 +174,36 @@ def _import(args: argparse.Namespace) -> int:
           f"{report.rows_rejected:,} rejected")  # fmt: skip
     for line in report.errors[:20]:
         print(f"  rejected: {line}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from cxdash import exports
+
+    path = store.resolve_db_path(args.db)
+    con = store.open_read(path)
+    try:
+        table = exports.cells(con, args.table)
+    finally:
+        con.close()
+    if args.out == "-":
+        out = getattr(sys.stdout, "buffer", None)
+        if out is None:  # a text-only stream (an embedding that replaced stdout)
+            sys.stdout.write(exports.to_csv(table, bom=False).decode("utf-8"))
+        else:
+            sys.stdout.flush()
+            out.write(exports.to_csv(table, bom=False))
+            out.flush()
+        return 0
+    target = Path(args.out)
+    try:
+        target.write_bytes(exports.to_csv(table))
+    except OSError as exc:
+        raise UsageError(f"--out {target}: {exc.strerror or exc}") from exc
+    rows = len(table) - 1
+    print(f"wrote {rows:,} row{'' if rows == 1 else 's'} of {args.table} to {target}")
     return 0
 
 

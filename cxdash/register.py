@@ -42,29 +42,54 @@ class RootCause:
         return out
 
 
-def problems(cause: RootCause, known_reasons: set[str]) -> list[str]:
-    """Every rule the cause breaks (empty when it may be saved)."""
+@dataclass(frozen=True)
+class Broken:
+    """One rule a cause breaks: the field it is about (an import names that field's column)
+    and what is wrong."""
+
+    field: str
+    message: str
+
+
+def broken_rules(cause: RootCause, known_reasons: set[str]) -> list[Broken]:
+    """Every rule the cause breaks, with the field each is about (empty when it may be saved)."""
     out = []
     if not cause.cause_id.strip():
-        out.append("a cause needs an id")
+        out.append(Broken("cause_id", "a cause needs an id"))
     if cause.status not in ROOT_CAUSE_STATUSES:
-        out.append(f"status must be one of {', '.join(ROOT_CAUSE_STATUSES)}")
+        out.append(Broken("status", f"status must be one of {', '.join(ROOT_CAUSE_STATUSES)}"))
     if cause.status == "eliminated" and cause.fixed_on is None:
-        out.append("an eliminated cause needs the date it was fixed (fixed_on)")
+        out.append(Broken("fixed_on", "an eliminated cause needs the date it was fixed (fixed_on)"))
     if cause.fixed_on and cause.identified_on and cause.fixed_on < cause.identified_on:
-        out.append(f"fixed_on {cause.fixed_on} is before identified_on {cause.identified_on}")
+        out.append(Broken("fixed_on", f"fixed_on {cause.fixed_on} is before identified_on "
+                                      f"{cause.identified_on}"))  # fmt: skip
     unknown = [r for r in cause.reasons if r not in known_reasons]
     if unknown:
-        out.append(f"reason(s) {', '.join(map(repr, unknown))} are neither in the contacts nor "
-                   "in the driver catalog")  # fmt: skip
+        out.append(Broken("reasons", f"reason(s) {', '.join(map(repr, unknown))} are neither "
+                                     "in the contacts nor in the driver catalog"))  # fmt: skip
     return out
 
 
+def problems(cause: RootCause, known_reasons: set[str]) -> list[str]:
+    """Every rule the cause breaks, in words (empty when it may be saved)."""
+    return [b.message for b in broken_rules(cause, known_reasons)]
+
+
 def known_reasons(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """Reasons a cause may name: those seen in contacts and those in the driver catalog."""
-    rows = con.execute("SELECT DISTINCT reason FROM contacts WHERE reason IS NOT NULL "
-                       "UNION SELECT reason FROM reasons").fetchall()  # fmt: skip
-    return {r for (r,) in rows}
+    """Reasons a cause may name: those seen in contacts and those in the driver catalog (a
+    store written by another tool may lack either)."""
+    present = {t for (t,) in con.execute(
+        "SELECT table_name FROM duckdb_columns() WHERE schema_name = 'main' AND "
+        "database_name = current_database() AND table_name IN ('contacts', 'reasons') "
+        "AND column_name = 'reason'"
+    ).fetchall()}  # fmt: skip
+    parts = [sql for table, sql in (
+        ("contacts", "SELECT DISTINCT reason FROM contacts WHERE reason IS NOT NULL"),
+        ("reasons", "SELECT reason FROM reasons WHERE reason IS NOT NULL"),
+    ) if table in present]  # fmt: skip
+    if not parts:
+        return set()
+    return {r for (r,) in con.execute(" UNION ".join(parts)).fetchall()}
 
 
 def _load(con: duckdb.DuckDBPyConnection, cause_id: str) -> RootCause | None:
@@ -78,7 +103,57 @@ def _load(con: duckdb.DuckDBPyConnection, cause_id: str) -> RootCause | None:
     return RootCause(*values)
 
 
-def save(db: Path, cause: RootCause, by: str = "local") -> list[tuple[str, str | None, str | None]]:
+Change = tuple[str, str | None, str | None]  # (field, old, new) as the history writes them
+
+
+def apply(
+    con: duckdb.DuckDBPyConnection, cause: RootCause, by: str, now: dt.datetime
+) -> list[Change]:
+    """Write one cause on a writer's connection (add, or replace the one with its id) and
+    record each field that changed, at `now`, by `by`; returns the changes. Checks no rule:
+    callers validate first (`save`, the importer)."""
+    before = _load(con, cause.cause_id)
+    old = before.as_text() if before else dict.fromkeys(cause.as_text())
+    new = cause.as_text()
+    changed = [(k, old[k], new[k]) for k in new if old[k] != new[k]]
+    con.execute("DELETE FROM root_causes WHERE cause_id = $id", {"id": cause.cause_id})
+    con.execute(
+        "INSERT INTO root_causes VALUES ($id, $title, $reasons, $owner, $status, $ident, "
+        "$fixed, $notes)",
+        {"id": cause.cause_id, "title": cause.title, "reasons": list(cause.reasons),
+         "owner": cause.owner, "status": cause.status, "ident": cause.identified_on,
+         "fixed": cause.fixed_on, "notes": cause.notes},
+    )  # fmt: skip
+    _record(con, cause.cause_id, changed, by, now)
+    return changed
+
+
+def remove(
+    con: duckdb.DuckDBPyConnection, cause_id: str, by: str, now: dt.datetime
+) -> list[Change]:
+    """Delete one cause on a writer's connection, recording each field it had as changed to
+    nothing; returns those changes ([] when there was no such cause)."""
+    before = _load(con, cause_id)
+    if before is None:
+        return []
+    changed = [(k, v, None) for k, v in before.as_text().items() if v is not None]
+    con.execute("DELETE FROM root_causes WHERE cause_id = $id", {"id": cause_id})
+    _record(con, cause_id, changed, by, now)
+    return changed
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection, cause_id: str, changed: list[Change], by: str,
+    now: dt.datetime,
+) -> None:
+    for name, was, becomes in changed:
+        con.execute(
+            "INSERT INTO root_cause_changes VALUES ($id, $at, $by, $f, $old, $new)",
+            {"id": cause_id, "at": now, "by": by, "f": name, "old": was, "new": becomes},
+        )
+
+
+def save(db: Path, cause: RootCause, by: str = "local") -> list[Change]:
     """Add or change one cause (all or nothing) and record what changed; returns the changes
     (field, old, new). Raises InvalidCause, naming every rule broken."""
     with store.new_version(db, from_existing=True) as con:
@@ -86,26 +161,7 @@ def save(db: Path, cause: RootCause, by: str = "local") -> list[tuple[str, str |
         broken = problems(cause, known_reasons(con))
         if broken:
             raise InvalidCause(f"cause {cause.cause_id!r}: " + "; ".join(broken))
-        before = _load(con, cause.cause_id)
-        old = before.as_text() if before else dict.fromkeys(cause.as_text())
-        new = cause.as_text()
-        changes = [(k, old[k], new[k]) for k in new if old[k] != new[k]]
-        con.execute("DELETE FROM root_causes WHERE cause_id = $id", {"id": cause.cause_id})
-        con.execute(
-            "INSERT INTO root_causes VALUES ($id, $title, $reasons, $owner, $status, $ident, "
-            "$fixed, $notes)",
-            {"id": cause.cause_id, "title": cause.title, "reasons": list(cause.reasons),
-             "owner": cause.owner, "status": cause.status, "ident": cause.identified_on,
-             "fixed": cause.fixed_on, "notes": cause.notes},
-        )  # fmt: skip
-        now = dt.datetime.now().replace(microsecond=0)
-        for name, was, becomes in changes:
-            con.execute(
-                "INSERT INTO root_cause_changes VALUES ($id, $at, $by, $f, $old, $new)",
-                {"id": cause.cause_id, "at": now, "by": by, "f": name, "old": was,
-                 "new": becomes},
-            )  # fmt: skip
-    return changes
+        return apply(con, cause, by, dt.datetime.now().replace(microsecond=0))
 
 
 def changes(con: duckdb.DuckDBPyConnection, cause_id: str) -> list[tuple]:

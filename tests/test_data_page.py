@@ -290,3 +290,41 @@ def test_an_empty_store_imports_from_the_welcome_page(monkeypatch, tmp_path: Pat
     assert count(db, "SELECT count(*) FROM contacts") == [(3,)]
     assert at.title[0].value == "Scoreboard"  # the whole app, on the imported data
     assert metrics(at)["Contacts"] == "3"
+
+
+# Two causes; row 3 names a reason neither the contacts (all "Unknown") nor a catalog has.
+# Row 2's notes start with an apostrophe the export adds before a would-be formula.
+REGISTER = (
+    b"cause_id,title,reasons,owner,status,identified_on,fixed_on,notes\n"
+    b"RC1,Chat queue too long,Unknown,Ops,eliminated,2026-05-02,2026-05-20,'=not a formula\n"
+    b"RC2,Wrong colour,Wrong colour,Ops,identified,2026-05-03,,\n"
+)
+
+
+def test_a_register_csv_is_checked_by_its_rules_and_imported(monkeypatch, db: Path) -> None:
+    at = upload(data_page(monkeypatch, db), "register.csv", REGISTER)
+    at.selectbox(key="import_table").select("root_causes").run()
+    assert not at.exception
+    shown = mapping(at)
+    assert (shown["cause_id"], shown["reasons"], shown["fixed_on"]) == (
+        "cause_id", "reasons", "fixed_on")  # fmt: skip
+    problems = table_with(at, "why")
+    assert list(problems["row"]) == [3] and list(problems["column"]) == ["reasons"]
+    assert problems["why"][0] == ("reason(s) 'Wrong colour' are neither in the contacts nor in "
+                                  "the driver catalog")  # fmt: skip
+    assert import_button(at).disabled
+    at.checkbox(key="import_skip").check().run()
+    assert import_button(at).label == "Import 1 rows into root_causes"
+    import_button(at).click().run()
+    assert not at.exception
+    assert "1 of 2 rows written to root_causes" in at.success[0].value
+    assert count(db, "SELECT cause_id, reasons, status, fixed_on, notes FROM root_causes") == [
+        ("RC1", ["Unknown"], "eliminated", dt.date(2026, 5, 20), "=not a formula")]
+    assert count(db, "SELECT DISTINCT changed_by FROM root_cause_changes") == [
+        ("import: register.csv",)]
+    assert table_with(at, "sha256")["target"][0] == "root_causes"
+    # A second upload: replacing the register would delete the one cause stored now.
+    upload(at, "register.csv", REGISTER)
+    at.selectbox(key="import_table").select("root_causes").run()
+    at.radio(key="import_mode").set_value("replace").run()
+    assert "deletes the 1 rows in root_causes" in at.warning[0].value

@@ -57,6 +57,18 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "preventable": ("preventable", "ispreventable"),
         "external": ("external", "isexternal"),
     },
+    "root_causes": {
+        "cause_id": ("causeid", "rootcauseid", "id", "rcid", "key"),
+        "title": ("title", "rootcause", "cause", "problem", "summary", "name"),
+        "reasons": ("reasons", "reason", "contactreasons", "drivers", "driver"),
+        "owner": ("owner", "assignee", "responsible", "assignedto"),
+        "status": ("status", "state"),
+        "identified_on": ("identifiedon", "identified", "dateidentified", "identifieddate",
+                          "openedon", "created", "createdon"),
+        "fixed_on": ("fixedon", "fixed", "datefixed", "fixeddate", "eliminatedon",
+                     "resolvedon"),
+        "notes": ("notes", "note", "comments", "comment", "description"),
+    },
 }  # fmt: skip
 
 # Event logs: the event's own fields first (so they claim their columns), then any contact

@@ -1,7 +1,8 @@
 """How a file's columns become contract fields: a small TOML format, a preset, or automatic
 matching. Every section is optional; the full format, with an example of each part:
 
-    table = "contacts"                 # contacts | orders | reasons | events (--table wins)
+    table = "contacts"                 # contacts | orders | reasons | events | root_causes
+                                       # (--table wins)
     [read]
     header = false                     # the file has no header row …
     names = ["id", "opened", "closed"] # … so name its columns here (else column0, column1, …)
@@ -48,6 +49,7 @@ class MappingError(ValueError):
     pass
 
 
+TABLES = ("contacts", "orders", "reasons", "events", "root_causes")  # what a file may hold
 REOPEN_RULES = ("left_resolved", "resolved_again")
 TRANSFER_ON = ("group", "actor")
 
@@ -133,8 +135,8 @@ class Mapping:
                 raise MappingError(f"{where}: [subtract] {name} must be a number")
             subtract[name] = float(amount)
         table = data.get("table")
-        if table is not None and table not in ("contacts", "orders", "reasons", "events"):
-            raise MappingError(f"{where}: table must be contacts, orders, reasons or events")
+        if table is not None and table not in TABLES:
+            raise MappingError(f"{where}: table must be one of {', '.join(TABLES)}")
         return cls(
             fields=fields,
             formats={k: str(v) for k, v in table_of("formats").items()},

@@ -18,14 +18,18 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from cxdash import derived, store
+from cxdash import derived, register, store
 from cxdash.importer import events
-from cxdash.importer.mapping import Mapping
+from cxdash.importer.cells import restore_sql, split_list_sql
+from cxdash.importer.mapping import TABLES, Mapping
 from cxdash.importer.read import Progress, ReadFailed, columns_of, ident, load_raw
-from cxdash.schema import TABLES_BY_NAME, Column, Table, create_schema
+from cxdash.schema import ROOT_CAUSES, TABLES_BY_NAME, Column, Table, create_schema
 from cxdash.settings import load as load_settings
 
-IMPORTABLE = ("contacts", "orders", "reasons", "events")
+IMPORTABLE = TABLES
+# Tables cxdash exports for a spreadsheet (cxdash.exports): their text cells may carry the
+# apostrophe that keeps a spreadsheet from running them as a formula (cxdash.importer.cells).
+SPREADSHEET_TABLES = ("reasons", "root_causes")
 MODES = ("upsert", "replace")
 MAX_LISTED = 20
 _TRUE = ("true", "t", "yes", "y", "1")
@@ -62,6 +66,12 @@ def _sha256(path: Path) -> str:
 
 def _typed(col: Column, text: str, fmt_param: str | None = None, fmt: str = "") -> str:
     """SQL turning the text expression into `col`'s type; NULL where it does not parse."""
+    if col.sql_type == "DATE":
+        if fmt_param is None:
+            return f"TRY_CAST({text} AS DATE)"
+        return f"CAST(TRY_STRPTIME({text}, ${fmt_param}) AS DATE)"
+    if col.sql_type == "VARCHAR[]":  # a list in one cell: "a; b"
+        return split_list_sql(text)
     if col.sql_type == "TIMESTAMP":
         if fmt_param is None:  # only values with a zone take the (6× slower) zone-aware cast
             zoned = f"CAST(TRY_CAST({text} AS TIMESTAMPTZ) AT TIME ZONE $tz AS TIMESTAMP)"
@@ -89,6 +99,7 @@ def _typed(col: Column, text: str, fmt_param: str | None = None, fmt: str = "") 
 def _why(col: Column) -> str:
     return {
         "TIMESTAMP": "not a date and time (write YYYY-MM-DD HH:MM:SS, optionally with +HH:MM)",
+        "DATE": "not a date (write YYYY-MM-DD)",
         "INTEGER": "not a whole number",
         "BIGINT": "not a whole number",
         "DOUBLE": "not a number (seconds may be written as hh:mm:ss)",
@@ -108,10 +119,13 @@ def import_file(
     mode: str = "upsert",
     progress: Progress | None = None,
     source_name: str | None = None,
+    changed_by: str | None = None,
 ) -> ImportReport:
     """Import one file, all or nothing (`skip_bad_rows` imports the good rows and reports the
     rest). `mode="replace"` empties the table first; the default upserts by id.
-    `source_name` is what the history records when `path` is a copy (an upload)."""
+    `source_name` is what the history records when `path` is a copy (an upload).
+    Root causes: every field change is recorded in `root_cause_changes` as made by
+    `changed_by` (default "import: <file name>")."""
     if mode not in MODES:
         raise ImportFailed(f"mode must be one of {', '.join(MODES)}")
     say = progress or (lambda _msg: None)
@@ -127,6 +141,9 @@ def import_file(
         say("writing")
         if checked.table == "events":
             written = _write_events(con, checked.plan, checked.mapping, bad_rows, mode)
+        elif checked.table == "root_causes":
+            by = changed_by or f"import: {Path(source_name or path).name}"
+            written = _write_causes(con, checked.plan, bad_rows, mode, by)
         else:
             fits = path.stat().st_size < store.write_memory_bytes()
             written = _write_rows(con, checked.spec, checked.plan, bad_rows, mode, say, fits)
@@ -150,14 +167,20 @@ def check_file(
 ) -> tuple[ImportReport, pl.DataFrame]:
     """Everything an import would do short of writing: the matched mapping, every problem,
     and the first rows as read. Runs in a scratch in-memory database (the store is only read
-    for its reporting time zone), so the Data page can show it before anyone commits."""
+    for its reporting time zone and, for root causes, the reasons they may name), so the Data
+    page can show it before anyone commits."""
     con = duckdb.connect(config={"threads": 2, "memory_limit": "2GB"})
     try:
-        tz = "UTC"
+        tz, known = "UTC", None
+        wanted = table or (mapping.table if mapping else None)
+        if wanted == "root_causes":
+            known = set()  # no store yet: no reason is known
         if db is not None and db.exists():
             with contextlib.closing(store.open_read(db)) as live:
                 tz = load_settings(live).timezone
-        checked = _check(con, path, table, mapping, sheet, None, tz=tz)
+                if wanted == "root_causes":
+                    known = register.known_reasons(live)
+        checked = _check(con, path, table, mapping, sheet, None, tz=tz, known_reasons=known)
         first = con.sql(f"SELECT * FROM raw ORDER BY _row LIMIT {int(preview_rows)}").pl()
         return checked.report(written=0, mode="check"), first
     finally:
@@ -212,7 +235,10 @@ def _check(
     sheet: str | None,
     progress: Progress | None,
     tz: str | None = None,
+    known_reasons: set[str] | None = None,
 ) -> _Checked:
+    """Read, map, parse and validate on `con`. Root causes are also held to the register's
+    own rules (`cxdash.register`), against `known_reasons` (default: the store on `con`)."""
     table = table or (mapping.table if mapping else None) or "contacts"
     if table not in IMPORTABLE:
         raise ImportFailed(f"--table must be one of {', '.join(IMPORTABLE)}")
@@ -242,6 +268,9 @@ def _check(
             plan = _materialise(con, _plan(con, spec, mapping, path, params), params)
     cleared = _clear_before_created(con, plan, mapping)
     errors = _validate(con, spec, plan, path, params)
+    if table == "root_causes":
+        known = register.known_reasons(con) if known_reasons is None else known_reasons
+        errors = sorted(errors + _register_problems(con, plan, path, known), key=lambda e: e[0])
     rows_read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
     ignored = tuple(c for c in columns if c not in mapping.sources())
     return _Checked(path, table, spec, mapping, plan, errors, rows_read, ignored, dropped,
@@ -393,6 +422,69 @@ def _write_events(
     return con.execute("SELECT count(*) FROM merged").fetchall()[0][0]
 
 
+def _causes(
+    con: duckdb.DuckDBPyConnection, plan: list[_Field]
+) -> list[tuple[int, register.RootCause, dict[str, str | None]]]:
+    """(row, cause, field → text in the file) for every row of `typed` that has an id; an
+    empty status is the schema's default, identified. Registers are small: rows in Python."""
+    by_name = {f.col.name: f for f in plan}
+    names = [c.name for c in ROOT_CAUSES.contract_columns]
+    select = ", ".join(f"{by_name[n].typed}, {by_name[n].text}" if n in by_name else "NULL, NULL"
+                       for n in names)  # fmt: skip
+    rows = con.execute(f"SELECT _row, {select} FROM typed WHERE {by_name['cause_id'].typed} "
+                       "IS NOT NULL ORDER BY _row").fetchall()  # fmt: skip
+    out = []
+    for row, *pairs in rows:
+        value = dict(zip(names, pairs[0::2], strict=True))
+        text = dict(zip(names, pairs[1::2], strict=True))
+        cause = register.RootCause(
+            cause_id=value["cause_id"], title=value["title"],
+            reasons=tuple(value["reasons"] or ()), owner=value["owner"],
+            status=value["status"] or "identified", identified_on=value["identified_on"],
+            fixed_on=value["fixed_on"], notes=value["notes"],
+        )  # fmt: skip
+        out.append((row, cause, text))
+    return out
+
+
+def _register_problems(
+    con: duckdb.DuckDBPyConnection, plan: list[_Field], path: Path, known: set[str]
+) -> list[tuple[int, str]]:
+    """The register's own rules (cxdash.register.broken_rules), row by row, naming the column
+    of the field each rule is about. A rule on a value that did not parse is left out: the
+    parse error already names it (a fixed_on of "soon" is not also "missing")."""
+    by_name = {f.col.name: f for f in plan}
+    out = []
+    for row, cause, text in _causes(con, plan):
+        for broken in register.broken_rules(cause, known):
+            unparsed = text[broken.field] is not None and getattr(cause, broken.field) in (None, ())
+            if unparsed:
+                continue
+            label = by_name[broken.field].label if broken.field in by_name else broken.field
+            value = text[broken.field]
+            out.append((row, f"{path}:{row}: column {label!r} value {value!r}: {broken.message}"
+                        if value is not None else
+                        f"{path}:{row}: column {label!r}: {broken.message}"))  # fmt: skip
+    return out
+
+
+def _write_causes(
+    con: duckdb.DuckDBPyConnection, plan: list[_Field], bad_rows: set[int], mode: str, by: str
+) -> int:
+    """Upsert the good causes through the register (cxdash.register.apply), which records
+    every field that changes; `replace` also removes, and records, the causes not in the file."""
+    now = dt.datetime.now().replace(microsecond=0)
+    causes = [cause for row, cause, _ in _causes(con, plan) if row not in bad_rows]
+    if mode == "replace":
+        keep = {c.cause_id for c in causes}
+        for (cause_id,) in con.execute("SELECT cause_id FROM root_causes ORDER BY 1").fetchall():
+            if cause_id not in keep:
+                register.remove(con, cause_id, by, now)
+    for cause in causes:
+        register.apply(con, cause, by, now)
+    return len(causes)
+
+
 @dataclass(frozen=True)
 class _Field:
     col: Column
@@ -423,6 +515,8 @@ def _plan(
             joined = " || ' ' || ".join(f"CAST({ident(c)} AS VARCHAR)" for c in cols)
             text = f"nullif(trim({joined}), '')"
             label = " + ".join(cols)
+            if spec.name in SPREADSHEET_TABLES and col.sql_type in ("VARCHAR", "VARCHAR[]"):
+                text = restore_sql(text)  # '=x (as exported) is the text =x
         elif name in mapping.after_created and col.sql_type == "TIMESTAMP":
             plan.append(_after_created(plan, name, *mapping.after_created[name]))
             continue
@@ -439,7 +533,7 @@ def _plan(
         if value_map:
             text = f"nullif({text}, '')"  # a value mapped to "" is empty
         fmt = mapping.formats.get(name)
-        if col.sql_type == "TIMESTAMP" and fmt is None:
+        if col.sql_type in ("TIMESTAMP", "DATE") and fmt is None:
             fmt = _detect_format(con, col, text, label, path, params)
         fmt_param = None
         if fmt is not None:

@@ -29,6 +29,7 @@ TABLES = {
     "orders": "Orders",
     "reasons": "Driver catalog (one row per reason)",
     "events": "Ticket events (an event log)",
+    "root_causes": "Root-cause register (one row per cause)",
 }
 PRESET_LABELS = {
     "automatic": "Automatic (matched by name)",
@@ -246,6 +247,8 @@ def _stored_rows(target: str) -> int:
         info = data.info()
     except (StoreError, duckdb.Error):  # a store another tool wrote badly: the import says more
         return 0
+    if target == "root_causes":
+        return data.root_causes().height
     return {"contacts": info.contacts_rows, "orders": info.orders_rows,
             "reasons": info.reasons_rows}.get(target, 0)  # fmt: skip
 
