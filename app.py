@@ -25,6 +25,8 @@ pages = {
     "Playing to win": [
         st.Page("pages/playing_to_win.py", title="Playing to win",
                 icon=":material/sports_soccer:"),
+        st.Page("pages/root_causes.py", title="Root causes", icon=":material/build:"),
+        st.Page("pages/driver_catalog.py", title="Driver catalog", icon=":material/category:"),
     ],
     "Defense": [
         st.Page("pages/defense.py", title="Defense", icon=":material/shield:"),

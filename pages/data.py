@@ -37,7 +37,10 @@ with st.form("targets"):
 st.caption(f"Repeat window: {current.repeat_window_hours} h · reporting time zone: "
            f"{current.timezone}")  # fmt: skip
 
-st.subheader("Driver catalog")
-st.dataframe(data.driver_catalog(), hide_index=True, width="stretch")
-st.subheader("Root-cause register")
-st.dataframe(data.root_causes(), hide_index=True, width="stretch")
+st.subheader("Driver catalog and root-cause register")
+st.caption(f"{data.driver_catalog().height:,} drivers in the catalog · "
+           f"{data.root_causes().height:,} causes in the register. Import either above (a CSV "
+           "in the layout their pages download), or edit them on their own pages.")  # fmt: skip
+with st.container(horizontal=True):
+    st.page_link("pages/driver_catalog.py", label="Driver catalog", icon=":material/category:")
+    st.page_link("pages/root_causes.py", label="Root causes", icon=":material/build:")

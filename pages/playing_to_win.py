@@ -7,7 +7,7 @@ import streamlit as st
 
 from cxdash.charts import offense
 from cxdash.metrics.request import Filters
-from cxdash.ui import data, panels, view
+from cxdash.ui import data, panels, plays, view
 
 current = view.require_app()
 has_orders = data.info().orders_rows > 0
@@ -24,16 +24,18 @@ trend_event = st.plotly_chart(
 if not has_orders:
     st.info("Import orders to see contact rate per 1,000 orders; contacts are shown instead.")
 
-drivers = ("contacts", "repeat_contact_rate", "self_service_rate")
+drivers = ("contacts", "contact_rate", "repeat_contact_rate", "self_service_rate")
 by_reason = data.compute(view.request(current, drivers, by=("reason",)))
+before = data.compute(view.request(current, ("contacts",), by=("reason",)).for_period(
+    current.period.previous()))
+plays.section(by_reason, before, current.period.days, per_orders=has_orders)
+
 pareto_event = st.plotly_chart(offense.pareto(by_reason), key="pareto", on_select="rerun",
                                selection_mode="points")  # fmt: skip
 
 heat = data.compute(view.weekly_request(current, ("contacts",), by=("reason",)))
 st.plotly_chart(offense.driver_heatmap(heat), key="heatmap")
 
-before = data.compute(view.request(current, ("contacts",), by=("reason",)).for_period(
-    current.period.previous()))
 trend = by_reason.join(before.select("reason", pl.col("contacts").alias("before")),
                        on="reason", how="left").with_columns(
     ((pl.col("contacts") - pl.col("before")) / pl.col("before")).alias("change"))

@@ -150,11 +150,13 @@ def test_reasons_root_causes_and_settings(con) -> None:
     causes = con.execute(
         "SELECT status, reasons, fixed_on, identified_on, owner FROM root_causes"
     ).fetchall()
-    assert 4 <= len(causes) <= 6
+    assert 4 <= len(causes) <= 8
     assert {c[0] for c in causes} == set(schema.ROOT_CAUSE_STATUSES)
     assert all(set(c[1]) <= set(reasons) and c[4] and c[3] <= END for c in causes)
     assert all((c[2] is not None) == (c[0] == "eliminated") for c in causes)
     assert ("eliminated", [catalog.FIXED_CAUSE_REASON], DATES.fix) in [c[:3] for c in causes]
+    failed = ("eliminated", [catalog.FAILED_FIX_REASON], DATES.failed_fix)
+    assert failed in [c[:3] for c in causes]
 
     settings_ = dict(con.execute("SELECT key, value FROM settings").fetchall())
     assert settings_ == {

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import polars as pl
 
 from cxdash.metrics.sources import build_sources
 from cxdash.store import StoreInfo
 
+# SPEC §2, the value–irritant matrix: (value to customer, value to business) → action.
 QUADRANTS = {
     ("low", "low"): "Eliminate",
     ("high", "low"): "Automate",
     ("low", "high"): "Simplify",
     ("high", "high"): "Leverage",
 }
+ACTIONS = {
+    "Eliminate": "remove the reason to contact: neither side gains from it",
+    "Automate": "let customers serve themselves: they want it, the business gains little",
+    "Simplify": "make it quick and easy: the business needs it, customers don't enjoy it",
+    "Leverage": "keep and use it well: both sides gain from the conversation",
+}
+ACTION_ORDER = {name: i for i, name in enumerate(ACTIONS)}
 
 
 def root_causes(con: duckdb.DuckDBPyConnection, info: StoreInfo) -> pl.DataFrame:
@@ -46,3 +56,21 @@ def driver_catalog(con: duckdb.DuckDBPyConnection, info: StoreInfo) -> pl.DataFr
         for c, b in zip(frame["value_to_customer"], frame["value_to_business"], strict=True)
     ]
     return frame.with_columns(pl.Series("quadrant", quadrant, dtype=pl.String))
+
+
+def suggest_id(existing: list[str] | tuple[str, ...] | pl.Series) -> str:
+    """The next id in the register's own style: after RC-121 comes RC-122 (RC-1 when empty)."""
+    best: tuple[int, str, int] | None = None  # number, prefix, digits
+    for cause_id in existing:
+        found = re.fullmatch(r"(.*?)(\d+)", str(cause_id))
+        if found and (best is None or int(found[2]) > best[0]):
+            best = int(found[2]), found[1], len(found[2])
+    if best is None:
+        return "RC-1"
+    number, prefix, digits = best
+    taken = {str(c) for c in existing}
+    while True:
+        number += 1
+        candidate = f"{prefix}{number:0{digits}d}"
+        if candidate not in taken:
+            return candidate

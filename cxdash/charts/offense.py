@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from cxdash.analysis.registry import QUADRANTS
 from cxdash.charts.style import (
     ACCENT,
     BETTER,
@@ -118,10 +119,6 @@ def _wrap(text: str, width: int = 14) -> str:
     return f"{text[:cut]}<br>{text[cut + 1:]}"
 
 
-_QUADRANT_TEXT = {
-    ("low", "low"): "Eliminate", ("high", "low"): "Automate",
-    ("low", "high"): "Simplify", ("high", "high"): "Leverage",
-}  # fmt: skip
 
 
 def value_irritant(drivers: pl.DataFrame) -> go.Figure:
@@ -163,7 +160,7 @@ def value_irritant(drivers: pl.DataFrame) -> go.Figure:
                     "line": {"width": 1, "color": "white"}},
         )
     )  # fmt: skip
-    for (cust, biz), name in _QUADRANT_TEXT.items():
+    for (cust, biz), name in QUADRANTS.items():
         x0, y0 = (0 if cust == "low" else 1), (0 if biz == "low" else 1)
         fig.add_shape(type="rect", x0=x0, x1=x0 + 1, y0=y0, y1=y0 + 1,
                       line={"color": "#d0d7de"}, layer="below")  # fmt: skip

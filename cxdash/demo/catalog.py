@@ -203,6 +203,10 @@ FIX_EFFECT = 0.4  # the driver keeps 40 % of its volume: a fall of about 60 %
 OLDER_FIXED_CAUSE_REASON = "Password reset"
 OLDER_FIX_DAYS_BEFORE_END = 294
 OLDER_FIX_EFFECT = 0.65
+# A fix that did not hold: marked eliminated, but its driver never fell — the register's
+# "back near its pre-fix level" warning must catch it.
+FAILED_FIX_REASON = "Missing item"
+FAILED_FIX_DAYS_BEFORE_END = 70
 SPIKE_REASON = "Late delivery"
 SPIKE_DAYS_BEFORE_END = 126  # the carrier delay starts on the Monday on or before end − 126
 SPIKE_WEEKS = 3
@@ -219,6 +223,7 @@ class EffectDates:
     end: dt.date  # last day of data (inclusive)
     fix: dt.date  # fixed_on of the main eliminated cause
     older_fix: dt.date
+    failed_fix: dt.date  # fixed_on of the cause whose driver did not fall
     spike_start: dt.date  # first day of the carrier spike
     spike_end: dt.date  # first day after it
 
@@ -231,6 +236,7 @@ def effect_dates(end: dt.date) -> EffectDates:
         end=end,
         fix=monday_on_or_before(end - dt.timedelta(days=FIX_DAYS_BEFORE_END)),
         older_fix=monday_on_or_before(end - dt.timedelta(days=OLDER_FIX_DAYS_BEFORE_END)),
+        failed_fix=monday_on_or_before(end - dt.timedelta(days=FAILED_FIX_DAYS_BEFORE_END)),
         spike_start=spike_start,
         spike_end=spike_start + dt.timedelta(weeks=SPIKE_WEEKS),
     )
@@ -244,7 +250,7 @@ class RootCause:
     owner: str
     status: str
     identified_days_before_end: int
-    fixed: str | None  # "fix", "older_fix" or None
+    fixed: str | None  # "fix", "older_fix", "failed_fix" or None
     notes: str
 
 
@@ -264,6 +270,9 @@ ROOT_CAUSES: tuple[RootCause, ...] = (
     RootCause("RC-095", "Carrier capacity shortfall in peak weeks", ("Late delivery",),
               "Jana K. (Logistics)", "wont_fix", 200, None,
               "External: carrier capacity. Mitigated by proactive delay notices instead."),
+    RootCause("RC-109", "Items left out at the packing station", (FAILED_FIX_REASON,),
+              "Tobias R. (Warehouse)", "eliminated", 130, "failed_fix",
+              "Packing checklist added at every station; weight check planned."),
     RootCause("RC-121", "Promo codes are case-sensitive at checkout", ("Promo code not working",),
               "Lars E. (Web shop)", "identified", 20, None, "Fix scheduled for next sprint."),
 )

@@ -93,7 +93,8 @@ def _write_catalog(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             for r in catalog.REASONS
         ],
     )
-    fixed = {"fix": plan.dates.fix, "older_fix": plan.dates.older_fix}
+    fixed = {"fix": plan.dates.fix, "older_fix": plan.dates.older_fix,
+             "failed_fix": plan.dates.failed_fix}
     con.executemany(
         "INSERT INTO root_causes (cause_id, title, reasons, owner, status, identified_on, "
         "fixed_on, notes) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

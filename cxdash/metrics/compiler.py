@@ -88,6 +88,25 @@ def period_fragment(
     )
 
 
+def contacts_avoided_by_cause(
+    request: MetricRequest, info: StoreInfo, settings: Settings | None = None
+) -> tuple[str, dict[str, object]]:
+    """The terms of `contacts_avoided` for the request's period, one row per eliminated cause
+    that has a baseline or contacts: cause_id, w_start, w_end, base_n (B), actual_n, orders_w,
+    orders_base and scale, with expected = base_n × scale and avoided = expected − actual_n.
+
+    The same CTEs as the metric, so the per-cause figures on the Root causes page add up to
+    the tile by construction (and a test holds them to it)."""
+    flat = MetricRequest(request.period, request.filters, metrics=("contacts_avoided",))
+    comp = _Compiler(flat, info, settings or Settings())
+    ctes = [*comp.src.ctes, comp._buckets(), comp._contacts_avoided()]
+    sql = ("WITH " + ",\n".join(ctes) + "\nSELECT cause_id, w_start, w_end, base_n, actual_n, "
+           "orders_w, orders_base, scale, base_n * scale AS expected, "
+           "base_n * scale - actual_n AS avoided FROM av_cause ORDER BY cause_id")  # fmt: skip
+    used = set(_PARAM.findall(sql))
+    return sql, {k: v for k, v in comp.params.items() if k in used}
+
+
 class _Compiler:
     def __init__(self, request: MetricRequest, info: StoreInfo, settings: Settings) -> None:
         self.req = request
@@ -341,6 +360,7 @@ GROUP BY b.bucket)"""
         def same(left: str, right: str, names: list[str]) -> str:
             return "".join(f" AND {left}.{n} IS NOT DISTINCT FROM {right}.{n}" for n in names)
 
+        ow_n, ob_n = ("coalesce(ow.n, 0)", "coalesce(ob.n, 0)") if self.has_orders else ("0", "0")
         scale = (
             "CASE WHEN coalesce(ob.n, 0) > 0 THEN coalesce(ow.n, 0)::DOUBLE / ob.n "
             "ELSE (date_diff('day', t.w_start, t.bucket_end) + 1) / 56.0 END"
@@ -389,13 +409,15 @@ SELECT a.cause_id{self._dim_select(orders=True)}, sum(o.orders) AS n
 FROM av_causes a JOIN {s.orders_daily} o
   ON o.day >= a.fixed_on - INTERVAL 56 DAY AND o.day < a.fixed_on
 WHERE {of} GROUP BY ALL),
-av AS (
-SELECT t.bucket{self._cols("t.")},
-       sum(t.base_n * {scale} - t.actual_n) AS contacts_avoided
+av_cause AS (
+SELECT t.bucket, t.cause_id, t.w_start, t.bucket_end AS w_end{self._cols("t.")}, t.base_n,
+       t.actual_n, {ow_n} AS orders_w, {ob_n} AS orders_base, {scale} AS scale
 FROM av_terms t
 LEFT JOIN av_ow ow ON ow.bucket = t.bucket AND ow.cause_id = t.cause_id{same("ow", "t", odims)}
-LEFT JOIN av_ob ob ON ob.cause_id = t.cause_id{same("ob", "t", odims)}
-GROUP BY ALL),
+LEFT JOIN av_ob ob ON ob.cause_id = t.cause_id{same("ob", "t", odims)}),
+av AS (
+SELECT bucket{self._cols()}, sum(base_n * scale - actual_n) AS contacts_avoided
+FROM av_cause GROUP BY ALL),
 av_q AS (SELECT DISTINCT bucket FROM av_windows)"""
 
     # ---- assembly --------------------------------------------------------------------------

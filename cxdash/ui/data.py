@@ -15,13 +15,13 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from cxdash import import_review, store
+from cxdash import exports, import_review, register, store
 from cxdash import settings as settings_mod
-from cxdash.analysis import distribution, drilldown, recovery, registry, speed
+from cxdash.analysis import causes, distribution, drilldown, recovery, registry, speed
 from cxdash.metrics import engine
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
 from cxdash.metrics.engine import MetricValue
-from cxdash.metrics.request import MetricRequest
+from cxdash.metrics.request import Filters, MetricRequest
 from cxdash.schema import SETTINGS, create_table_sql
 from cxdash.settings import Settings
 
@@ -195,6 +195,52 @@ def root_causes() -> pl.DataFrame:
 
 def driver_catalog() -> pl.DataFrame:
     return _registry(*_key())[1]
+
+
+@st.cache_data(max_entries=32)
+def _cause_effects(
+    path: str, version: Version, filters: Filters, last_day: dt.date
+) -> pl.DataFrame:
+    con = _connection(path, version)
+    return causes.effects(con, _registry(path, version)[0], filters, last_day,
+                          _info(path, version), _settings(path, version))  # fmt: skip
+
+
+def cause_effects(filters: Filters, last_day: dt.date) -> pl.DataFrame:
+    """Per eliminated cause: contacts avoided since its fix, band and verdict."""
+    return _cause_effects(*_key(), filters, last_day)
+
+
+@st.cache_data(max_entries=8)
+def _known_reasons(path: str, version: Version) -> list[str]:
+    with _connection(path, version).cursor() as cur:
+        return sorted(register.known_reasons(cur))
+
+
+def known_reasons() -> list[str]:
+    """Reasons a cause may name: seen in contacts or in the driver catalog."""
+    return _known_reasons(*_key())
+
+
+@st.cache_data(max_entries=64)
+def _cause_history(path: str, version: Version, cause_id: str) -> list[tuple]:
+    with _connection(path, version).cursor() as cur:
+        return register.changes(cur, cause_id)
+
+
+def cause_history(cause_id: str) -> list[tuple]:
+    return _cause_history(*_key(), cause_id)
+
+
+@st.cache_data(max_entries=8)
+def _export_csv(path: str, version: Version, table: str) -> bytes:
+    con = _connection(path, version)
+    return exports.register_csv(con) if table == "root_causes" else exports.catalog_csv(con)
+
+
+def export_csv(table: str) -> bytes:
+    """The register ("root_causes") or the catalog ("reasons") as CSV that imports back."""
+    return _export_csv(*_key(), table)
 
 
 @st.cache_data(max_entries=8)

@@ -19,7 +19,8 @@ from playwright.sync_api import Page, sync_playwright
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, SHOTS, Server, wait_for_app
 
-PAGES = ("scoreboard", "playing_to_win", "defense", "speed_to_happiness", "data")
+PAGES = ("scoreboard", "playing_to_win", "root_causes", "driver_catalog", "defense",
+         "speed_to_happiness", "data")  # fmt: skip
 SIZES = ((1920, 1080), (1366, 768))
 
 

@@ -1,0 +1,64 @@
+"""Where to play next, on Playing to win: the ranked opportunities, each a link to its cause."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from cxdash.analysis import opportunities
+from cxdash.ui import data
+
+TOP = 10
+ROOT_CAUSES_PAGE = "pages/root_causes.py"
+
+
+def section(by_reason: pl.DataFrame, before: pl.DataFrame, days: int, *, per_orders: bool) -> None:
+    st.subheader("Where to play next")
+    plays = opportunities.where_to_play(by_reason, before, data.driver_catalog(),
+                                        data.root_causes(), days)  # fmt: skip
+    if plays.is_empty():
+        st.info("No preventable driver had contacts in this period.")
+        return
+    shown = plays.head(TOP)
+    table = shown.select(
+        pl.col("rank").alias("#"), pl.col("reason").alias("Driver"),
+        pl.col("action").alias("Action"), pl.col("contacts").alias("Contacts"),
+        (pl.col("change") * 100).alias("Change %"),
+        pl.col("contact_rate").alias("Per 1,000 orders"),
+        pl.col("avoidable_4w").round(0).alias("A fix avoids / 4 weeks"),
+        pl.col("cause").fill_null("—").alias("Root cause"),
+    )  # fmt: skip
+    if not per_orders:
+        table = table.drop("Per 1,000 orders")
+    event = st.dataframe(
+        table, key="plays", hide_index=True, width="stretch", on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "Change %": st.column_config.NumberColumn(format="%+.0f%%",
+                                                      help="Against the previous period"),
+            "Contacts": st.column_config.NumberColumn(format="localized"),
+            "Per 1,000 orders": st.column_config.NumberColumn(format="%.2f"),
+            "A fix avoids / 4 weeks": st.column_config.NumberColumn(
+                format="localized", help="Contacts every 4 weeks at the period's rate"),
+        },
+    )  # fmt: skip
+    rows = event["selection"]["rows"] if event else []
+    pick = shown.row(rows[0] if rows else 0, named=True)
+    st.caption(f"Preventable drivers (and ones not triaged yet), largest volume first: a fix "
+               f"that removes a driver avoids its contacts at the current rate. Showing the top "
+               f"{len(shown)} of {plays.height}. Select a row to act on it.")  # fmt: skip
+    open_cause = _open_cause(pick["cause"])
+    if open_cause:
+        st.page_link(ROOT_CAUSES_PAGE, label=f"Open {open_cause}, already on {pick['reason']}",
+                     icon=":material/build:", query_params={"cause": open_cause})  # fmt: skip
+    st.page_link(ROOT_CAUSES_PAGE, label=f"Open a root cause for {pick['reason']}",
+                 icon=":material/add_circle:", query_params={"new": pick["reason"]})  # fmt: skip
+
+
+def _open_cause(linked: str | None) -> str | None:
+    """The first identified or in-progress cause in 'RC-112 (in progress), …'."""
+    for item in (linked or "").split(", "):
+        cause_id, _, status = item.partition(" (")
+        if status.rstrip(")") in ("identified", "in progress"):
+            return cause_id
+    return None

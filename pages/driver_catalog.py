@@ -1,0 +1,62 @@
+"""Driver catalog: each contact reason's value to the customer and to the business, whether it
+is preventable or external — and so its quadrant and action. New drivers wait here for triage."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from cxdash.analysis.opportunities import TRIAGE
+from cxdash.analysis.registry import ACTIONS, QUADRANTS
+from cxdash.ui import catalog, data, view
+
+current = view.require_app()
+st.title("Driver catalog")
+st.caption(view.caption(current))
+catalog.show_flash()
+
+cat = data.driver_catalog()
+volumes = data.compute(view.request(current, ("contacts",), by=("reason",)))
+
+quadrant_of = {action: f"{c} / {b}" for (c, b), action in QUADRANTS.items()}
+st.table(pl.DataFrame({
+    "Action": list(ACTIONS),
+    "Value to customer / business": [quadrant_of[a] for a in ACTIONS],
+    "What it means": list(ACTIONS.values()),
+}), hide_index=True, border="horizontal")  # fmt: skip
+
+untriaged = catalog.missing(cat, volumes)
+if untriaged.height and not st.session_state.get(catalog.PENDING):
+    st.subheader(f"Drivers to triage ({untriaged.height})")
+    st.warning(f"{untriaged.height} contact reasons in this period are not in the catalog, "
+               "so they have no action and no preventable flag yet.",
+               icon=":material/help:")  # fmt: skip
+    st.dataframe(untriaged.rename({"reason": "Driver", "contacts": "Contacts in period"}),
+                 hide_index=True, width="content")  # fmt: skip
+    if st.button(f"Add these {untriaged.height} drivers to the catalog", key="add_untriaged"):
+        st.session_state[catalog.PENDING] = untriaged["reason"].to_list()
+        st.rerun()
+
+frame = catalog.editor_frame(cat, volumes)
+pending = [r for r in st.session_state.get(catalog.PENDING, []) if r not in set(cat["reason"])]
+if pending:
+    extra = pl.DataFrame({"reason": pending}).join(volumes.select("reason", "contacts"),
+                                                   on="reason", how="left")  # fmt: skip
+    frame = pl.concat([frame, extra], how="diagonal_relaxed").with_columns(
+        pl.col("preventable").fill_null(False), pl.col("external").fill_null(False),
+        pl.col("action").fill_null(TRIAGE))  # fmt: skip
+    st.info("Added below: set their values and save.", icon=":material/arrow_downward:")
+
+st.subheader("Catalog")
+st.caption("Edit cells, add rows at the bottom or delete them, then save: the whole catalog is "
+           "checked and written at once.")  # fmt: skip
+edited = catalog.edit(frame)
+if st.button("Save catalog", type="primary", key="save_catalog"):
+    catalog.save(edited)
+
+with st.container(horizontal=True):
+    st.download_button("Download the catalog (CSV)", data.export_csv("reasons"),
+                       file_name="reasons.csv", mime="text/csv", on_click="ignore",
+                       icon=":material/download:")  # fmt: skip
+    st.page_link("pages/data.py", label="Import a catalog CSV on the Data page",
+                 icon=":material/upload:")  # fmt: skip

@@ -1,0 +1,83 @@
+"""Root causes: the register of problems behind contacts, what each fix avoided, and edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import streamlit as st
+
+from cxdash.analysis.registry import suggest_id
+from cxdash.register import RootCause
+from cxdash.ui import causes, data, tiles, view
+
+current = view.require_app()
+st.title("Root causes")
+st.caption(view.caption(current))
+causes.show_flash()
+causes.apply_pending()
+
+register = data.root_causes()
+effects = data.cause_effects(current.filters, current.last_day)
+tiles.tile_grid(data.compare(view.request(current, ("causes_eliminated", "contacts_avoided"))))
+
+if register.is_empty():
+    st.info("The register is empty. Add the first root cause below, or import a register CSV "
+            "on the Data page.")  # fmt: skip
+else:
+    attention = effects.filter(pl.col("verdict").is_in(["came_back", "near_baseline"]))
+    for row in attention.iter_rows(named=True):
+        st.warning(f"**{row['cause_id']}** is marked eliminated but its driver looks back.",
+                   icon=":material/warning:")  # fmt: skip
+    avoided = st.column_config.TextColumn(help="Since the fix, under the sidebar filters")
+    st.dataframe(causes.register_table(register, effects), hide_index=True, width="stretch",
+                 column_config={"Avoided to date": avoided})  # fmt: skip
+
+    ids = register["cause_id"].to_list()
+    titles = dict(zip(ids, register["title"].to_list(), strict=True))
+    first = attention["cause_id"][0] if attention.height else ids[0]
+    chosen = st.selectbox("Cause", ids, index=ids.index(first), key="cause",
+                          bind="query-params",
+                          format_func=lambda c: f"{c} · {titles[c] or ''}")  # fmt: skip
+    row = register.filter(pl.col("cause_id") == chosen).row(0, named=True)
+    cause = causes.as_cause(row)
+    st.subheader(f"{cause.cause_id} · {cause.title or 'untitled'}")
+    st.caption(causes.facts_line(cause))
+    if cause.notes:
+        st.markdown(f"> {cause.notes}")
+    causes.detail(cause, causes.effect_of(effects, cause.cause_id), current)
+    with st.expander(f"Edit {cause.cause_id}: status, fix date, owner, reasons"):
+        edited = causes.cause_form(f"edit_{cause.cause_id}", cause, new=False)
+        if edited is not None:
+            causes.save(edited, "saved")
+    with st.expander(f"Change history of {cause.cause_id}"):
+        causes.history(cause.cause_id)
+
+st.subheader("Add a root cause")
+prefill = st.query_params.get("new")
+with st.expander("New cause", expanded=bool(prefill)):
+    blank = RootCause(
+        cause_id=suggest_id(register["cause_id"].to_list() if register.height else []),
+        title=None, reasons=(prefill,) if prefill in data.known_reasons() else (),
+        identified_on=dt.date.today(),
+    )  # fmt: skip
+    added = causes.cause_form("new_cause", blank, new=True)
+    if added is not None:
+        if added.cause_id in set(register["cause_id"].to_list() if register.height else []):
+            st.error(f"Not saved: {added.cause_id} already exists; edit it above instead.")
+        else:
+            st.query_params.pop("new", None)
+            causes.save(added, "added")
+
+st.subheader("Keep it in a spreadsheet")
+st.caption("Download the register or the driver catalog as CSV, edit it in a spreadsheet, and "
+           "import it back on the Data page: the import checks every row against the same "
+           "rules and records each change in the history.")  # fmt: skip
+with st.container(horizontal=True):
+    st.download_button("Register (CSV)", data.export_csv("root_causes"),
+                       file_name="root_causes.csv", mime="text/csv", on_click="ignore",
+                       icon=":material/download:")  # fmt: skip
+    st.download_button("Driver catalog (CSV)", data.export_csv("reasons"),
+                       file_name="reasons.csv", mime="text/csv", on_click="ignore",
+                       icon=":material/download:")  # fmt: skip
+    st.page_link("pages/data.py", label="Import on the Data page", icon=":material/upload:")
