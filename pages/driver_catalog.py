@@ -12,7 +12,8 @@ from cxdash.ui import catalog, data, view
 
 current = view.require_app()
 st.title("Driver catalog")
-st.caption(view.caption(current))
+st.caption(f"Contacts: {current.period.caption()}"
+           + (f" · {current.filters.caption()}" if current.filters else ""))
 catalog.show_flash()
 
 cat = data.driver_catalog()

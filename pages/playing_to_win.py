@@ -28,7 +28,7 @@ drivers = ("contacts", "contact_rate", "repeat_contact_rate", "self_service_rate
 by_reason = data.compute(view.request(current, drivers, by=("reason",)))
 before = data.compute(view.request(current, ("contacts",), by=("reason",)).for_period(
     current.period.previous()))
-plays.section(by_reason, before, current.period.days, per_orders=has_orders)
+plays.section(by_reason, before, current, per_orders=has_orders)
 
 pareto_event = st.plotly_chart(offense.pareto(by_reason), key="pareto", on_select="rerun",
                                selection_mode="points")  # fmt: skip

@@ -11,6 +11,28 @@ from cxdash.analysis.registry import suggest_id
 from cxdash.register import RootCause
 from cxdash.ui import causes, data, tiles, view
 
+
+def add_section(
+    register: pl.DataFrame, prefill: str | None, last_day: dt.date, *, expanded: bool
+) -> None:
+    """The new-cause form; `prefill` is a reason from a Where-to-play-next link."""
+    st.subheader("Add a root cause")
+    ids = register["cause_id"].to_list() if register.height else []
+    with st.expander("New cause", expanded=expanded):
+        blank = RootCause(
+            cause_id=suggest_id(ids), title=None,
+            reasons=(prefill,) if prefill in data.known_reasons() else (),
+            identified_on=min(dt.date.today(), last_day),
+        )  # fmt: skip
+        added = causes.cause_form("new_cause", blank, new=True)
+        if added is not None:
+            if added.cause_id in set(ids):
+                st.error(f"Not saved: {added.cause_id} already exists; edit it above instead.")
+            else:
+                st.query_params.pop("new", None)
+                causes.save(added, "added")
+
+
 current = view.require_app()
 st.title("Root causes")
 st.caption(view.caption(current))
@@ -19,6 +41,11 @@ causes.apply_pending()
 
 register = data.root_causes()
 effects = data.cause_effects(current.filters, current.last_day)
+
+prefill = st.query_params.get("new")
+if prefill:  # arriving from "Where to play next": the form first
+    add_section(register, prefill, current.last_day, expanded=True)
+
 tiles.tile_grid(data.compare(view.request(current, ("causes_eliminated", "contacts_avoided"))))
 
 if register.is_empty():
@@ -53,21 +80,8 @@ else:
     with st.expander(f"Change history of {cause.cause_id}"):
         causes.history(cause.cause_id)
 
-st.subheader("Add a root cause")
-prefill = st.query_params.get("new")
-with st.expander("New cause", expanded=bool(prefill)):
-    blank = RootCause(
-        cause_id=suggest_id(register["cause_id"].to_list() if register.height else []),
-        title=None, reasons=(prefill,) if prefill in data.known_reasons() else (),
-        identified_on=dt.date.today(),
-    )  # fmt: skip
-    added = causes.cause_form("new_cause", blank, new=True)
-    if added is not None:
-        if added.cause_id in set(register["cause_id"].to_list() if register.height else []):
-            st.error(f"Not saved: {added.cause_id} already exists; edit it above instead.")
-        else:
-            st.query_params.pop("new", None)
-            causes.save(added, "added")
+if not prefill:
+    add_section(register, prefill, current.last_day, expanded=False)
 
 st.subheader("Keep it in a spreadsheet")
 st.caption("Download the register or the driver catalog as CSV, edit it in a spreadsheet, and "

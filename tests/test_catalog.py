@@ -96,14 +96,21 @@ def test_where_to_play_ranks_preventable_volume() -> None:
         "reasons": [["Late"], ["Password"], ["Password"]],
     })  # fmt: skip
     plays = opportunities.where_to_play(now, before, cat, causes, days=14)
-    # Refund (not preventable), Unknown (no reason) and Quiet (no contacts) are left out;
-    # "New thing" is not in the catalog: it stays in, to triage.
+    # Refund (not preventable), Unknown (no reason), Quiet (no contacts) and Password (its
+    # cause RC-3 is eliminated) are left out; "New thing" is not in the catalog: to triage.
+    assert plays["reason"].to_list() == ["Late", "New thing"]
+    assert plays["action"].to_list() == ["Eliminate", "Triage"]
+
+    # RC-3's driver is back near its pre-fix level: Password is a play again, flagged.
+    effects = pl.DataFrame({"cause_id": ["RC-3"], "verdict": ["near_baseline"]})
+    plays = opportunities.where_to_play(now, before, cat, causes, days=14, effects=effects)
     assert plays["reason"].to_list() == ["Late", "New thing", "Password"]
     assert plays["rank"].to_list() == [1, 2, 3]
     assert plays["action"].to_list() == ["Eliminate", "Triage", "Automate"]
     assert plays["avoidable_4w"].to_list() == [240.0, 180.0, 120.0]  # contacts × 28 / 14
     assert plays["change"].to_list() == [pytest.approx(0.2), None, pytest.approx(-0.25)]
-    assert plays["cause"].to_list() == ["RC-1 (in progress)", None, "RC-3 (eliminated)"]
+    assert plays["cause"].to_list() == ["RC-1 (in progress)", None,
+                                        "RC-3 (eliminated, near pre-fix level)"]  # fmt: skip
 
 
 def test_where_to_play_with_an_empty_catalog_lists_every_driver_for_triage() -> None:

@@ -18,10 +18,10 @@ QUADRANTS = {
     ("high", "high"): "Leverage",
 }
 ACTIONS = {
-    "Eliminate": "remove the reason to contact: neither side gains from it",
-    "Automate": "let customers serve themselves: they want it, the business gains little",
-    "Simplify": "make it quick and easy: the business needs it, customers don't enjoy it",
-    "Leverage": "keep and use it well: both sides gain from the conversation",
+    "Eliminate": "remove the reason to contact: nobody gains from it",
+    "Automate": "let customers serve themselves: they want the answer",
+    "Simplify": "make it quick and easy: the business needs the contact",
+    "Leverage": "keep it and use it well: both sides gain",
 }
 ACTION_ORDER = {name: i for i, name in enumerate(ACTIONS)}
 

@@ -18,12 +18,13 @@ LEVELS = list(catalog.LEVELS)
 
 
 def editor_frame(cat: pl.DataFrame, volumes: pl.DataFrame) -> pl.DataFrame:
-    """The catalog with each driver's contacts in the period and its action."""
+    """The catalog with each driver's contacts in the period and its action, biggest first."""
     counts = volumes.select("reason", "contacts") if volumes.height else pl.DataFrame(
         schema={"reason": pl.String, "contacts": pl.Int64})  # fmt: skip
     return (
         cat.join(counts, on="reason", how="left")
         .with_columns(pl.col("contacts").fill_null(0), pl.col("quadrant").fill_null(TRIAGE))
+        .sort(["contacts", "reason"], descending=[True, False])
         .with_columns(
             pl.when(pl.col("value_to_customer").is_not_null()
                     & pl.col("value_to_business").is_not_null())
@@ -72,7 +73,7 @@ def save(rows: pl.DataFrame) -> None:
 def edit(frame: pl.DataFrame) -> pl.DataFrame:
     return st.data_editor(
         frame, key=EDITOR, num_rows="dynamic", hide_index=True, width="stretch",
-        height=min(36 * (frame.height + 2) + 4, 1200),
+        height=min(35 * (frame.height + 2) + 3, 1200),  # header, rows, the add row
         column_config={
             "reason": st.column_config.TextColumn("Driver (contact reason)", required=True),
             "value_to_customer": st.column_config.SelectboxColumn(
@@ -82,16 +83,19 @@ def edit(frame: pl.DataFrame) -> pl.DataFrame:
                 "Value to business", options=LEVELS,
                 help="Does the business gain from this contact (a sale, insight)? high / low"),
             "preventable": st.column_config.CheckboxColumn(
-                "Preventable", help="A fix upstream could remove the reason to contact."),
+                "Preventable",
+                help="A fix upstream could remove the reason to contact."),
             "external": st.column_config.CheckboxColumn(
-                "External", help="Caused by a third party, such as a carrier."),
+                "External", width="small", help="Caused by a third party, such as a carrier."),
             "quadrant": st.column_config.TextColumn(
-                "Quadrant", disabled=True, help="Value to customer / value to business"),
+                "Quadrant", disabled=True, width="small",
+                help="Value to customer / value to business"),
             "action": st.column_config.TextColumn(
-                "Action", disabled=True,
+                "Action", disabled=True, width="small",
                 help="From the value–irritant matrix: " + "; ".join(
                     f"{c}/{b} → {a}" for (c, b), a in QUADRANTS.items())),
             "contacts": st.column_config.NumberColumn(
-                "Contacts in period", disabled=True, format="localized"),
+                "Contacts", disabled=True, format="localized", width="small",
+                help="Contacts with this reason in the period chosen in the sidebar"),
         },
     )  # fmt: skip

@@ -49,15 +49,31 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
+FIELD_LABELS = {
+    "cause_id": "Id", "title": "Title", "reasons": "Contact reasons", "owner": "Owner",
+    "status": "Status", "identified_on": "Identified on", "fixed_on": "Fixed on",
+    "notes": "Notes",
+}  # fmt: skip
+
+
+def in_form_words(text: str) -> str:
+    """The register's message with the form's labels instead of column names."""
+    for name, label in FIELD_LABELS.items():
+        text = text.replace(f"({name})", f"({label})").replace(f"{name} ", f"{label} ")
+    return text
+
+
 def save(cause: RootCause, verb: str) -> None:
     try:
         changed = register.save(data.db_path(), cause, by=who())
     except InvalidCause as exc:
-        st.error(f"Not saved: {exc}", icon=":material/error:")
+        st.error(f"Not saved: {in_form_words(str(exc))}", icon=":material/error:")
         return
-    fields = ", ".join(name for name, _, _ in changed) or "nothing changed"
-    st.session_state[FLASH] = f"{cause.cause_id} {verb} ({fields})."
+    fields = ", ".join(FIELD_LABELS[name] for name, _, _ in changed) or "nothing changed"
+    message = f"{cause.cause_id} {verb} ({fields})."
+    st.session_state[FLASH] = message
     st.session_state[PENDING] = cause.cause_id
+    st.toast(message, icon=":material/check_circle:")
     st.rerun()
 
 

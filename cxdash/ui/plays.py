@@ -7,15 +7,20 @@ import streamlit as st
 
 from cxdash.analysis import opportunities
 from cxdash.ui import data
+from cxdash.ui.filters import View
 
 TOP = 10
 ROOT_CAUSES_PAGE = "pages/root_causes.py"
 
 
-def section(by_reason: pl.DataFrame, before: pl.DataFrame, days: int, *, per_orders: bool) -> None:
+def section(
+    by_reason: pl.DataFrame, before: pl.DataFrame, view: View, *, per_orders: bool
+) -> None:
     st.subheader("Where to play next")
+    days = view.period.days
+    effects = data.cause_effects(view.filters, view.last_day)
     plays = opportunities.where_to_play(by_reason, before, data.driver_catalog(),
-                                        data.root_causes(), days)  # fmt: skip
+                                        data.root_causes(), days, effects)  # fmt: skip
     if plays.is_empty():
         st.info("No preventable driver had contacts in this period.")
         return
@@ -30,10 +35,13 @@ def section(by_reason: pl.DataFrame, before: pl.DataFrame, days: int, *, per_ord
     )  # fmt: skip
     if not per_orders:
         table = table.drop("Per 1,000 orders")
+    if days == opportunities.HORIZON_DAYS:  # the same numbers as Contacts
+        table = table.drop("A fix avoids / 4 weeks")
     event = st.dataframe(
         table, key="plays", hide_index=True, width="stretch", on_select="rerun",
         selection_mode="single-row",
         column_config={
+            "#": st.column_config.NumberColumn(width=40),
             "Change %": st.column_config.NumberColumn(format="%+.0f%%",
                                                       help="Against the previous period"),
             "Contacts": st.column_config.NumberColumn(format="localized"),
@@ -44,15 +52,16 @@ def section(by_reason: pl.DataFrame, before: pl.DataFrame, days: int, *, per_ord
     )  # fmt: skip
     rows = event["selection"]["rows"] if event else []
     pick = shown.row(rows[0] if rows else 0, named=True)
-    st.caption(f"Preventable drivers (and ones not triaged yet), largest volume first: a fix "
-               f"that removes a driver avoids its contacts at the current rate. Showing the top "
-               f"{len(shown)} of {plays.height}. Select a row to act on it.")  # fmt: skip
     open_cause = _open_cause(pick["cause"])
     if open_cause:
         st.page_link(ROOT_CAUSES_PAGE, label=f"Open {open_cause}, already on {pick['reason']}",
                      icon=":material/build:", query_params={"cause": open_cause})  # fmt: skip
     st.page_link(ROOT_CAUSES_PAGE, label=f"Open a root cause for {pick['reason']}",
                  icon=":material/add_circle:", query_params={"new": pick["reason"]})  # fmt: skip
+    st.caption(f"Preventable drivers (and ones not triaged yet), largest volume first; drivers "
+               f"whose fix is in place are left out unless it did not hold. A fix that removes "
+               f"a driver avoids its contacts at the current rate. Top {len(shown)} of "
+               f"{plays.height}; select a row to act on it.")  # fmt: skip
 
 
 def _open_cause(linked: str | None) -> str | None:

@@ -127,14 +127,14 @@ def test_a_cause_added_in_the_form_is_stored_and_marked_on_the_contact_rate_char
     form.get_by_role("textbox", name="Title", exact=True).fill("Label printer jams")
     form.get_by_role("textbox", name="Owner", exact=True).fill("Sam")
     choose_status(page, form, "Eliminated (fixed)")
-    # Identified on starts at today, which is after the data: a fix inside it needs an earlier one.
+    # Identified on starts at the data's last day (31 May): a fix inside it needs an earlier one.
     type_date(form, "Identified on", dt.date(2026, 4, 20))
     type_date(form, "Fixed on", FIX_DAY)
     form.get_by_role("button", name="Add cause").click()
 
     flash = page.get_by_test_id("stAlert").filter(has_text="RC-2 added")
-    expect(flash).to_contain_text("RC-2 added (cause_id, title, reasons, owner, status, "
-                                  "identified_on, fixed_on).", timeout=30_000)  # fmt: skip
+    expect(flash).to_contain_text("RC-2 added (Id, Title, Contact reasons, Owner, Status, "
+                                  "Identified on, Fixed on).", timeout=30_000)  # fmt: skip
     wait_for_app(page)
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_role("heading", name="RC-2 · Label printer jams")).to_be_visible()
