@@ -33,6 +33,10 @@ pages = {
         st.Page("pages/speed_to_happiness.py", title="Speed to happiness",
                 icon=":material/timer:"),
     ],
+    "Analysis": [
+        st.Page("pages/explore.py", title="Explore", icon=":material/query_stats:"),
+        st.Page("pages/weekly_review.py", title="Weekly review", icon=":material/co_present:"),
+    ],
     "Data": [
         st.Page("pages/data.py", title="Data and settings", icon=":material/database:"),
     ],

@@ -228,6 +228,11 @@ def get(metric_id: str) -> Metric:
         raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(METRIC_IDS)}") from None
 
 
+def all_metrics() -> tuple[Metric, ...]:
+    """Every metric a person may ask for, in catalogue order (pages and the CLI list these)."""
+    return METRICS
+
+
 def by_side(side: Side) -> tuple[Metric, ...]:
     return tuple(m for m in METRICS if m.side == side)
 

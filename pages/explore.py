@@ -1,0 +1,11 @@
+"""Explore (being built: issue 6)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cxdash.ui import view
+
+view.require_app()
+st.title("Explore")
+st.info("Coming in this release.")
