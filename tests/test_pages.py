@@ -16,6 +16,7 @@ pytestmark = pytest.mark.usefixtures("app_env")
 PAGES = (
     "pages/scoreboard.py", "pages/playing_to_win.py", "pages/defense.py",
     "pages/speed_to_happiness.py", "pages/root_causes.py", "pages/driver_catalog.py",
+    "pages/explore.py",
     "pages/data.py",
 )  # fmt: skip
 
@@ -52,7 +53,7 @@ def test_every_page_on_the_demo_store(monkeypatch, demo_store: Path) -> None:
         assert not at.exception, f"{page}: {[e.value for e in at.exception]}"
         titles = [t.value for t in at.title]
         assert titles, page
-        if page not in ("pages/data.py", "pages/driver_catalog.py"):
+        if page not in ("pages/data.py", "pages/driver_catalog.py", "pages/explore.py"):
             assert len(at.get("plotly_chart")) + len(at.metric) > 3, page
     at.switch_page("pages/scoreboard.py").run()
     labels = {m.label for m in at.metric}

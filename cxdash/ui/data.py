@@ -137,6 +137,8 @@ def _run(path: str, version: Version, kind: str, request: MetricRequest, extra: 
         return engine.compare(con, request, inf, sets)
     if kind == "compute":
         return engine.compute(con, request, inf, sets)
+    if kind == "compile":
+        return engine.compile_for(con, request, inf, sets)
     if kind == "recovery":
         return recovery.recovery_cohorts(con, request, inf, sets)
     if kind == "funnel":
@@ -158,6 +160,11 @@ def compare(request: MetricRequest) -> list[MetricValue]:
 
 def compute(request: MetricRequest) -> pl.DataFrame:
     return _run(*_key(), "compute", request, ())
+
+
+def compiled(request: MetricRequest) -> engine.CompiledQuery:
+    """The statement and parameters the engine runs for `request` (Explore shows them)."""
+    return _run(*_key(), "compile", request, ())
 
 
 def recovery_cohorts(request: MetricRequest) -> pl.DataFrame:
