@@ -88,7 +88,9 @@ def metric_chart(
         ))  # fmt: skip
         fig.update_xaxes(type="category", title_text=cols_dim)
         fig.update_yaxes(type="category", title_text=rows_dim)
-        return base_layout(fig, title, height=max(320, 30 * len(rows) + 150),
-                           left=label_margin(rows) + 24)  # fmt: skip
+        fig.update_xaxes(tickangle=-35)
+        bottom = label_margin(cols, rotated=True, base=60)
+        return base_layout(fig, title, height=max(320, 30 * len(rows) + 90 + bottom),
+                           left=label_margin(rows) + 24, bottom=bottom)  # fmt: skip
     fig.update_yaxes(title_text=axis_title, tickformat=tick, rangemode="tozero")
     return base_layout(fig, title, height=360)
