@@ -4,15 +4,23 @@ Adding a metric means adding one entry here (and one hand-computed test). `famil
 block of the compiled query that computes it (see cxdash.metrics.compiler); metrics of the
 `contacts` family are a single SQL aggregate over the period's contacts, given in `sql`, over
 the columns the compiler prepares (see `PERIOD_CONTACT_COLUMNS`).
+
+A team's own metrics (a TOML file, checked by cxdash.metrics.custom) join these at run time
+through `register_custom`: from then on `all_metrics()`, `by_side()`, `get()` and
+`METRICS_BY_ID` include them, after the built-in ones. `METRICS` and `METRIC_IDS` stay the
+SPEC §3 contract.
 """
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 Side = Literal["offense", "defense", "happiness"]
-Unit = Literal["count", "rate", "per_1000", "hours", "score"]
+# minutes and number exist for custom metrics: an average in minutes, a plain ratio or mean.
+Unit = Literal["count", "rate", "per_1000", "hours", "minutes", "score", "number"]
 Direction = Literal["up", "down"]  # which way is better
 Family = Literal[
     "contacts",
@@ -44,6 +52,7 @@ class Metric:
     null_means: str = ""  # why the value can be missing, shown instead of a number
     needs_catalog: bool = False  # null while the driver catalog (reasons) is empty
     horizon_days: int = 0  # looks this far past the period: recent periods are not complete
+    origin: str = ""  # the file a custom metric was defined in; "" for the built-in ones
 
 
 # Columns of the per-contact relation that `sql` aggregates may use (built by the compiler):
@@ -217,29 +226,102 @@ METRICS: tuple[Metric, ...] = (
     ),
 )  # fmt: skip
 
-METRICS_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
+BUILTIN_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
 METRIC_IDS: tuple[str, ...] = tuple(m.id for m in METRICS)
+
+
+class _Registry(Mapping[str, Metric]):
+    """Built-in metrics, then the registered custom ones: a read-only mapping by id.
+
+    Registering swaps in a new dict rather than changing the old one, so a page iterating the
+    catalogue in one thread never sees it change size because another thread registered.
+    """
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Metric] = dict(BUILTIN_BY_ID)
+        self._custom: tuple[Metric, ...] = ()
+
+    def __getitem__(self, metric_id: str) -> Metric:
+        return self._by_id[metric_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __repr__(self) -> str:
+        return f"<metric catalogue: {', '.join(self._by_id)}>"
+
+    @property
+    def custom(self) -> tuple[Metric, ...]:
+        return self._custom
+
+    def replace_custom(self, metrics: tuple[Metric, ...]) -> None:
+        by_id = dict(BUILTIN_BY_ID)
+        for metric in metrics:
+            if metric.id in by_id:
+                raise ValueError(f"metric id {metric.id!r} is already in the catalogue")
+            if metric.family != "contacts" or metric.sql is None:
+                raise ValueError(f"custom metric {metric.id!r} must be a contacts aggregate")
+            by_id[metric.id] = metric
+        self._by_id, self._custom = by_id, metrics
+
+
+# Every metric by id, custom ones included once registered (a live view: import it freely).
+METRICS_BY_ID: Mapping[str, Metric] = _Registry()
 
 
 def get(metric_id: str) -> Metric:
     try:
         return METRICS_BY_ID[metric_id]
     except KeyError:
-        raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(METRIC_IDS)}") from None
+        known = ", ".join(METRICS_BY_ID)
+        raise KeyError(f"unknown metric {metric_id!r}; known: {known}") from None
 
 
 def all_metrics() -> tuple[Metric, ...]:
-    """Every metric a person may ask for, in catalogue order (pages and the CLI list these)."""
-    return METRICS
+    """Every metric a person may ask for: the catalogue's, then the registered custom ones
+    (pages and the CLI list these)."""
+    return METRICS + custom_metrics()
 
 
 def by_side(side: Side) -> tuple[Metric, ...]:
-    return tuple(m for m in METRICS if m.side == side)
+    return tuple(m for m in all_metrics() if m.side == side)
+
+
+def custom_metrics() -> tuple[Metric, ...]:
+    """The custom metrics registered now (in their file's order)."""
+    return _registry().custom
+
+
+def register_custom(metrics: Iterable[Metric]) -> None:
+    """Make `metrics` the custom metrics of this process, replacing any registered before.
+
+    Call it with metrics that cxdash.metrics.custom has checked; an empty list removes them.
+    """
+    chosen = tuple(metrics)
+    if chosen != _registry().custom:
+        _registry().replace_custom(chosen)
+
+
+def definitions_key(metric_ids: Iterable[str]) -> str:
+    """A short digest of the definitions of the custom metrics among `metric_ids` ("" when
+    there are none), so a result cached for a request is not reused after the file changed."""
+    custom = [METRICS_BY_ID[m] for m in metric_ids if m in METRICS_BY_ID and m not in BUILTIN_BY_ID]
+    if not custom:
+        return ""
+    return hashlib.sha256(repr(custom).encode()).hexdigest()[:16]
+
+
+def _registry() -> _Registry:
+    assert isinstance(METRICS_BY_ID, _Registry)
+    return METRICS_BY_ID
 
 
 def validate_catalogue() -> None:
     """Fail fast on a malformed catalogue (duplicate ids, a contacts metric without SQL)."""
-    if len(METRICS_BY_ID) != len(METRICS):
+    if len(BUILTIN_BY_ID) != len(METRICS):
         raise ValueError("duplicate metric ids in the catalogue")
     for metric in METRICS:
         if (metric.family == "contacts") != (metric.sql is not None):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from cxdash.metrics.catalogue import METRICS_BY_ID, Metric
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
-from cxdash.metrics.request import MetricRequest
+from cxdash.metrics.request import MetricRequest, Period
 from cxdash.metrics.sources import Sources, build_sources
 from cxdash.settings import Settings
 from cxdash.store import StoreInfo
@@ -103,6 +103,24 @@ def contacts_avoided_by_cause(
     sql = ("WITH " + ",\n".join(ctes) + "\nSELECT cause_id, w_start, w_end, base_n, actual_n, "
            "orders_w, orders_base, scale, base_n * scale AS expected, "
            "base_n * scale - actual_n AS avoided FROM av_cause ORDER BY cause_id")  # fmt: skip
+    used = set(_PARAM.findall(sql))
+    return sql, {k: v for k, v in comp.params.items() if k in used}
+
+
+def contact_metric_probe(
+    metric: Metric, period: Period, info: StoreInfo, settings: Settings | None = None
+) -> tuple[str, dict[str, object]]:
+    """A statement that puts `metric` (a `contacts` aggregate, perhaps not registered yet)
+    through exactly the blocks a request would — sources, `pc`, `cm` — and returns no rows.
+
+    cxdash.metrics.custom runs it to check a custom metric against a store before it is
+    registered: DuckDB binds every column and function, so a type error shows up here."""
+    if metric.family != "contacts" or metric.sql is None:
+        raise ValueError(f"metric {metric.id!r} is not a contacts aggregate")
+    comp = _Compiler(MetricRequest(period, metrics=("contacts",)), info, settings or Settings())
+    ctes = [*comp.src.ctes, comp._buckets(), comp._period_contacts([metric]),
+            comp._contact_metrics([metric])]  # fmt: skip
+    sql = "WITH " + ",\n".join(ctes) + f"\nSELECT cm.{metric.id} FROM cm LIMIT 0"
     used = set(_PARAM.findall(sql))
     return sql, {k: v for k, v in comp.params.items() if k in used}
 

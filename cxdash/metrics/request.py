@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from cxdash.metrics.catalogue import METRIC_IDS, METRICS_BY_ID
+from cxdash.metrics.catalogue import METRIC_IDS, METRICS_BY_ID, definitions_key
 from cxdash.metrics.dimensions import DIMENSION_IDS, GRAINS
 
 
@@ -118,6 +118,9 @@ class MetricRequest:
     metrics: tuple[str, ...] = METRIC_IDS
     # Also compute the previous period of the same length, in the same statement (two buckets).
     with_previous: bool = False
+    # Set here, not by callers: a digest of the custom metrics' definitions among `metrics`
+    # ("" for built-in ones), so caches keyed on the request miss when a metrics file changed.
+    definitions: str = field(default="", init=False, repr=False)
 
     def __post_init__(self) -> None:
         for dim in self.by:
@@ -134,12 +137,13 @@ class MetricRequest:
         for metric_id in self.metrics:
             if metric_id not in METRICS_BY_ID:
                 raise RequestError(
-                    f"unknown metric {metric_id!r}; use one of: {', '.join(METRIC_IDS)}"
+                    f"unknown metric {metric_id!r}; use one of: {', '.join(METRICS_BY_ID)}"
                 )
         if not self.metrics:
             raise RequestError("ask for at least one metric")
         if self.with_previous and self.grain is not None:
             raise RequestError("a time grain and the previous period cannot be combined")
+        object.__setattr__(self, "definitions", definitions_key(self.metrics))
 
     def for_period(self, period: Period) -> MetricRequest:
         return MetricRequest(
