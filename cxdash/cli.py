@@ -18,6 +18,7 @@ from cxdash import store
 from cxdash.exports import EXPORTABLE
 from cxdash.formatting import format_value
 from cxdash.importer.run import IMPORTABLE, ImportFailed
+from cxdash.metrics import custom
 from cxdash.metrics.catalogue import METRICS_BY_ID
 from cxdash.metrics.dimensions import DIMENSION_IDS, GRAINS
 from cxdash.metrics.engine import compute
@@ -230,7 +231,6 @@ def _metrics(args: argparse.Namespace) -> int:
         grain = args.by
     elif args.by:
         by = (args.by,)
-    metric_ids = tuple(args.metric) or tuple(METRICS_BY_ID)
     path = store.resolve_db_path(args.db)
     con = store.open_read(path)
     try:
@@ -240,6 +240,12 @@ def _metrics(args: argparse.Namespace) -> int:
                 f"the store {path} has no contacts: run `cxdash demo --db {path}` "
                 f"or `cxdash import FILE --db {path}`"
             )
+        # Custom metrics ($CXDASH_METRICS or metrics.toml beside the store) join the built-in
+        # ones after them; a file with any problem is bad input.
+        loaded = custom.load_and_register(con, path, info=info)
+        if loaded.problems:
+            raise custom.MetricsFileError(loaded.message())
+        metric_ids = tuple(args.metric) or tuple(METRICS_BY_ID)
         period = _period(con, args)
         request = MetricRequest(period, filters, by, grain, metric_ids)
         totals = compute(con, MetricRequest(period, filters, (), None, metric_ids), info)

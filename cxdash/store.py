@@ -28,7 +28,9 @@ DEFAULT_DB = Path("data") / "cxdash.duckdb"
 ENV_DB = "CXDASH_DB"
 
 # Leave room for Streamlit, Polars copies and caches next to DuckDB (ENGINEERING §2.1).
-READ_CONFIG = {"threads": 2, "memory_limit": "4GB"}
+# Readers only query the store: no SQL on a read connection may touch other files (read_csv,
+# COPY, ATTACH, glob …) — a second wall behind the custom-metric checks. Spilling still works.
+READ_CONFIG = {"threads": 2, "memory_limit": "4GB", "enable_external_access": False}
 
 
 class StoreError(Exception):
