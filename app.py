@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cxdash.ui import data, welcome
+from cxdash.ui import custom_metrics, data, welcome
 from cxdash.ui.filters import FILTER_DIMS, sidebar_filters
 
 st.set_page_config(page_title="cxdash", page_icon=":material/sports_soccer:", layout="wide")
@@ -15,6 +15,7 @@ if extent is None:
                   position="hidden").run()  # fmt: skip
     st.stop()
 
+custom_metrics.check_and_register()  # the team's metrics.toml, checked; problems shown here
 st.session_state["view"] = sidebar_filters(*extent, data.dimension_values(FILTER_DIMS))
 
 pages = {

@@ -10,7 +10,9 @@ from cxdash.ui import data, layout, panels, view
 from cxdash.ui.tiles import tile_grid
 
 current = view.require_app()
-shown = layout.OFFENSE_TILES + layout.DEFENSE_TILES + layout.SPEED_STRIP
+offense_tiles, defense_tiles = layout.tiles("offense"), layout.tiles("defense")
+speed_tiles = layout.tiles("happiness")  # custom metrics follow the built-in ones of a side
+shown = offense_tiles + defense_tiles + speed_tiles
 values = {v.metric.id: v for v in data.compare(view.request(current, shown))}
 # No sparkline for metrics that look months ahead: their recent weeks are never complete.
 spark_ids = tuple(m for m in shown if not METRICS_BY_ID[m].horizon_days)
@@ -24,11 +26,11 @@ offense, defense = st.columns(2, gap="large")
 with offense:
     st.subheader(f":material/sports_soccer: {SIDE_LABELS['offense']}")
     st.caption("Remove the reasons customers have to contact us.")
-    tile_grid([values[m] for m in layout.OFFENSE_TILES], sparks)
+    tile_grid([values[m] for m in offense_tiles], sparks)
 with defense:
     st.subheader(f":material/shield: {SIDE_LABELS['defense']}")
     st.caption("When a problem happens, restore confidence.")
-    tile_grid([values[m] for m in layout.DEFENSE_TILES], sparks)
+    tile_grid([values[m] for m in defense_tiles], sparks)
     if (current.last_day - current.period.end).days < 90:
         st.caption(":material/hourglass_top: Repurchase looks 90 days past each contact or "
                    "order; for a period this recent part of that window is still to come, so "
@@ -36,7 +38,7 @@ with defense:
 
 st.subheader(f":material/timer: {SIDE_LABELS['happiness']}")
 st.caption("How fast, and with how little friction, an upset customer becomes a happy one.")
-tile_grid([values[m] for m in layout.SPEED_STRIP], sparks)
+tile_grid([values[m] for m in speed_tiles], sparks)
 
 st.subheader(":material/swap_vert: What moved")
 now = data.compute(view.request(current, ("contacts",), by=("reason",)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cxdash.metrics.catalogue import Side, custom_metrics
+
 OFFENSE_TILES = (
     "contacts", "contact_rate", "repeat_contact_rate", "self_service_rate",
     "preventable_share", "external_share", "causes_eliminated", "contacts_avoided",
@@ -15,3 +17,9 @@ SPEED_STRIP = (
     "happy_rate", "first_response_hours_median", "first_response_hours_p90",
     "resolution_hours_median", "resolution_hours_p90",
 )  # fmt: skip
+
+
+def tiles(side: Side) -> tuple[str, ...]:
+    """A side's tiles: the built-in ones above, then the custom metrics registered for it."""
+    builtin = {"offense": OFFENSE_TILES, "defense": DEFENSE_TILES, "happiness": SPEED_STRIP}
+    return builtin[side] + tuple(m.id for m in custom_metrics() if m.side == side)

@@ -18,7 +18,10 @@ def help_text(item: MetricValue) -> str:
     if item.value is None and item.metric.null_means:
         text += f"\n\nShown as “{MISSING}”: {item.metric.null_means}."
     prev = format_value(item.metric, item.previous)
-    return f"{text}\n\nPrevious period: {prev}."
+    text = f"{text}\n\nPrevious period: {prev}."
+    if item.metric.origin:  # a team's own metric: say where it is defined and how
+        text += f"\n\nCustom metric from `{item.metric.origin}`: `{item.metric.sql}`"
+    return text
 
 
 def tile(item: MetricValue, spark: Sequence[float | None] | None = None) -> None:
