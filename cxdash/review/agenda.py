@@ -1,0 +1,479 @@
+"""The weekly review's agenda as data: one function per screen, for one ISO week, the sidebar's
+filters and a store. No Streamlit here — the page and `cxdash report` render the same values.
+
+How each screen is defined (the page and the report say the same in words):
+
+- **Score**: headline metrics of both sides for the week, against last week and against the
+  average of the four weekly values before it (only weeks the data fully covers count). A week
+  the data ends inside is compared day for day: Monday–Tuesday against the Monday–Tuesday of
+  the weeks before, so a half week never looks like a collapse in volume.
+- **Wins**: root causes eliminated with a fix date in the week; fixes in place that avoided
+  contacts this week (the `contacts_avoided` terms per cause, verdict as of the week's end);
+  drivers that fell against last week beyond noise (analysis.movers).
+- **Worries**: drivers that rose beyond noise; targets missed (see `targets`); fixes whose
+  driver came back or is near its pre-fix level; causes newly put on the register this week;
+  the week's lowest-rated comments.
+- **Recovery**: repurchase within 90 days per outcome cohort (analysis.recovery) for the four
+  whole weeks that ended at least 90 days before the week's last day — the newest cohort whose
+  90-day outcome can be seen — against the four weeks before those.
+- **Moments of magic**: the week's best-rated contacts that left a comment (CSAT 4–5, highest
+  first, then least effort, then fastest resolution).
+- **Next plays**: the top of analysis.opportunities' "where to play next" for the week.
+
+Masking (on unless the scope says otherwise) runs here, before anything leaves: comments and
+cause titles through `cxdash.masking`, contact ids as "[id]", agents as "[name]".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+
+import duckdb
+import polars as pl
+
+from cxdash.analysis import causes, opportunities, recovery, registry
+from cxdash.analysis.movers import Move, movers, top_moves
+from cxdash.formatting import format_change, format_hours, format_value
+from cxdash.masking import ID, NAME, Masker
+from cxdash.metrics import catalogue, engine
+from cxdash.metrics.compiler import contacts_avoided_by_cause, period_fragment
+from cxdash.metrics.engine import MetricValue
+from cxdash.metrics.request import Filters, MetricRequest, Period
+from cxdash.review.weeks import Week
+from cxdash.settings import Settings
+from cxdash.store import StoreInfo
+
+SCREENS: dict[str, str] = {
+    "score": "Score",
+    "wins": "Wins",
+    "worries": "Worries",
+    "recovery": "Recovery",
+    "magic": "Moments of magic",
+    "plays": "Next plays",
+}
+OFFENSE = ("contacts", "contact_rate", "repeat_contact_rate", "self_service_rate",
+           "preventable_share", "contacts_avoided")  # fmt: skip
+DEFENSE = ("resolution_rate", "fcr_rate", "csat", "reopen_rate", "first_response_hours_p90",
+           "happy_rate")  # fmt: skip
+AVERAGE_WEEKS = 4
+TREND_WEEKS = 12
+RECOVERY_HORIZON_DAYS = 90  # the recovery view's outcome window (analysis.recovery)
+RECOVERY_WEEKS = 4
+MOMENTS, VOICES, PLAYS = 6, 3, 5
+ALPHA = 0.05
+PASSING = ("holding", "too_early")  # fix verdicts that count as a win
+BACK = opportunities.BACK  # verdicts that make a fix a worry
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the review looks at: a week, the filters, the data's extent, masking on/off."""
+
+    week: Week
+    filters: Filters = field(default_factory=Filters)
+    first_day: dt.date = dt.date.min
+    last_day: dt.date = dt.date.max
+    masked: bool = True
+
+    @property
+    def end(self) -> dt.date:
+        """The week's last day with data (its Sunday, or the data's last day inside it)."""
+        return min(self.week.end, self.last_day)
+
+    @property
+    def partial(self) -> bool:
+        return self.week.end > self.last_day
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.week.start).days + 1
+
+    def window(self, weeks_back: int = 0) -> Period:
+        """The week's observed days, `weeks_back` weeks earlier (same weekdays)."""
+        shift = dt.timedelta(weeks=weeks_back)
+        return Period(self.week.start - shift, self.end - shift)
+
+    def covered(self, period: Period) -> bool:
+        return period.start >= self.first_day and period.end <= self.last_day
+
+    def caption(self) -> str:
+        text = f"{self.week.iso} · {self.week.caption()}"
+        if self.partial:
+            text += f" · data to {self.end:%a %-d %b}"
+        if self.filters:
+            text += f" · {self.filters.caption()}"
+        return text
+
+
+# ---- screen data ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScoreLine:
+    metric_id: str
+    value: float | int | None
+    last_week: float | int | None
+    average: float | None  # mean of up to AVERAGE_WEEKS weekly values before the week
+    weeks_averaged: int
+
+    @property
+    def metric(self) -> catalogue.Metric:
+        return catalogue.get(self.metric_id)
+
+    @property
+    def vs_last_week(self) -> MetricValue:
+        return MetricValue(self.metric, self.value, self.last_week)
+
+    @property
+    def vs_average(self) -> MetricValue:
+        return MetricValue(self.metric, self.value, self.average)
+
+
+@dataclass(frozen=True)
+class Score:
+    offense: tuple[ScoreLine, ...]
+    defense: tuple[ScoreLine, ...]
+    weekly: pl.DataFrame  # bucket, contacts, happy_rate for up to TREND_WEEKS weeks
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str  # "First response within 4 h"
+    goal: str  # "p90 ≤ 4.0 h"
+    actual: str  # "p90 6.2 h"
+    missed: bool | None  # None: nothing to judge this week
+    rule: str  # how "missed" is decided, in words
+
+
+@dataclass(frozen=True)
+class Wins:
+    eliminated: pl.DataFrame  # cause_id, title, reasons, fixed_on
+    holding: pl.DataFrame  # cause_id, title, reasons, avoided, verdict
+    avoided_total: float | None  # the contacts_avoided metric for the week
+    falling: tuple[Move, ...]
+
+
+@dataclass(frozen=True)
+class Worries:
+    rising: tuple[Move, ...]
+    targets: tuple[Target, ...]
+    came_back: pl.DataFrame  # cause_id, title, reasons, verdict
+    new_causes: pl.DataFrame  # cause_id, title, reasons, status, identified_on
+    voices: pl.DataFrame  # comment columns (see COMMENT_COLUMNS)
+
+
+@dataclass(frozen=True)
+class Recovery:
+    window: Period | None
+    previous: Period | None
+    cohorts: pl.DataFrame  # analysis.recovery columns + previous_rate
+    note: str  # why there is nothing to show, or ""
+
+
+@dataclass(frozen=True)
+class Moments:
+    rows: pl.DataFrame  # COMMENT_COLUMNS
+    candidates: int  # comments with CSAT 4–5 in the week
+
+
+@dataclass(frozen=True)
+class Plays:
+    rows: pl.DataFrame  # analysis.opportunities columns, top PLAYS
+    total: int
+    days: int
+
+
+_RESOLUTION_HOURS = "date_diff('second', c.created_at, c.resolved_at) / 3600.0"
+COMMENT_COLUMNS = ("contact_id", "created_at", "channel", "reason", "team", "agent", "csat",
+                   "ces", "resolution_hours", "comment")  # fmt: skip
+
+
+class Review:
+    """The agenda of one scope on one store; each screen is computed when asked."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        info: StoreInfo,
+        settings: Settings,
+        scope: Scope,
+    ) -> None:
+        self.con, self.info, self.settings, self.scope = con, info, settings, scope
+
+    # -- shared pieces
+    def _request(self, period: Period, metrics: tuple[str, ...], **kw: object) -> MetricRequest:
+        return MetricRequest(period, self.scope.filters, metrics=metrics, **kw)  # type: ignore[arg-type]
+
+    def _totals(self, period: Period, metrics: tuple[str, ...]) -> dict[str, float | int | None]:
+        return engine.totals(self.con, self._request(period, metrics), self.info, self.settings)
+
+    def _weekly_values(self, metrics: tuple[str, ...]) -> list[dict[str, float | int | None]]:
+        """Values for the week (index 0) and the AVERAGE_WEEKS weeks before it, same weekdays;
+        an earlier week the data does not fully cover is an empty dict."""
+        out = []
+        for back in range(AVERAGE_WEEKS + 1):
+            window = self.scope.window(back)
+            fully = back == 0 or self.scope.covered(window)
+            out.append(self._totals(window, metrics) if fully else {})
+        return out
+
+    def _by_reason(self, period: Period, metrics: tuple[str, ...]) -> pl.DataFrame:
+        request = self._request(period, metrics, by=("reason",))
+        return engine.compute(self.con, request, self.info, self.settings)
+
+    def _moves(self) -> tuple[list[Move], list[Move]]:
+        now = self._by_reason(self.scope.window(0), ("contacts",))
+        before = self._by_reason(self.scope.window(1), ("contacts",))
+        counts = (
+            now.select("reason", pl.col("contacts").alias("now"))
+            .join(before.select("reason", pl.col("contacts").alias("before")), on="reason",
+                  how="full", coalesce=True)
+            .rename({"reason": "driver"}).fill_null(0)
+        )  # fmt: skip
+        return top_moves(movers(counts))
+
+    def _register(self) -> pl.DataFrame:
+        return registry.root_causes(self.con, self.info)
+
+    def _effects(self, register: pl.DataFrame) -> pl.DataFrame:
+        return causes.effects(self.con, register, self.scope.filters, self.scope.end,
+                              self.info, self.settings)  # fmt: skip
+
+    def _masker(self, texts: list[str | None]) -> Masker | None:
+        return Masker.from_store(self.con, self.info, texts) if self.scope.masked else None
+
+    def _causes_table(self, frame: pl.DataFrame, *extra: str) -> pl.DataFrame:
+        """cause_id, title (masked), reasons as text, and `extra` columns."""
+        masker = self._masker(frame["title"].to_list()) if frame.height else None
+        titles = masker.mask_all(frame["title"].to_list()) if masker else frame["title"]
+        return frame.with_columns(
+            pl.Series("title", titles, dtype=pl.String),
+            pl.col("reasons").list.join(", ").alias("reasons"),
+        ).select("cause_id", "title", "reasons", *extra)
+
+    # -- screens
+    def score(self) -> Score:
+        values = self._weekly_values(OFFENSE + DEFENSE)
+
+        def line(metric_id: str) -> ScoreLine:
+            earlier = [v[metric_id] for v in values[1:] if v and v[metric_id] is not None]
+            average = sum(float(x) for x in earlier) / len(earlier) if earlier else None
+            last = values[1].get(metric_id) if values[1] else None
+            return ScoreLine(metric_id, values[0][metric_id], last, average, len(earlier))
+
+        return Score(tuple(line(m) for m in OFFENSE), tuple(line(m) for m in DEFENSE),
+                     self._trend())  # fmt: skip
+
+    def _trend(self) -> pl.DataFrame:
+        scope = self.scope
+        start = scope.week.start - dt.timedelta(weeks=TREND_WEEKS - 1)
+        first_monday = scope.first_day + dt.timedelta(days=(7 - scope.first_day.weekday()) % 7)
+        start = max(start, min(first_monday, scope.week.start))
+        request = self._request(Period(start, scope.end), ("contacts", "happy_rate"),
+                                grain="week")  # fmt: skip
+        return engine.compute(self.con, request, self.info, self.settings)
+
+    def wins(self) -> Wins:
+        scope = self.scope
+        register = self._register()
+        eliminated = register.filter(
+            (pl.col("status") == "eliminated")
+            & pl.col("fixed_on").is_between(scope.week.start, scope.week.end)
+        )
+        effects = self._effects(register)
+        this_week = self._avoided_this_week()
+        holding = (
+            register.join(effects.select("cause_id", "verdict"), on="cause_id")
+            .join(this_week, on="cause_id")
+            .filter(pl.col("verdict").is_in(PASSING) & (pl.col("avoided") > 0))
+            .sort("avoided", descending=True)
+        )
+        total = self._totals(scope.window(0), ("contacts_avoided",))["contacts_avoided"]
+        return Wins(
+            eliminated=self._causes_table(eliminated, "fixed_on"),
+            holding=self._causes_table(holding, "avoided", "verdict"),
+            avoided_total=total,
+            falling=tuple(self._moves()[1]),
+        )
+
+    def _avoided_this_week(self) -> pl.DataFrame:
+        sql, params = contacts_avoided_by_cause(
+            self._request(self.scope.window(0), ("contacts_avoided",)), self.info, self.settings
+        )
+        with self.con.cursor() as cur:
+            frame = cur.sql(sql, params=params).pl()
+        return frame.select("cause_id", pl.col("avoided").cast(pl.Float64))
+
+    def worries(self) -> Worries:
+        scope = self.scope
+        register = self._register()
+        effects = self._effects(register)
+        back = register.join(effects.select("cause_id", "verdict"), on="cause_id").filter(
+            pl.col("verdict").is_in(BACK)
+        )
+        new = register.filter(pl.col("identified_on").is_between(scope.week.start,
+                                                                 scope.week.end))  # fmt: skip
+        voices = self._comments("c.csat <= 2", "c.csat ASC, c.created_at DESC, c.contact_id",
+                                VOICES)  # fmt: skip
+        return Worries(
+            rising=tuple(self._moves()[0]),
+            targets=self.targets(),
+            came_back=self._causes_table(back, "verdict"),
+            new_causes=self._causes_table(new, "status", "identified_on"),
+            voices=voices,
+        )
+
+    def targets(self) -> tuple[Target, ...]:
+        """The settings' two targets, each judged for the week.
+
+        - First response: missed when the week's p90 hours to first response is over the
+          first-response target — more than one contact in ten waited longer than promised.
+        - Happy: missed when the week's happy rate is below the four weeks before it (pooled)
+          by more than chance explains: one-sided two-proportion z-test at 5 %.
+        """
+        s = self.settings
+        values = self._weekly_values(("contacts", "happy_rate", "first_response_hours_p90"))
+        p90 = values[0]["first_response_hours_p90"]
+        target = float(s.first_response_target_hours)
+        first = Target(
+            label=f"First response within {hours_text(target)}",
+            goal=f"p90 ≤ {hours_text(target)}",
+            actual="no first responses" if p90 is None else f"p90 {format_hours(float(p90))}",
+            missed=None if p90 is None else float(p90) > target,
+            rule="Missed when more than one contact in ten waited longer than the target for a "
+                 "first response (the week's p90 is over it). The target is set on the Data "
+                 "page.",
+        )  # fmt: skip
+        return first, self._happy_target(values)
+
+    def _happy_target(self, values: list[dict[str, float | int | None]]) -> Target:
+        hours = hours_text(float(self.settings.happy_hours))
+        rate, n = values[0]["happy_rate"], int(values[0]["contacts"] or 0)
+        prior = [(float(v["happy_rate"]), int(v["contacts"] or 0)) for v in values[1:]
+                 if v and v["happy_rate"] is not None and v["contacts"]]  # fmt: skip
+        n0 = sum(k for _, k in prior)
+        rule = (f"Happy = resolved within {hours} (the happy target), at most one transfer, no "
+                "reopen, no CSAT below 4. Missed when the week's happy rate is below the "
+                f"{AVERAGE_WEEKS} weeks before by more than chance explains (one-sided "
+                "two-proportion test at 5 %).")  # fmt: skip
+        label = f"Happy rate holding (resolved within {hours})"
+        if rate is None or not n or not n0:
+            return Target(label, "not below the weeks before", "no weeks to compare", None, rule)
+        p0 = sum(r * k for r, k in prior) / n0
+        missed = bool(rate < p0 and _one_sided_p(float(rate), n, p0, n0) < ALPHA)
+        return Target(label, f"not below {p0:.1%} (the {len(prior)} weeks before)",
+                      f"{float(rate):.1%} this week", missed, rule)  # fmt: skip
+
+    def recovery(self) -> Recovery:
+        scope = self.scope
+        if self.info.orders_rows == 0:
+            return Recovery(None, None, _empty_cohorts(), "Import orders to see who comes back "
+                            "and buys after a contact.")  # fmt: skip
+        window = recovery_window(scope.end)
+        if window.end < scope.first_day + dt.timedelta(days=6):
+            return Recovery(None, None, _empty_cohorts(),
+                            f"Not enough history: the recovery cohorts need contacts from at "
+                            f"least {RECOVERY_HORIZON_DAYS} days before this week, and the "
+                            f"data starts {scope.first_day:%-d %b %Y}.")  # fmt: skip
+        window = Period(max(window.start, scope.first_day), window.end)
+        request = self._request(window, ("contacts",))
+        now = recovery.recovery_cohorts(self.con, request, self.info, self.settings)
+        previous = Period(window.start - dt.timedelta(weeks=RECOVERY_WEEKS),
+                          window.start - dt.timedelta(days=1))  # fmt: skip
+        if previous.start < scope.first_day:
+            return Recovery(window, None, now.with_columns(
+                pl.lit(None, dtype=pl.Float64).alias("previous_rate")), "")  # fmt: skip
+        before = recovery.recovery_cohorts(self.con, request.for_period(previous), self.info,
+                                           self.settings)  # fmt: skip
+        joined = now.join(before.select("cohort", pl.col("rate").alias("previous_rate")),
+                          on="cohort", how="left")  # fmt: skip
+        return Recovery(window, previous, joined, "")
+
+    def magic(self) -> Moments:
+        rows = self._comments("c.csat >= 4",
+                              f"c.csat DESC, c.ces ASC NULLS LAST, {_RESOLUTION_HOURS} ASC "
+                              "NULLS LAST, c.created_at, c.contact_id", MOMENTS)  # fmt: skip
+        return Moments(rows, self._count_comments("c.csat >= 4"))
+
+    def plays(self) -> Plays:
+        scope = self.scope
+        now = self._by_reason(scope.window(0), ("contacts", "contact_rate"))
+        before = self._by_reason(scope.window(1), ("contacts",))
+        register = self._register()
+        table = opportunities.where_to_play(now, before, registry.driver_catalog(
+            self.con, self.info), register, scope.days, self._effects(register))  # fmt: skip
+        return Plays(table.head(PLAYS), table.height, scope.days)
+
+    # -- comments
+    def _comment_query(self, condition: str, select: str, tail: str) -> tuple[str, dict]:
+        frag = period_fragment(self._request(self.scope.window(0), ("contacts",)), self.info)
+        c = frag.sources.contacts
+        return frag.query(
+            f"SELECT {select} FROM {c} c WHERE c.created_at >= $start_ts AND c.created_at < "
+            f"$end_ts AND {frag.contact_filters} AND c.comment IS NOT NULL AND "
+            f"trim(c.comment) <> '' AND c.csat IS NOT NULL AND {condition} {tail}"
+        )
+
+    def _count_comments(self, condition: str) -> int:
+        sql, params = self._comment_query(condition, "count(*)", "")
+        with self.con.cursor() as cur:
+            return int(cur.sql(sql, params=params).fetchall()[0][0])
+
+    def _comments(self, condition: str, order: str, limit: int) -> pl.DataFrame:
+        """The first `limit` comments in `order`, one per comment text (the demo, like real
+        surveys, repeats "Thanks, all sorted now." many times a week)."""
+        select = (
+            "c.contact_id, c.created_at, c.channel, c.reason, c.team, c.agent, c.csat, c.ces, "
+            f"{_RESOLUTION_HOURS} AS resolution_hours, c.comment"
+        )
+        tail = (f"QUALIFY row_number() OVER (PARTITION BY lower(trim(c.comment)) ORDER BY "
+                f"{order}) = 1 ORDER BY {order} LIMIT {int(limit)}")  # fmt: skip
+        sql, params = self._comment_query(condition, select, tail)
+        with self.con.cursor() as cur:
+            rows = cur.sql(sql, params=params).pl()
+        masker = self._masker(rows["comment"].to_list())
+        if masker is None or rows.is_empty():
+            return rows
+        return rows.with_columns(
+            pl.Series("comment", masker.mask_all(rows["comment"].to_list()), dtype=pl.String),
+            pl.lit(ID).alias("contact_id"),
+            pl.when(pl.col("agent").is_not_null()).then(pl.lit(NAME)).alias("agent"),
+        )
+
+
+def hours_text(value: float) -> str:
+    """'24 h' rather than '24.0 h' for a whole-hour target."""
+    return f"{value:g} h" if value >= 1 and float(value).is_integer() else format_hours(value)
+
+
+def recovery_window(end: dt.date) -> Period:
+    """The RECOVERY_WEEKS whole weeks (Monday–Sunday) that ended at least 90 days before
+    `end`: the newest cohort whose 90-day repurchase window has passed."""
+    last = end - dt.timedelta(days=RECOVERY_HORIZON_DAYS)
+    sunday = last - dt.timedelta(days=(last.weekday() + 1) % 7)
+    return Period(sunday - dt.timedelta(weeks=RECOVERY_WEEKS) + dt.timedelta(days=1), sunday)
+
+
+def _one_sided_p(rate: float, n: int, prior: float, n_prior: int) -> float:
+    """P(a drop this large or larger | no change): pooled two-proportion z-test."""
+    pooled = (rate * n + prior * n_prior) / (n + n_prior)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n + 1 / n_prior))
+    if se == 0:
+        return 0.0 if rate < prior else 1.0
+    z = (prior - rate) / se
+    return 0.5 * math.erfc(z / math.sqrt(2))
+
+
+def _empty_cohorts() -> pl.DataFrame:
+    return pl.DataFrame(schema={
+        "cohort": pl.String, "label": pl.String, "customers": pl.Int64, "repurchased": pl.Int64,
+        "rate": pl.Float64, "low": pl.Float64, "high": pl.Float64, "previous_rate": pl.Float64,
+    })  # fmt: skip
+
+
+def format_line(line: ScoreLine) -> tuple[str, str, str]:
+    """(value, change vs last week, change vs the average) as text."""
+    now = format_value(line.metric, line.value)
+    last, avg = line.vs_last_week, line.vs_average
+    return (now, format_change(line.metric, last.change, last.relative_change),
+            format_change(line.metric, avg.change, avg.relative_change))  # fmt: skip
