@@ -464,3 +464,17 @@ def test_a_bad_file_is_named_on_every_page_and_the_app_works(monkeypatch, tiny: 
     at.switch_page("pages/scoreboard.py").run()
     assert not at.error
     assert "Good one" in {m.label for m in at.metric}
+
+
+@pytest.mark.usefixtures("app_env")
+def test_explore_offers_custom_metrics_and_computes_them(monkeypatch, tiny: Path) -> None:
+    shutil.copy(EXAMPLES, tiny.parent / custom.FILE_NAME)
+    at = open_app(monkeypatch, tiny)
+    at.switch_page("pages/explore.py").run()
+    picker = at.multiselect(key="x_metrics")
+    assert "Handle time (avg)" in picker.options and "CSAT 5-star" in picker.options
+    picker.set_value(["contacts", "avg_handle_minutes"]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    shown = " ".join(str(t.value) for t in at.dataframe) + " ".join(m.value for m in at.metric)
+    assert "10 min" in shown or "10.0" in shown, shown
