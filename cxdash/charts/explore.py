@@ -16,6 +16,7 @@ _AXIS = {  # unit → (axis title, tick format, hover format)
     "rate": ("share", ".0%", ".1%"),
     "per_1000": ("per 1,000 orders", ",.1f", ",.2f"),
     "hours": ("hours", ",.1f", ",.2f"),
+    "minutes": ("minutes", ",.1f", ",.1f"),
     "score": ("score", ".2f", ".2f"),
     "count": ("count", ",.0f", ",.0f"),
 }

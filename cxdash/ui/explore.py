@@ -25,6 +25,8 @@ DEFAULT_METRICS = ["contacts", "resolution_rate", "csat"]
 NO_GRAIN = "none"
 GRAIN_LABELS = {NO_GRAIN: "No time grain", "day": "Day", "week": "Week", "month": "Month"}
 FILTER_PREFIX = "x_f_"
+UNIT_FORMATS = {"rate": "percent", "count": "localized", "hours": "%.2f h", "minutes": "%.1f min",
+                "per_1000": "%.2f", "score": "%.2f"}  # fmt: skip
 
 
 def choices(view: View) -> tuple[MetricRequest | None, str]:
@@ -93,8 +95,7 @@ def _column_config(metrics: Sequence[Metric]) -> dict[str, Any]:
     for dim in DIMENSION_IDS:
         config[dim] = st.column_config.TextColumn(DIMENSIONS_BY_ID[dim].label)
     for m in metrics:
-        fmt = {"rate": "percent", "count": "localized", "hours": "%.2f h",
-               "per_1000": "%.2f", "score": "%.2f"}.get(m.unit, "%.2f")  # fmt: skip
+        fmt = UNIT_FORMATS.get(m.unit, "%.2f")
         config[m.id] = st.column_config.NumberColumn(m.label, format=fmt, help=m.description)
     return config
 
