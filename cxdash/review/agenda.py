@@ -472,8 +472,8 @@ def _empty_cohorts() -> pl.DataFrame:
 
 
 def format_line(line: ScoreLine) -> tuple[str, str, str]:
-    """(value, change vs last week, change vs the average) as text."""
+    """(value, change vs last week with its relative size, change vs the average) as text."""
     now = format_value(line.metric, line.value)
     last, avg = line.vs_last_week, line.vs_average
     return (now, format_change(line.metric, last.change, last.relative_change),
-            format_change(line.metric, avg.change, avg.relative_change))  # fmt: skip
+            format_change(line.metric, avg.change))  # fmt: skip

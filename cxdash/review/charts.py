@@ -27,6 +27,8 @@ def _room(fig: go.Figure) -> go.Figure:
     fig.update_layout(font={"size": ROOM_FONT}, title_font={"size": ROOM_FONT + 4})
     fig.update_xaxes(tickfont={"size": ROOM_FONT - 1})
     fig.update_yaxes(tickfont={"size": ROOM_FONT - 1})
+    for note in fig.layout.annotations:
+        note.font.size = max(note.font.size or 0, ROOM_FONT - 1)
     return fig
 
 

@@ -143,7 +143,7 @@ def plays_table(plays: Plays) -> pl.DataFrame:
         "Action": rows["action"].to_list(),
         "This week": [f"{n:,}" for n in rows["contacts"]],
         "vs last week": ["—" if c is None else f"{c:+.0%}" for c in rows["change"]],
-        "Fix avoids / 4 wk": [f"{v:,.0f}" for v in rows["avoidable_4w"]],
+        "Avoidable / 4 wk": [f"{v:,.0f}" for v in rows["avoidable_4w"]],
         "Root cause": [c or "—" for c in rows["cause"]],
     }, schema=dict.fromkeys(("#", "Driver", "Action", "This week", "vs last week",
-                             "Fix avoids / 4 wk", "Root cause"), pl.String))  # fmt: skip
+                             "Avoidable / 4 wk", "Root cause"), pl.String))  # fmt: skip
