@@ -20,7 +20,7 @@ from playwright.sync_api import Page, sync_playwright
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, SHOTS, Server, wait_for_app
 
 PAGES = ("scoreboard", "playing_to_win", "root_causes", "driver_catalog", "explore", "defense",
-         "speed_to_happiness", "data")  # fmt: skip
+         "speed_to_happiness", "data", "weekly_review")  # fmt: skip
 SIZES = ((1920, 1080), (1366, 768))
 
 
