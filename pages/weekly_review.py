@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cxdash.review import words
-from cxdash.review.agenda import Scope
+from cxdash.review.screens import Scope
 from cxdash.ui import review, view
 
 current = view.require_app()

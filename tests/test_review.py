@@ -9,7 +9,8 @@ import pytest
 
 from cxdash import settings, store
 from cxdash.metrics.request import Filters, Period, RequestError
-from cxdash.review.agenda import Review, Scope, recovery_window
+from cxdash.review.agenda import Review, recovery_window
+from cxdash.review.screens import Scope
 from cxdash.review.weeks import Week, default_week, weeks_in_year, weeks_with_data
 from tests.storebuilder import build_store
 

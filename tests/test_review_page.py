@@ -15,7 +15,8 @@ from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import METRICS_BY_ID
 from cxdash.metrics.engine import totals
 from cxdash.metrics.request import Filters, MetricRequest, Period
-from cxdash.review.agenda import SCREENS, Review, Scope
+from cxdash.review.agenda import SCREENS, Review
+from cxdash.review.screens import Scope
 from cxdash.review.weeks import Week
 from tests.apptest import APP
 from tests.storebuilder import build_store, ts

@@ -22,8 +22,9 @@ from cxdash.analysis.movers import Move
 from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import SIDE_LABELS
 from cxdash.metrics.request import Filters, RequestError
-from cxdash.review import agenda, charts, words
-from cxdash.review.agenda import Review, Scope, ScoreLine
+from cxdash.review import agenda, charts, screens, words
+from cxdash.review.agenda import Review
+from cxdash.review.screens import Scope, ScoreLine
 from cxdash.review.weeks import Week, weeks_with_data
 from cxdash.store import StoreInfo
 
@@ -170,7 +171,7 @@ def _tone(improved: bool | None) -> str:
 
 
 def _tile(line: ScoreLine) -> str:
-    now, vs_last, vs_avg = agenda.format_line(line)
+    now, vs_last, vs_avg = screens.format_line(line)
     average = format_value(line.metric, line.average)
     note = words.average_note(line.weeks_averaged)
     return (
@@ -183,7 +184,7 @@ def _tile(line: ScoreLine) -> str:
     )  # fmt: skip
 
 
-def _score(score: agenda.Score, scope: Scope, chart: _Charts) -> str:
+def _score(score: screens.Score, scope: Scope, chart: _Charts) -> str:
     out = []
     for side, lines in (("offense", score.offense), ("defense", score.defense)):
         out.append(f"<h3>{_e(SIDE_LABELS[side])}</h3>")  # type: ignore[index]
@@ -203,7 +204,7 @@ def _items(lines: Iterable[str], empty: str) -> str:
     return '<ul class="items">' + "".join(f"<li>{line}</li>" for line in lines) + "</ul>"
 
 
-def _wins(wins: agenda.Wins, chart: _Charts) -> str:
+def _wins(wins: screens.Wins, chart: _Charts) -> str:
     avoided = "—" if wins.avoided_total is None else f"{round(wins.avoided_total):,}"
     facts = (f"<p><strong>{wins.eliminated.height}</strong> causes eliminated · "
              f"<strong>{_e(avoided)}</strong> contacts avoided this week · "
@@ -220,7 +221,7 @@ def _wins(wins: agenda.Wins, chart: _Charts) -> str:
             + _moves(wins.falling, chart, rising=False) + "</div></div>")  # fmt: skip
 
 
-def _worries(worries: agenda.Worries, chart: _Charts) -> str:
+def _worries(worries: screens.Worries, chart: _Charts) -> str:
     targets = []
     for t in worries.targets:
         state = "unknown" if t.missed is None else "missed" if t.missed else "met"
@@ -265,7 +266,7 @@ def _table(frame: pl.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _recovery(rec: agenda.Recovery, scope: Scope, chart: _Charts) -> str:
+def _recovery(rec: screens.Recovery, scope: Scope, chart: _Charts) -> str:
     out = f'<p>{_e(words.recovery_period(rec, scope))}</p>'
     if rec.window is None:
         return out
@@ -276,14 +277,14 @@ def _recovery(rec: agenda.Recovery, scope: Scope, chart: _Charts) -> str:
             + "</div><div>" + _table(words.cohort_table(rec)) + "</div></div>")  # fmt: skip
 
 
-def _magic(moments: agenda.Moments) -> str:
+def _magic(moments: screens.Moments) -> str:
     out = _quotes(moments.rows, "No comment rated 4 or 5 this week.")
     if moments.rows.height:
         out += f'<p class="note">{_e(words.moments_note(moments))}</p>'
     return out
 
 
-def _plays(plays: agenda.Plays, chart: _Charts) -> str:
+def _plays(plays: screens.Plays, chart: _Charts) -> str:
     if plays.rows.is_empty():
         return '<p class="note">No preventable driver had contacts this week.</p>'
     return (_table(words.plays_table(plays)) + chart(charts.plays(plays.rows))

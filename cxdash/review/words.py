@@ -8,14 +8,8 @@ import polars as pl
 
 from cxdash.analysis.causes import VERDICTS
 from cxdash.formatting import format_hours
-from cxdash.review.agenda import (
-    AVERAGE_WEEKS,
-    RECOVERY_HORIZON_DAYS,
-    Moments,
-    Plays,
-    Recovery,
-    Scope,
-)  # fmt: skip
+from cxdash.review.agenda import AVERAGE_WEEKS, RECOVERY_HORIZON_DAYS
+from cxdash.review.screens import Moments, Plays, Recovery, Scope
 
 MASK_NOTE = ("Customer names, e-mail addresses, phone numbers and ids are masked, also inside "
              "comments.")  # fmt: skip

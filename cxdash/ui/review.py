@@ -16,8 +16,9 @@ import streamlit as st
 from cxdash.analysis.movers import Move
 from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import SIDE_LABELS
-from cxdash.review import agenda, charts, report, words
-from cxdash.review.agenda import Review, Scope, ScoreLine
+from cxdash.review import agenda, charts, report, screens, words
+from cxdash.review.agenda import Review
+from cxdash.review.screens import Scope, ScoreLine
 from cxdash.review.weeks import Week, default_week, weeks_with_data
 from cxdash.ui import data
 
@@ -125,7 +126,7 @@ def _heading(name: str) -> None:
 
 # ---- screens -------------------------------------------------------------------------------
 def _score_tile(line: ScoreLine) -> None:
-    now, vs_last, vs_avg = agenda.format_line(line)
+    now, vs_last, vs_avg = screens.format_line(line)
     metric = line.metric
     better = line.vs_average.improved
     colour = "gray" if better is None else "green" if better else "red"
@@ -141,7 +142,7 @@ def _score_tile(line: ScoreLine) -> None:
         st.caption(text + (f" · {note}" if note else ""))
 
 
-def show_score(score: agenda.Score, scope: Scope) -> None:
+def show_score(score: screens.Score, scope: Scope) -> None:
     sides = st.columns(2, gap="medium")
     for column, side, lines, icon in (
         (sides[0], "offense", score.offense, "sports_soccer"),
@@ -185,7 +186,7 @@ def _causes_lines(frame: pl.DataFrame, line: Callable[[dict], str]) -> None:
         st.markdown(line(shown))
 
 
-def show_wins(wins: agenda.Wins, scope: Scope) -> None:
+def show_wins(wins: screens.Wins, scope: Scope) -> None:
     with st.container(horizontal=True, gap="medium"):
         st.metric("Causes eliminated", f"{wins.eliminated.height}", border=True, width=300)
         avoided = "—" if wins.avoided_total is None else f"{round(wins.avoided_total):,}"
@@ -206,7 +207,7 @@ def show_wins(wins: agenda.Wins, scope: Scope) -> None:
         _moves(wins.falling, rising=False)
 
 
-def _target(target: agenda.Target) -> None:
+def _target(target: screens.Target) -> None:
     text = f"**{target.label}**: {target.actual} (goal {target.goal})"
     if target.missed is None:
         st.info(text, icon=":material/help:")
@@ -216,7 +217,7 @@ def _target(target: agenda.Target) -> None:
         st.success(f"Met · {text}", icon=":material/check:")
 
 
-def show_worries(worries: agenda.Worries, scope: Scope) -> None:
+def show_worries(worries: screens.Worries, scope: Scope) -> None:
     left, right = st.columns(2, gap="large")
     with left:
         st.subheader("Targets")
@@ -246,7 +247,7 @@ def _quotes(rows: pl.DataFrame, columns: int) -> None:
             st.caption(_md(words.comment_facts(row)))
 
 
-def show_recovery(rec: agenda.Recovery, scope: Scope) -> None:
+def show_recovery(rec: screens.Recovery, scope: Scope) -> None:
     st.markdown(words.recovery_period(rec, scope))
     if rec.window is None:
         return
@@ -259,7 +260,7 @@ def show_recovery(rec: agenda.Recovery, scope: Scope) -> None:
         st.table(words.cohort_table(rec), hide_index=True, border="horizontal")
 
 
-def show_magic(moments: agenda.Moments, scope: Scope) -> None:
+def show_magic(moments: screens.Moments, scope: Scope) -> None:
     if moments.rows.is_empty():
         st.markdown("No comment rated 4 or 5 this week.")
         return
@@ -267,7 +268,7 @@ def show_magic(moments: agenda.Moments, scope: Scope) -> None:
     st.caption(words.moments_note(moments))
 
 
-def show_plays(plays: agenda.Plays, scope: Scope) -> None:
+def show_plays(plays: screens.Plays, scope: Scope) -> None:
     if plays.rows.is_empty():
         st.markdown("No preventable driver had contacts this week.")
         return
