@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cxdash.ui import custom_metrics, data, welcome
+from cxdash.ui import auth, custom_metrics, data, welcome
 from cxdash.ui.filters import FILTER_DIMS, sidebar_filters
 
 st.set_page_config(page_title="cxdash", page_icon=":material/sports_soccer:", layout="wide")
+auth.gate()  # nothing below runs for a visitor who may not see the dashboard
 
 extent = data.data_extent()
 if extent is None:

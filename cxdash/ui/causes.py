@@ -15,7 +15,7 @@ from cxdash.charts import causes as cause_charts
 from cxdash.metrics.request import MetricRequest
 from cxdash.register import InvalidCause, RootCause
 from cxdash.schema import ROOT_CAUSE_STATUSES
-from cxdash.ui import data
+from cxdash.ui import auth, data
 from cxdash.ui.filters import View
 
 STATUS_LABELS = {
@@ -34,12 +34,7 @@ ALERTS = {"success": st.success, "error": st.error, "warning": st.warning, "info
 
 def who() -> str:
     """Who is editing: the signed-in user when login is on, else "local"."""
-    try:
-        if st.user.get("is_logged_in"):
-            return str(st.user.get("email") or st.user.get("name") or "signed-in user")
-    except Exception:  # st.user needs a session; outside one, nobody is signed in
-        pass
-    return "local"
+    return auth.identity()
 
 
 def show_flash() -> None:

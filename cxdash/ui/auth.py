@@ -1,0 +1,118 @@
+"""Who may see the dashboard, and who they are (for the change history).
+
+Three modes, chosen by configuration alone:
+- **none** — no password and no `[auth]` secrets: fine on 127.0.0.1, where only this machine's
+  users reach the server (the shipped config binds there). If the server is bound to another
+  address with no login configured, the app refuses to show data (set a login, or
+  `CXDASH_ALLOW_OPEN=1` to accept the risk on a trusted network).
+- **password** — `CXDASH_PASSWORD` in the environment or `app_password` in Streamlit secrets: a
+  shared password, compared in constant time (`hmac.compare_digest`); a wrong one costs a
+  second, to slow guessing. The person also gives a name for the change history.
+- **oidc** — an `[auth]` section in Streamlit secrets: `st.login()` through the configured
+  OpenID provider; the identity is the provider's e-mail (or name).
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+import time
+
+import streamlit as st
+
+IDENTITY = "cxdash_identity"
+FAILED_DELAY_S = 1.0
+
+
+def _secret(key: str) -> object | None:
+    try:
+        return st.secrets.get(key)
+    except Exception:  # no secrets.toml at all: Streamlit raises instead of returning None
+        return None
+
+
+def password() -> str | None:
+    value = os.environ.get("CXDASH_PASSWORD") or _secret("app_password")
+    return str(value) if value else None
+
+
+def mode() -> str:
+    if _secret("auth"):
+        return "oidc"
+    return "password" if password() else "none"
+
+
+def password_matches(given: str, expected: str) -> bool:
+    """Constant-time comparison, so timing does not reveal how much of a guess was right."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def loopback_only() -> bool:
+    """True when the server listens on a loopback address only (127.0.0.1, ::1, localhost)."""
+    address = str(st.get_option("server.address") or "")
+    if address in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:  # "" (all interfaces) or a host name
+        return False
+
+
+def identity() -> str:
+    """The signed-in person for the change history: provider e-mail, typed name, or "local"."""
+    if mode() == "oidc":
+        try:
+            if st.user.get("is_logged_in"):
+                return str(st.user.get("email") or st.user.get("name") or "signed-in user")
+        except Exception:  # st.user needs a session; outside one, nobody is signed in
+            pass
+        return "local"
+    return str(st.session_state.get(IDENTITY) or "local")
+
+
+def gate() -> None:
+    """Stop the script with a sign-in screen unless the visitor may see the dashboard."""
+    current = mode()
+    if current == "none":
+        if not loopback_only() and os.environ.get("CXDASH_ALLOW_OPEN") != "1":
+            st.title("cxdash")
+            st.error("This server is reachable from other machines but has no login. Set "
+                     "`CXDASH_PASSWORD` (or `app_password` / an `[auth]` section in "
+                     "`.streamlit/secrets.toml`), or bind it to 127.0.0.1. To accept the risk "
+                     "on a trusted network, set `CXDASH_ALLOW_OPEN=1`.",
+                     icon=":material/lock:")  # fmt: skip
+            st.stop()
+        return
+    if current == "oidc":
+        if st.user.get("is_logged_in"):
+            st.sidebar.caption(f"Signed in as {identity()}")
+            st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:")
+            return
+        st.title("cxdash")
+        st.write("Sign in to see the dashboard.")
+        st.button("Sign in", type="primary", on_click=st.login, icon=":material/login:")
+        st.stop()
+    if st.session_state.get(IDENTITY):
+        st.sidebar.caption(f"Signed in as {st.session_state[IDENTITY]}")
+        if st.sidebar.button("Sign out", icon=":material/logout:"):
+            del st.session_state[IDENTITY]
+            st.rerun()
+        return
+    _password_form()
+    st.stop()
+
+
+def _password_form() -> None:
+    st.title("cxdash")
+    with st.form("sign_in"):
+        name = st.text_input("Your name", help="Recorded with the changes you make.",
+                             key="sign_in_name")  # fmt: skip
+        given = st.text_input("Password", type="password", key="sign_in_password")
+        if st.form_submit_button("Sign in", type="primary"):
+            expected = password() or ""
+            if expected and password_matches(given, expected):
+                st.session_state[IDENTITY] = name.strip() or "signed-in user"
+                st.rerun()
+            time.sleep(FAILED_DELAY_S)
+            st.error("Wrong password.", icon=":material/lock:")
