@@ -7,7 +7,7 @@ import streamlit as st
 from cxdash.ui import auth, custom_metrics, data, welcome
 from cxdash.ui.filters import FILTER_DIMS, sidebar_filters
 
-st.set_page_config(page_title="cxdash", page_icon=":material/sports_soccer:", layout="wide")
+st.set_page_config(page_title="cxdash", page_icon="⚽", layout="wide")  # emoji: no icon CDN
 auth.gate()  # nothing below runs for a visitor who may not see the dashboard
 
 extent = data.data_extent()

@@ -10,6 +10,7 @@ import streamlit as st
 from cxdash.analysis.registry import suggest_id
 from cxdash.register import RootCause
 from cxdash.ui import causes, data, tiles, view
+from cxdash.ui.text import md
 
 
 def add_section(
@@ -27,7 +28,7 @@ def add_section(
         added = causes.cause_form("new_cause", blank, new=True)
         if added is not None:
             if added.cause_id in set(ids):
-                st.error(f"Not saved: {added.cause_id} already exists; edit it above instead.")
+                st.error(f"Not saved: {md(added.cause_id)} already exists; edit it above.")
             else:
                 st.query_params.pop("new", None)
                 causes.save(added, "added")
@@ -54,7 +55,7 @@ if register.is_empty():
 else:
     attention = effects.filter(pl.col("verdict").is_in(["came_back", "near_baseline"]))
     for row in attention.iter_rows(named=True):
-        st.warning(f"**{row['cause_id']}** is marked eliminated but its driver looks back.",
+        st.warning(f"**{md(row['cause_id'])}** is marked eliminated but its driver looks back.",
                    icon=":material/warning:")  # fmt: skip
     avoided = st.column_config.TextColumn(help="Since the fix, under the sidebar filters")
     st.dataframe(causes.register_table(register, effects), hide_index=True, width="stretch",
@@ -68,16 +69,16 @@ else:
                           format_func=lambda c: f"{c} · {titles[c] or ''}")  # fmt: skip
     row = register.filter(pl.col("cause_id") == chosen).row(0, named=True)
     cause = causes.as_cause(row)
-    st.subheader(f"{cause.cause_id} · {cause.title or 'untitled'}")
+    st.subheader(f"{md(cause.cause_id)} · {md(cause.title or 'untitled')}")
     st.caption(causes.facts_line(cause))
     if cause.notes:
-        st.markdown(f"> {cause.notes}")
+        st.markdown(f"> {md(cause.notes)}")
     causes.detail(cause, causes.effect_of(effects, cause.cause_id), current)
-    with st.expander(f"Edit {cause.cause_id}: status, fix date, owner, reasons"):
+    with st.expander(f"Edit {md(cause.cause_id)}: status, fix date, owner, reasons"):
         edited = causes.cause_form(f"edit_{cause.cause_id}", cause, new=False)
         if edited is not None:
             causes.save(edited, "saved")
-    with st.expander(f"Change history of {cause.cause_id}"):
+    with st.expander(f"Change history of {md(cause.cause_id)}"):
         causes.history(cause.cause_id)
 
 if not prefill:

@@ -10,6 +10,7 @@ from cxdash.analysis.opportunities import TRIAGE, UNKNOWN
 from cxdash.analysis.registry import QUADRANTS
 from cxdash.catalog import Driver, InvalidCatalog
 from cxdash.ui import data
+from cxdash.ui.text import md
 
 FLASH = "catalog_flash"
 EDITOR = "catalog_editor"
@@ -62,7 +63,7 @@ def save(rows: pl.DataFrame) -> None:
     try:
         change = catalog.save(data.db_path(), drivers)
     except InvalidCatalog as exc:
-        st.error(f"Not saved: {exc}", icon=":material/error:")
+        st.error(f"Not saved: {md(exc)}", icon=":material/error:")
         return
     st.session_state[FLASH] = f"Driver catalog saved: {change.summary()}."
     st.session_state.pop(EDITOR, None)

@@ -17,6 +17,7 @@ from cxdash.register import InvalidCause, RootCause
 from cxdash.schema import ROOT_CAUSE_STATUSES
 from cxdash.ui import auth, data
 from cxdash.ui.filters import View
+from cxdash.ui.text import md
 
 STATUS_LABELS = {
     "identified": "Identified",
@@ -62,10 +63,10 @@ def save(cause: RootCause, verb: str) -> None:
     try:
         changed = register.save(data.db_path(), cause, by=who())
     except InvalidCause as exc:
-        st.error(f"Not saved: {in_form_words(str(exc))}", icon=":material/error:")
+        st.error(f"Not saved: {md(in_form_words(str(exc)))}", icon=":material/error:")
         return
     fields = ", ".join(FIELD_LABELS[name] for name, _, _ in changed) or "nothing changed"
-    message = f"{cause.cause_id} {verb} ({fields})."
+    message = f"{md(cause.cause_id)} {verb} ({fields})."
     st.session_state[FLASH] = message
     st.session_state[PENDING] = cause.cause_id
     st.toast(message, icon=":material/check_circle:")
@@ -155,7 +156,7 @@ def register_table(register_frame: pl.DataFrame, effects: pl.DataFrame) -> pl.Da
 
 
 def facts_line(cause: RootCause) -> str:
-    return (f"{STATUS_LABELS[cause.status]} · owner {cause.owner or '—'} · identified "
+    return (f"{STATUS_LABELS[cause.status]} · owner {md(cause.owner or '—')} · identified "
             f"{cause.identified_on or '—'} · fixed {cause.fixed_on or '—'}")  # fmt: skip
 
 

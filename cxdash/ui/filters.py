@@ -15,6 +15,7 @@ import streamlit as st
 
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
 from cxdash.metrics.request import Filters, Period, RequestError
+from cxdash.ui.text import md
 
 FILTER_DIMS = ("channel", "team", "region", "product", "reason", "priority")
 PERIOD_KEY, DATES_KEY = "period", "dates"
@@ -124,7 +125,7 @@ def sidebar_filters(first: dt.date, last: dt.date, options: Mapping[str, Sequenc
     sidebar.button("Reset filters", on_click=_reset, icon=":material/restart_alt:")
     if ignored:
         sidebar.warning(
-            "Ignored from the link (not in this data): " + ", ".join(ignored),
+            "Ignored from the link (not in this data): " + md(", ".join(ignored)),
             icon=":material/link_off:",
         )
     return View(period, Filters.of(chosen_filters), first, last)

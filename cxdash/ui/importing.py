@@ -8,7 +8,6 @@ per-session memory of checks (a rerun after an unrelated click must not re-read 
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ from cxdash.importer.mapping import PRESETS, Mapping, MappingError
 from cxdash.importer.run import IMPORTABLE, ImportFailed, ImportReport, import_file
 from cxdash.store import StoreError
 from cxdash.ui import data
+from cxdash.ui.text import md
 
 TABLES = {
     "contacts": "Contacts (tickets, chats, calls)",
@@ -70,15 +70,6 @@ def section(*, history: bool = True) -> None:
         _history()
 
 
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>$#|~])")
-
-
-def _md(text: str) -> str:
-    """Text from a file (its name, column names, values) shown as written: Markdown and LaTeX
-    characters escaped ("$price" is not maths, "*" not emphasis), line breaks kept."""
-    return _MARKDOWN.sub(r"\\\1", text).replace("\n", "  \n")
-
-
 def _folder() -> Path:
     """Uploads are copied beside the store: same disk, and not into a small /tmp."""
     return data.db_path().parent
@@ -106,7 +97,7 @@ def _check(
     upload: UploadedFile, table: str, mapping: Mapping | None, sheet: str | None, label: str
 ) -> review.Check:
     def run() -> review.Check:
-        with (st.spinner(f"Reading and checking every row of {_md(upload.name)}…"),
+        with (st.spinner(f"Reading and checking every row of {md(upload.name)}…"),
               review.saved_upload(upload, upload.name, _folder()) as path):  # fmt: skip
             return review.run_check(path, data.db_path(), table, mapping, sheet, upload.name)
 
@@ -138,7 +129,7 @@ def _review(upload: UploadedFile) -> None:
     base = None if preset == "automatic" else Mapping.preset(preset)
     first = _check(upload, table, base, sheet, preset)
     if first.preview is None:
-        st.error(_md(first.failure or "The file could not be read."), icon=":material/error:")
+        st.error(md(first.failure or "The file could not be read."), icon=":material/error:")
         return
     st.markdown("**First rows of the file**")
     st.dataframe(review.preview_table(first.preview), hide_index=True)
@@ -165,7 +156,7 @@ def _review(upload: UploadedFile) -> None:
         try:
             mapping = Mapping.parse(mapping_data, "the mapping table")
         except MappingError as exc:
-            st.error(_md(str(exc)), icon=":material/error:")
+            st.error(md(str(exc)), icon=":material/error:")
             return
         check = _check(upload, table, mapping, sheet, review.to_toml(mapping_data))
     report = _report(check)
@@ -213,7 +204,7 @@ def _mapping_editor(
 def _report(check: review.Check) -> ImportReport | None:
     st.markdown("**Check before importing**")
     if check.report is None:
-        st.error(_md(check.failure or "The file could not be checked."),
+        st.error(md(check.failure or "The file could not be checked."),
                  icon=":material/error:")  # fmt: skip
         return None
     report = check.report
@@ -232,9 +223,9 @@ def _report(check: review.Check) -> ImportReport | None:
         st.dataframe(check.problems, hide_index=True, width="stretch", height=height)
     if report.unknown_columns:
         st.caption("Columns not imported (no field uses them): "
-                   + _md(", ".join(report.unknown_columns)))  # fmt: skip
+                   + md(", ".join(report.unknown_columns)))  # fmt: skip
     for name, why in report.dropped.items():
-        st.caption(f"Field {name} not imported: {_md(why)}")
+        st.caption(f"Field {name} not imported: {md(why)}")
     for name, count in report.cleared.items():
         st.caption(f"{name} emptied on {count:,} rows where it was before created_at")
     return report
@@ -284,7 +275,7 @@ def _run_import(
     mode: str, skip: bool,
 ) -> None:
     ctx = get_script_run_ctx()
-    with st.status(f"Importing {_md(upload.name)}…", expanded=True) as status:
+    with st.status(f"Importing {md(upload.name)}…", expanded=True) as status:
         bar = st.progress(0.0, text="starting")
 
         def progress(message: str) -> None:
@@ -300,11 +291,11 @@ def _run_import(
                                    source_name=upload.name)  # fmt: skip
             except (ImportFailed, duckdb.Error, OSError) as exc:  # the store is as it was
                 status.update(label="Nothing was imported", state="error")
-                st.error(_md(review.shown(review.first_lines(exc), path, upload.name)),
+                st.error(md(review.shown(review.first_lines(exc), path, upload.name)),
                          icon=":material/error:")  # fmt: skip
                 return
         status.update(label="Imported", state="complete")
-    st.session_state["import_done"] = _done_message(_md(upload.name), done)
+    st.session_state["import_done"] = _done_message(md(upload.name), done)
     st.session_state["import_toast"] = True
     st.session_state["import_round"] += 1  # a fresh uploader: the file is in the store now
     st.session_state.pop("import_checks", None)
@@ -321,6 +312,9 @@ def _done_message(name: str, done: ImportReport) -> str:
                 f"{done.target} ({how})")  # fmt: skip
     if done.rows_rejected:
         text += f"; {done.rows_rejected:,} rows with problems were skipped"
+    if done.backup:  # a replace keeps the store as it was (cxdash.store.Kept)
+        text += (f". The store as it was is kept as `{done.backup}`: `cxdash restore "
+                 f"{done.backup} --db {data.db_path()}` brings it back")  # fmt: skip
     return text + "."
 
 

@@ -13,6 +13,7 @@ from cxdash.analysis.drilldown import COLUMNS, PAGE_SIZE
 from cxdash.analysis.movers import Move
 from cxdash.metrics.request import Filters, MetricRequest
 from cxdash.ui import data
+from cxdash.ui.text import md
 
 
 def driver_counts(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
@@ -37,7 +38,7 @@ def movers_table(rises: Sequence[Move], falls: Sequence[Move], test_name: str) -
             # A static table: five rows need no grid, and it redraws far faster.
             st.table(
                 pl.DataFrame({
-                    "Driver": [m.driver for m in moves],
+                    "Driver": [md(m.driver) for m in moves],
                     "Contacts": [f"{m.now:,}" for m in moves],
                     "Before": [f"{m.before:,}" for m in moves],
                     "Change": [f"{m.change:+,}" for m in moves],
@@ -99,7 +100,7 @@ def drill_panel(
                 request.grain, request.metrics,
             )  # fmt: skip
     with st.container(border=True):
-        st.markdown(f"**Contacts behind: {title}**")
+        st.markdown(f"**Contacts behind: {md(title)}**")
         cols = st.columns([2, 1, 1])
         sort = cols[0].selectbox("Sort by", COLUMNS, index=1, key=f"{key}_sort")
         descending = cols[1].toggle("Newest / largest first", value=True, key=f"{key}_desc")

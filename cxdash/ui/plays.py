@@ -8,6 +8,7 @@ import streamlit as st
 from cxdash.analysis import opportunities
 from cxdash.ui import data
 from cxdash.ui.filters import View
+from cxdash.ui.text import md
 
 TOP = 10
 ROOT_CAUSES_PAGE = "pages/root_causes.py"
@@ -54,9 +55,10 @@ def section(
     pick = shown.row(rows[0] if rows else 0, named=True)
     open_cause = _open_cause(pick["cause"])
     if open_cause:
-        st.page_link(ROOT_CAUSES_PAGE, label=f"Open {open_cause}, already on {pick['reason']}",
-                     icon=":material/build:", query_params={"cause": open_cause})  # fmt: skip
-    st.page_link(ROOT_CAUSES_PAGE, label=f"Open a root cause for {pick['reason']}",
+        label = f"Open {md(open_cause)}, already on {md(pick['reason'])}"
+        st.page_link(ROOT_CAUSES_PAGE, label=label, icon=":material/build:",
+                     query_params={"cause": open_cause})  # fmt: skip
+    st.page_link(ROOT_CAUSES_PAGE, label=f"Open a root cause for {md(pick['reason'])}",
                  icon=":material/add_circle:", query_params={"new": pick["reason"]})  # fmt: skip
     st.caption(f"Preventable drivers (and ones not triaged yet), largest volume first; drivers "
                f"whose fix is in place are left out unless it did not hold. A fix that removes "

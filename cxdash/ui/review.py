@@ -6,7 +6,6 @@ and screen); this module only lays it out, in large type for a room.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from cxdash.review.agenda import Review
 from cxdash.review.screens import Scope, ScoreLine
 from cxdash.review.weeks import Week, default_week, weeks_with_data
 from cxdash.ui import data
+from cxdash.ui.text import md
 
 TITLES = list(agenda.SCREENS.values())
 WEEK_KEY, SCREEN_KEY, MASK_KEY = "week", "screen", "mask"
@@ -170,18 +170,9 @@ def _moves(moves: tuple[Move, ...], *, rising: bool) -> None:
     st.caption(words.MOVES_NOTE)
 
 
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>$~#|])")
-
-
-def _md(text: object) -> str:
-    """Store text (comments, titles, driver names) shown as itself in markdown: a comment
-    holding `![x](http://…)` or `:red[…]` must not become an image, a link or a colour."""
-    return _MARKDOWN.sub(r"\\\1", str(text))
-
-
 def _causes_lines(frame: pl.DataFrame, line: Callable[[dict], str]) -> None:
     for row in frame.iter_rows(named=True):
-        shown = {k: _md(v) if k in ("cause_id", "title", "reasons") else v
+        shown = {k: md(v) if k in ("cause_id", "title", "reasons") else v
                  for k, v in row.items()}  # fmt: skip
         st.markdown(line(shown))
 
@@ -243,8 +234,8 @@ def _quotes(rows: pl.DataFrame, columns: int) -> None:
     cols = st.columns(columns, gap="large")
     for i, row in enumerate(rows.iter_rows(named=True)):
         with cols[i % columns]:
-            st.subheader(f"“{_md(row['comment'])}”", anchor=False)
-            st.caption(_md(words.comment_facts(row)))
+            st.subheader(f"“{md(row['comment'])}”", anchor=False)
+            st.caption(md(words.comment_facts(row)))
 
 
 def show_recovery(rec: screens.Recovery, scope: Scope) -> None:

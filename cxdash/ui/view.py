@@ -8,6 +8,7 @@ import streamlit as st
 
 from cxdash.metrics.request import MetricRequest, Period
 from cxdash.ui.filters import View
+from cxdash.ui.text import md
 
 SPARK_WEEKS = 12
 TREND_WEEKS = 52
@@ -20,7 +21,7 @@ def current() -> View:
 def caption(view: View) -> str:
     text = f"{view.period.caption()} · compared with the previous {view.period.days} days"
     if view.filters:
-        text += f" · {view.filters.caption()}"
+        text += f" · {md(view.filters.caption())}"
     return text
 
 
