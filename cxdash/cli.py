@@ -1,4 +1,5 @@
-"""`cxdash` command line (SPEC §5): demo data, imports and exports, and metrics as JSON.
+"""`cxdash` command line (SPEC §5): demo data, imports and exports, metrics as JSON, the
+weekly report, and backups of the store (backup, restore, backups).
 
 Bad input exits with code 2 and one line on stderr that says what to do; a traceback is a bug.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import shlex
 import sys
 import time
 from collections.abc import Sequence
@@ -80,6 +82,23 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--filter", action="append", default=[], metavar="DIM=VALUE",
                         help="repeatable, as for `metrics`")  # fmt: skip
 
+    backup = sub.add_parser("backup", help="a consistent copy of the store, read back before "
+                                           "it is reported")  # fmt: skip
+    backup.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
+    backup.add_argument("--out", metavar="FILE",
+                        help="where to write it (default: backups/<store name>-YYYYmmdd-HHMMSS"
+                             ".duckdb beside the store)")  # fmt: skip
+    backup.add_argument("--list", action="store_true", help="list the backups instead")
+
+    restore = sub.add_parser("restore", help="make a backup the store (the store it replaces "
+                                             "is kept as a backup first)")  # fmt: skip
+    restore.add_argument("file", help="the backup to restore, e.g. from `cxdash backups`")
+    restore.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
+    restore.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+    listing = sub.add_parser("backups", help="the store's backups, newest first")
+    listing.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
+
     metrics = sub.add_parser("metrics", help="every SPEC metric for a period")
     metrics.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
     metrics.add_argument("--start", help="first day, YYYY-MM-DD (default: 27 days before --end)")
@@ -104,23 +123,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = None
     try:
         args = build_parser().parse_args(argv)
-        if args.command == "demo":
-            return _demo(args)
-        if args.command == "import":
-            return _import(args)
-        if args.command == "export":
-            return _export(args)
-        if args.command == "report":
-            return _report(args)
-        return _metrics(args)
+        commands = {"demo": _demo, "import": _import, "export": _export, "report": _report,
+                    "backup": _backup, "restore": _restore, "backups": _backups}  # fmt: skip
+        return commands.get(args.command, _metrics)(args)
     except (UsageError, RequestError, store.StoreError, ImportFailed) as exc:
         print(f"cxdash: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except duckdb.Error as exc:
+        from cxdash import diagnosis
+
+        damaged = diagnosis.damaged_message(store.resolve_db_path(getattr(args, "db", None)), exc)
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"cxdash: error: the store could not answer ({first})", file=sys.stderr)
+        print(f"cxdash: error: {damaged or f'the store could not answer ({first})'}",
+              file=sys.stderr)  # fmt: skip
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("cxdash: interrupted; nothing was changed", file=sys.stderr)
@@ -145,7 +163,15 @@ def _demo(args: argparse.Namespace) -> int:
         f"{summary.customers:,} customers, {summary.start} – {summary.end} "
         f"in {summary.seconds:.1f} s"
     )
+    if summary.backup is not None:
+        print(_kept_line(summary.backup, path))
     return 0
+
+
+def _kept_line(backup: object, path: object, what: str = "the store it replaced") -> str:
+    quoted = shlex.quote(str(backup))
+    return (f"{what} is kept as {backup} (`cxdash restore {quoted} --db "
+            f"{shlex.quote(str(path))}` brings it back)")  # fmt: skip
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -186,7 +212,79 @@ def _import(args: argparse.Namespace) -> int:
           f"{report.rows_rejected:,} rejected")  # fmt: skip
     for line in report.errors[:20]:
         print(f"  rejected: {line}")
+    if report.backup:
+        print(_kept_line(report.backup, store.resolve_db_path(args.db),
+                         "the store as it was before this import"))  # fmt: skip
     return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from cxdash import backups
+
+    path = store.resolve_db_path(args.db)
+    if args.list:
+        if args.out:
+            raise UsageError("--list takes no --out")
+        return _backups(args)
+    done = backups.take_backup(path, Path(args.out) if args.out else None)
+    print(f"backed up {path} to {done.path} ({_size(done.size)}, {_contacts(done.contacts)}; "
+          f"read back)")  # fmt: skip
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from cxdash import backups
+
+    path = store.resolve_db_path(args.db)
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    done = backups.restore(path, Path(args.file), None if args.quiet else progress)
+    print(f"restored {path} from {done.source} ({_contacts(done.contacts)})")
+    if done.kept is not None:
+        state = "" if done.kept_readable else " (it did not read as a cxdash store; kept as it was)"
+        print(f"the store it replaced is kept as {done.kept}{state}")
+    return 0
+
+
+def _backups(args: argparse.Namespace) -> int:
+    from cxdash import backups
+
+    path = store.resolve_db_path(args.db)
+    found = backups.listed(path)
+    if not found:
+        print(f"no backups of {path} in {store.backup_dir(path)} (`cxdash backup --db {path}` "
+              "takes one)")  # fmt: skip
+        return 0
+    print(f"backups of {path}, newest first:")
+    width = max(len(str(item.backup.path)) for item in found)
+    for item in found:
+        b = item.backup
+        what = _contacts(item.contacts) if item.contacts is not None else \
+            f"does not read: {item.problem}"
+        print(f"  {b.path!s:<{width}}  {b.taken:%Y-%m-%d %H:%M:%S}  {_size(b.size):>9}  "
+              f"{b.kind}; {what}")  # fmt: skip
+    automatic = sum(1 for item in found if item.backup.automatic)
+    print(f"{len(found)} backup{'' if len(found) == 1 else 's'}, {automatic} automatic (the "
+          f"newest {store.keep_automatic()} automatic ones are kept)")  # fmt: skip
+    return 0
+
+
+def _contacts(n: int) -> str:
+    return f"{n:,} contact{'' if n == 1 else 's'}"
+
+
+def _size(size: int) -> str:
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit}"
+    return f"{size} B"
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -228,7 +326,7 @@ def _report(args: argparse.Namespace) -> int:
     week = Week.parse(args.week)
     filters = Filters.parse(args.filter)
     path = store.resolve_db_path(args.db)
-    con = store.open_read(path)
+    con = store.open_checked(path)
     try:
         info = store.inspect(con)
         if not info.has_table("contacts") or info.contacts_rows == 0:
@@ -274,7 +372,7 @@ def _metrics(args: argparse.Namespace) -> int:
     elif args.by:
         by = (args.by,)
     path = store.resolve_db_path(args.db)
-    con = store.open_read(path)
+    con = store.open_checked(path)
     try:
         info = store.inspect(con)
         if not info.has_table("contacts") or info.contacts_rows == 0:

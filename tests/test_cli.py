@@ -131,7 +131,8 @@ def test_corrupt_store_exits_2(tmp_path: Path, capsys) -> None:
     path.write_bytes(b"this is not a database" * 100)
     code, _, err = run(capsys, "metrics", "--db", str(path), *PERIOD)
     assert code == 2
-    assert "cannot open the store" in err and err.count("\n") == 1
+    assert f"the store {path} is not a DuckDB database file" in err and err.count("\n") == 1
+    assert f"`cxdash demo --db {path}`" in err  # the way back (cxdash.diagnosis)
 
 
 def test_env_var_chooses_the_store(worked_store: Path, capsys, monkeypatch) -> None:

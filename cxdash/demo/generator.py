@@ -35,6 +35,7 @@ class DemoSummary:
     start: dt.date
     end: dt.date
     seconds: float
+    backup: Path | None = None  # the store it replaced, kept as an automatic backup
 
 
 def default_end() -> dt.date:
@@ -45,10 +46,12 @@ def default_end() -> dt.date:
 def generate(
     path: Path, contacts: int = 200_000, seed: int = 7, end: dt.date | None = None
 ) -> DemoSummary:
-    """Write a demo store at `path`: the same (contacts, seed, end) give the same store."""
+    """Write a demo store at `path`: the same (contacts, seed, end) give the same store.
+    A store already there is kept as an automatic backup before the demo replaces it."""
     began = time.perf_counter()
     plan = make_plan(contacts, seed, end or default_end())
-    with store.new_version(Path(path), from_existing=False) as con:
+    keep = store.Kept("demo")
+    with store.new_version(Path(path), from_existing=False, keep=keep) as con:
         _create_tables(con)
         for statement in clock.macros_sql(plan.clock, seed) + sql.macros_sql(plan):
             con.execute(statement)
@@ -70,6 +73,7 @@ def generate(
         start=plan.dates.start,
         end=plan.dates.end,
         seconds=round(time.perf_counter() - began, 2),
+        backup=keep.path,
     )
 
 

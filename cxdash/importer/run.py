@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -54,6 +55,7 @@ class ImportReport:
     target: str = "contacts"  # the table written (events become contacts)
     mode: str = "upsert"
     cleared: dict[str, int] = field(default_factory=dict)  # [before_created]: field → rows
+    backup: str | None = None  # replace: the store as it was, kept as an automatic backup
 
 
 def _sha256(path: Path) -> str:
@@ -125,11 +127,13 @@ def import_file(
     rest). `mode="replace"` empties the table first; the default upserts by id.
     `source_name` is what the history records when `path` is a copy (an upload).
     Root causes: every field change is recorded in `root_cause_changes` as made by
-    `changed_by` (default "import: <file name>")."""
+    `changed_by` (default "import: <file name>"). Before a replace swaps in, the store as it
+    was is kept as an automatic backup (`ImportReport.backup`; `cxdash restore` undoes it)."""
     if mode not in MODES:
         raise ImportFailed(f"mode must be one of {', '.join(MODES)}")
     say = progress or (lambda _msg: None)
-    with store.new_version(db, from_existing=True) as con:
+    keep = store.Kept("import") if mode == "replace" else None
+    with _store_failures(), store.new_version(db, from_existing=True, keep=keep) as con:
         create_schema(con)
         checked = _check(con, path, table, mapping, sheet, progress)
         if rejects is not None:
@@ -153,7 +157,17 @@ def import_file(
              "r": checked.rows_read, "w": written, "x": len(bad_rows), "at": dt.datetime.now()},
         )  # fmt: skip
         say("saving the new version of the store")
-    return checked.report(written=written, mode=mode)
+    kept = str(keep.path) if keep is not None and keep.path is not None else None
+    return replace(checked.report(written=written, mode=mode), backup=kept)
+
+
+@contextlib.contextmanager
+def _store_failures() -> Iterator[None]:
+    """A full disk or a damaged store fails the import like bad data: nothing was written."""
+    try:
+        yield
+    except store.StoreError as exc:
+        raise ImportFailed(str(exc)) from exc
 
 
 def check_file(
