@@ -81,13 +81,14 @@ def _extent(path: str, version: Version) -> tuple[dt.date, dt.date] | None:
 
 
 def data_extent() -> tuple[dt.date, dt.date] | None:
-    """First and last day with contacts, or None for a missing or empty store."""
+    """First and last day with contacts, or None for a missing, empty or unreadable store
+    (`cxdash.ui.store_health.show_problem` says which, and the way back)."""
     version = current_version()
     if version is None:
         return None
     try:
         return _extent(str(db_path()), version)
-    except duckdb.Error:
+    except (duckdb.Error, store.StoreError):
         return None
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cxdash.store import StoreError
 from cxdash.ui import data, importing
+from cxdash.ui.text import md
 
 
 def show() -> None:
@@ -19,8 +21,12 @@ def show() -> None:
     if st.button("Load demo data", type="primary"):
         from cxdash.demo.generator import generate
 
-        with st.spinner("Writing a year of demo contacts…"):
-            generate(path, contacts=200_000)
-        st.cache_data.clear()
-        st.rerun()
+        try:
+            with st.spinner("Writing a year of demo contacts…"):
+                generate(path, contacts=200_000)
+        except StoreError as exc:  # a full disk: nothing was written
+            st.error(md(str(exc).replace("--db", "CXDASH_DB")), icon=":material/error:")
+        else:
+            st.cache_data.clear()
+            st.rerun()
     importing.section(history=False)

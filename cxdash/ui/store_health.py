@@ -1,0 +1,71 @@
+"""What the app shows when the store cannot be read: what is wrong, the way back, the backups.
+
+`app.py` calls `show_problem` where `data.data_extent()` finds no data. The words and the
+commands are `cxdash.diagnosis`'s, the same the command line prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from cxdash import backups, diagnosis, store
+from cxdash.ui.text import md
+
+
+def show_problem(path: Path) -> bool:
+    """Render what keeps the app from reading the store at `path`, with the commands that
+    bring it back and the list of backups. True: the store is unusable and the caller should
+    stop (the welcome page's demo button would overwrite it). False: nothing is wrong, or the
+    store is only missing — then, if backups exist, a note on restoring one is shown and the
+    welcome page (demo, import) should follow."""
+    found = diagnosis.problem(path, thorough=True)  # the app found no data: damage inside?
+    if found is None:
+        return False
+    listed = backups.listed(path) if found.backups else []
+    if found.kind == "missing":
+        if listed:
+            st.warning(f"There is no store at {md(path)}, but it has backups: restore one, or "
+                       "start afresh below.", icon=":material/history:")  # fmt: skip
+            _way_back(found, listed)
+        return False
+    st.title("The store cannot be read")
+    st.error(md(found.what[0].upper() + found.what[1:]) + ".", icon=":material/error:")
+    if found.kind == "locked":
+        st.write("Another program has it open for writing. Close it, or wait for it to "
+                 "finish, then reload this page.")  # fmt: skip
+        return True
+    _way_back(found, listed)
+    return True
+
+
+def _way_back(found: diagnosis.StoreProblem, listed: list[backups.Listed]) -> None:
+    newer = "open it with a newer cxdash, or " if found.kind == "version" else ""
+    if found.good_backup is not None:
+        how = ("restore the newest backup that reads, on the command line (the store it "
+               "replaces is kept as a backup too), then reload this page")  # fmt: skip
+    elif found.unreadable:
+        how = ("rebuild it with demo data (the file is kept as a backup first), or move it "
+               "aside and import your own — there is no backup of it")  # fmt: skip
+    else:
+        how = ("import your data into it (the contract tables are created), or write demo "
+               "data (the file is kept as a backup first) — there is no backup of it")  # fmt: skip
+    st.markdown(f"**The way back:** {newer}{how}.")
+    st.code("\n".join(found.commands()), language="bash")
+    if not listed:
+        return
+    st.markdown(f"**Backups** in {md(store.backup_dir(found.path))}, newest first")
+    st.dataframe(
+        [{"file": item.backup.path.name,
+          "taken": item.backup.taken,
+          "size (MB)": round(item.backup.size / 1e6, 1),
+          "kind": item.backup.kind,
+          "contacts": item.contacts,
+          "reads": "yes" if item.problem is None else item.problem}
+         for item in listed],
+        hide_index=True, width="stretch",
+        column_config={"taken": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm:ss"),
+                       "contacts": st.column_config.NumberColumn(format="localized")},
+    )  # fmt: skip
+
