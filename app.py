@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cxdash.ui import auth, custom_metrics, data, welcome
+from cxdash.ui import auth, custom_metrics, data, store_health, welcome
 from cxdash.ui.filters import FILTER_DIMS, sidebar_filters
 
 st.set_page_config(page_title="cxdash", page_icon="⚽", layout="wide")  # emoji: no icon CDN
@@ -12,6 +12,8 @@ auth.gate()  # nothing below runs for a visitor who may not see the dashboard
 
 extent = data.data_extent()
 if extent is None:
+    if store_health.show_problem(data.db_path()):  # damaged or locked: say why and the way back
+        st.stop()
     st.navigation([st.Page(welcome.show, title="Welcome", icon=":material/waving_hand:")],
                   position="hidden").run()  # fmt: skip
     st.stop()
