@@ -470,9 +470,10 @@ def copy_durably(source: Path, target: Path, what: str, elsewhere: str = "") -> 
     """Copy to a temporary name beside `target`, sync, then rename: `target` appears whole or
     not at all. A full disk raises StoreError; nothing is left behind."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    for stale in target.parent.glob(".*.tmp-*"):  # copies by killed processes
-        if not _owner_alive(stale.name):
-            _remove_temp(stale)
+    for pattern in (".*.tmp-*", ".*.read-*"):  # copies and read links of killed processes
+        for stale in target.parent.glob(pattern):
+            if not _owner_alive(stale.name):
+                _remove_temp(stale)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         shutil.copyfile(source, tmp)

@@ -106,8 +106,10 @@ def test_backup_clears_what_killed_writers_left(tmp_path: Path) -> None:
     (tmp_path / "backups").mkdir()
     partial = tmp_path / "backups" / f".s-20260101-000000.duckdb.tmp-{pid}-ab"
     partial.write_bytes(b"half a copy")
+    link = tmp_path / "backups" / f".s-20260101-000000.duckdb.read-{pid}-cd"
+    link.write_bytes(b"a reader's link")
     backups.take_backup(db)
-    assert not any(p.exists() for p in [*stale, spill, partial])
+    assert not any(p.exists() for p in [*stale, spill, partial, link])
     assert live.exists()
 
 

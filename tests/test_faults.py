@@ -5,12 +5,13 @@ finished command leaves it; nothing but what the next writer (or `cxdash backup`
 left beside it; the store opens and `cxdash metrics` answers.
 
 Kill points seen in one run (seed 20261122, this 2-core machine shared with other work; each
-run prints its own table with `pytest -s`). Import, 400,000-row CSV, full run 2.2 s upsert /
-1.3 s replace, 30 random trials and 4 at the swap: starting Python 5, reading 2, checking 3,
-writing 11, saving (checkpoint, sync) 5, after the swap 5 (1 random + 4 targeted), finished
-before the kill 3. Restore of a 44 MB backup, full run 0.9 s, 12 random and 2 at the swap:
-starting 3, checking (every block read) 3, copying 1, reading the copy back 2, swapping 2,
-after the swap 2, finished first 1. Both tests take about 40–50 s each.
+run prints its own counts, and every trial with `pytest -rP`). Import of a 400,000-row CSV,
+full run 2.2 s upsert / 1.3 s replace, 30 random trials and 4 at the swap: starting Python 5,
+reading 2, checking 3, writing 11, saving (checkpoint, sync) 5, after the swap 5 (1 random,
+4 targeted), finished before the kill 3. Restore of a 44 MB backup, full run 0.9 s, 12 random
+and 2 at the swap: starting 3, checking (every block read) 3, copying 1, reading the copy back
+2, swapping 2, after the swap 2, finished first 1. The import test takes 60–100 s, the restore
+test 15–40 s (both `slow`).
 """
 
 from __future__ import annotations
@@ -260,13 +261,17 @@ def phase(lines: list[str], phases: tuple[tuple[str, str], ...]) -> str:
     return "starting"
 
 
-def report(title: str, seen: list[tuple[str, str, float]]) -> None:
-    counts = Counter(name for name, _, _ in seen)
-    print(f"\n{title}: {len(seen)} trials, kill points: "
-          + ", ".join(f"{name} {n}" for name, n in sorted(counts.items())))
+def report(capsys: pytest.CaptureFixture[str], title: str,
+           seen: list[tuple[str, str, float]]) -> None:  # fmt: skip
+    """The distribution of kill points in the test output; each trial in its captured output
+    (shown on failure, or with `pytest -rP`)."""
     for name, mode, delay in seen:
         when = "at the swap" if delay < 0 else f"after {delay:5.2f} s"
         print(f"  {mode:<8} kill -9 {when}: {name}")
+    counts = Counter(name for name, _, _ in seen)
+    with capsys.disabled():
+        print(f"\n{title}: {len(seen)} trials, kill points: "
+              + ", ".join(f"{name} {n}" for name, n in sorted(counts.items())))
 
 
 @pytest.mark.slow
@@ -318,10 +323,9 @@ def test_kill_9_at_random_points_of_an_import(tmp_path: Path, capsys) -> None:
     assert main(["backup", "--db", str(db)]) == 0  # clears what the last kill left
     assert leftovers(folder) == set()
     capsys.readouterr()
-    with capsys.disabled():
-        report(f"kill -9 during cxdash import (full run: upsert {duration['upsert']:.2f} s, "
-               f"swap at {swap['upsert']:.2f} s; replace {duration['replace']:.2f} s, swap at "
-               f"{swap['replace']:.2f} s)", seen)
+    report(capsys, f"kill -9 during cxdash import (full run: upsert {duration['upsert']:.2f} s, "
+           f"swap at {swap['upsert']:.2f} s; replace {duration['replace']:.2f} s, swap at "
+           f"{swap['replace']:.2f} s)", seen)
     mid = [s for s in seen if s[0] in ("reading", "checking", "writing", "saving")]
     assert sum(s[0] != "finished first" for s in seen) >= 20 and len(mid) >= 5, seen
     assert any(s[0] == "after the swap" for s in seen), seen
@@ -387,9 +391,8 @@ def test_kill_9_at_random_points_of_a_restore(tmp_path: Path, capsys) -> None:
     assert main(["backup", "--db", str(db)]) == 0
     assert leftovers(folder) == set()
     capsys.readouterr()
-    with capsys.disabled():
-        report(f"kill -9 during cxdash restore (full run {duration:.1f} s, copying from "
-               f"{copying:.2f} s)", seen)
+    report(capsys, f"kill -9 during cxdash restore (full run {duration:.1f} s, copying from "
+           f"{copying:.2f} s)", seen)
     assert digest(source) == restored  # the backup itself is only read
     assert sum(s[0] != "finished first" for s in seen) >= 10, seen
     assert any(s[0] == "after the swap" for s in seen), seen
