@@ -362,10 +362,16 @@ def test_kill_9_at_random_points_of_a_restore(tmp_path: Path, capsys) -> None:
     rng = random.Random(SEED)
     seen: list[tuple[str, str, float]] = []
     left: set[str] = set()
-    for trial in range(14):
+    trial = 0
+    # Random kills until 12 landed before the end (a run can be quicker than the measured one,
+    # so some finish first), at most 40; then two the moment the restored version is in.
+    while trial < 42:
+        random_kills = sum(s[0] != "finished first" and s[2] >= 0 for s in seen)
+        if trial < 40 and random_kills >= 12:
+            trial = 40
         set_bytes(db, before)
         args = cxdash("restore", str(source), "--db", str(db))
-        if trial >= 12:  # two killed the moment the restored version is in
+        if trial >= 40:  # two killed the moment the restored version is in
             delay = -1.0
             killed, lines = killed_at_swap(args, db)
         else:  # half over the whole run; half from the copy on, which is short next to
@@ -388,11 +394,12 @@ def test_kill_9_at_random_points_of_a_restore(tmp_path: Path, capsys) -> None:
             assert kept.before == "restore" and kept.size in (len(before), source.stat().st_size)
         assert main(["metrics", "--db", str(db), "--json"]) == 0, capsys.readouterr().err
         capsys.readouterr()
+        trial += 1
     assert main(["backup", "--db", str(db)]) == 0
     assert leftovers(folder) == set()
     capsys.readouterr()
     report(capsys, f"kill -9 during cxdash restore (full run {duration:.1f} s, copying from "
            f"{copying:.2f} s)", seen)
     assert digest(source) == restored  # the backup itself is only read
-    assert sum(s[0] != "finished first" for s in seen) >= 10, seen
+    assert sum(s[0] != "finished first" for s in seen) >= 14, seen
     assert any(s[0] == "after the swap" for s in seen), seen
