@@ -13,6 +13,7 @@ import shlex
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import duckdb
 
@@ -175,8 +176,6 @@ def _kept_line(backup: object, path: object, what: str = "the store it replaced"
 
 
 def _import(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from cxdash.importer.mapping import Mapping, MappingError
     from cxdash.importer.run import import_file
 
@@ -219,8 +218,6 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from cxdash import backups
 
     path = store.resolve_db_path(args.db)
@@ -235,8 +232,6 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from cxdash import backups
 
     path = store.resolve_db_path(args.db)
@@ -288,8 +283,6 @@ def _size(size: int) -> str:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from cxdash import exports
 
     path = store.resolve_db_path(args.db)
@@ -317,23 +310,28 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _open_with_contacts(path: Path) -> tuple[duckdb.DuckDBPyConnection, store.StoreInfo]:
+    """The store read-only and what it holds; a StoreError when it has no contacts to report."""
+    con = store.open_checked(path)
+    info = store.inspect(con)
+    if not info.has_table("contacts") or info.contacts_rows == 0:
+        con.close()
+        raise store.StoreError(
+            f"the store {path} has no contacts: run `cxdash demo --db {path}` "
+            f"or `cxdash import FILE --db {path}`"
+        )
+    return con, info
 
+
+def _report(args: argparse.Namespace) -> int:
     from cxdash.review import report
     from cxdash.review.weeks import Week
 
     week = Week.parse(args.week)
     filters = Filters.parse(args.filter)
     path = store.resolve_db_path(args.db)
-    con = store.open_checked(path)
+    con, info = _open_with_contacts(path)
     try:
-        info = store.inspect(con)
-        if not info.has_table("contacts") or info.contacts_rows == 0:
-            raise store.StoreError(
-                f"the store {path} has no contacts: run `cxdash demo --db {path}` "
-                f"or `cxdash import FILE --db {path}`"
-            )
         page = report.for_week(con, info, week, filters, source=path.name)
     finally:
         con.close()
@@ -372,14 +370,8 @@ def _metrics(args: argparse.Namespace) -> int:
     elif args.by:
         by = (args.by,)
     path = store.resolve_db_path(args.db)
-    con = store.open_checked(path)
+    con, info = _open_with_contacts(path)
     try:
-        info = store.inspect(con)
-        if not info.has_table("contacts") or info.contacts_rows == 0:
-            raise store.StoreError(
-                f"the store {path} has no contacts: run `cxdash demo --db {path}` "
-                f"or `cxdash import FILE --db {path}`"
-            )
         # Custom metrics ($CXDASH_METRICS or metrics.toml beside the store) join the built-in
         # ones after them; a file with any problem is bad input.
         loaded = custom.load_and_register(con, path, info=info)
