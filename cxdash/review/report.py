@@ -204,17 +204,17 @@ def _items(lines: Iterable[str], empty: str) -> str:
     return '<ul class="items">' + "".join(f"<li>{line}</li>" for line in lines) + "</ul>"
 
 
+def _cause_lines(frame: pl.DataFrame, kind: str) -> list[str]:
+    return [words.cause_line(kind, r, _e, lambda t: f"<strong>{t}</strong>")
+            for r in frame.iter_rows(named=True)]  # fmt: skip
+
+
 def _wins(wins: screens.Wins, chart: _Charts) -> str:
     avoided = "—" if wins.avoided_total is None else f"{round(wins.avoided_total):,}"
     facts = (f"<p><strong>{wins.eliminated.height}</strong> causes eliminated · "
              f"<strong>{_e(avoided)}</strong> contacts avoided this week · "
              f"<strong>{len(wins.falling)}</strong> drivers falling</p>")  # fmt: skip
-    lines = [f"<strong>{_e(r['cause_id'])}</strong> eliminated {r['fixed_on']:%a %-d %b}: "
-             f"{_e(r['title'])} ({_e(r['reasons'])})"
-             for r in wins.eliminated.iter_rows(named=True)]  # fmt: skip
-    lines += [f"<strong>{_e(r['cause_id'])}</strong> kept <strong>{r['avoided']:,.0f}</strong>"
-              f" contacts away: {_e(r['title'])} ({_e(r['reasons'])})"
-              for r in wins.holding.iter_rows(named=True)]  # fmt: skip
+    lines = _cause_lines(wins.eliminated, "eliminated") + _cause_lines(wins.holding, "holding")
     fixes = _items(lines, "No root cause was eliminated this week and no fix in place avoided "
                           "contacts.")  # fmt: skip
     return (facts + '<div class="row"><div><h3>Fixes</h3>' + fixes + "</div><div>"
@@ -229,12 +229,8 @@ def _worries(worries: screens.Worries, chart: _Charts) -> str:
         targets.append(f'<div class="target {state}"><strong>{word} · {_e(t.label)}</strong>: '
                        f"{_e(t.actual)} (goal {_e(t.goal)})</div>")  # fmt: skip
     rules = " ".join(t.rule for t in worries.targets)
-    register = [f"<strong>{_e(r['cause_id'])}</strong> "
-                f"{_e(words.verdict(r['verdict']).lower())}: {_e(r['title'])} ({_e(r['reasons'])})"
-                for r in worries.came_back.iter_rows(named=True)]  # fmt: skip
-    register += [f"<strong>{_e(r['cause_id'])}</strong> new on {r['identified_on']:%a %-d %b}: "
-                 f"{_e(r['title'])} ({_e(r['reasons'])})"
-                 for r in worries.new_causes.iter_rows(named=True)]  # fmt: skip
+    register = (_cause_lines(worries.came_back, "came_back")
+                + _cause_lines(worries.new_causes, "new"))  # fmt: skip
     return ('<div class="row"><div><h3>Targets</h3>' + "".join(targets)
             + f'<p class="note">{_e(rules)}</p><h3>Register</h3>'
             + _items(register, "No fix came back and no new cause was put on the register.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import polars as pl
 
@@ -84,6 +85,21 @@ def recovery_headline(cohorts: pl.DataFrame) -> str | None:
 
 def verdict(key: str) -> str:
     return VERDICTS.get(key, (key, key, "info"))[1]
+
+
+def cause_line(
+    kind: str, row: dict, escape: Callable[[object], str], bold: Callable[[str], str]
+) -> str:
+    """One register line of Wins or Worries, for the page (Markdown) and the report (HTML):
+    `kind` is eliminated, holding, came_back or new."""
+    what = {
+        "eliminated": lambda: f"eliminated {row['fixed_on']:%a %-d %b}",
+        "holding": lambda: f"kept {bold(format(row['avoided'], ',.0f'))} contacts away",
+        "came_back": lambda: escape(verdict(row["verdict"]).lower()),
+        "new": lambda: f"new on {row['identified_on']:%a %-d %b}",
+    }[kind]()
+    return (f"{bold(escape(row['cause_id']))} {what}: {escape(row['title'])} "
+            f"({escape(row['reasons'])})")  # fmt: skip
 
 
 def stars(csat: int | None) -> str:

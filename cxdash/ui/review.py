@@ -170,11 +170,9 @@ def _moves(moves: tuple[Move, ...], *, rising: bool) -> None:
     st.caption(words.MOVES_NOTE)
 
 
-def _causes_lines(frame: pl.DataFrame, line: Callable[[dict], str]) -> None:
+def _causes_lines(frame: pl.DataFrame, kind: str, icon: str) -> None:
     for row in frame.iter_rows(named=True):
-        shown = {k: md(v) if k in ("cause_id", "title", "reasons") else v
-                 for k, v in row.items()}  # fmt: skip
-        st.markdown(line(shown))
+        st.markdown(f":material/{icon}: " + words.cause_line(kind, row, md, lambda t: f"**{t}**"))
 
 
 def show_wins(wins: screens.Wins, scope: Scope) -> None:
@@ -190,10 +188,8 @@ def show_wins(wins: screens.Wins, scope: Scope) -> None:
         if wins.eliminated.is_empty() and wins.holding.is_empty():
             st.markdown("No root cause was eliminated this week and no fix in place avoided "
                         "contacts.")  # fmt: skip
-        _causes_lines(wins.eliminated, lambda r: f":material/check_circle: **{r['cause_id']}** "
-                      f"eliminated {r['fixed_on']:%a %-d %b}: {r['title']} ({r['reasons']})")
-        _causes_lines(wins.holding, lambda r: f":material/shield: **{r['cause_id']}** kept "
-                      f"**{r['avoided']:,.0f}** contacts away: {r['title']} ({r['reasons']})")
+        _causes_lines(wins.eliminated, "eliminated", "check_circle")
+        _causes_lines(wins.holding, "holding", "shield")
     with right:
         _moves(wins.falling, rising=False)
 
@@ -218,10 +214,8 @@ def show_worries(worries: screens.Worries, scope: Scope) -> None:
         st.subheader("Register")
         if worries.came_back.is_empty() and worries.new_causes.is_empty():
             st.markdown("No fix came back and no new cause was put on the register.")
-        _causes_lines(worries.came_back, lambda r: f":material/warning: **{r['cause_id']}** "
-                      f"{words.verdict(r['verdict']).lower()}: {r['title']} ({r['reasons']})")
-        _causes_lines(worries.new_causes, lambda r: f":material/add_circle: **{r['cause_id']}**"
-                      f" new on {r['identified_on']:%a %-d %b}: {r['title']} ({r['reasons']})")
+        _causes_lines(worries.came_back, "came_back", "warning")
+        _causes_lines(worries.new_causes, "new", "add_circle")
     with right:
         _moves(worries.rising, rising=True)
     st.subheader("In their words")
