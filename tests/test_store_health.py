@@ -36,6 +36,15 @@ def _run(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
     return at
 
 
+def _backed_up(tmp_path: Path, capsys) -> tuple[Path, store.Backup]:
+    """A one-contact store with one backup taken by hand."""
+    path = build_store(tmp_path / "s.duckdb", ONE)
+    assert main(["backup", "--db", str(path)]) == 0
+    capsys.readouterr()
+    [good] = store.list_backups(path)
+    return path, good
+
+
 def _welcome(at: AppTest) -> bool:
     return any(m.value == "welcome page" for m in at.markdown)
 
@@ -43,10 +52,7 @@ def _welcome(at: AppTest) -> bool:
 def test_a_damaged_store_shows_the_restore_command_and_the_backups(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_env, capsys
 ) -> None:
-    path = build_store(tmp_path / "s.duckdb", ONE)
-    assert main(["backup", "--db", str(path)]) == 0
-    capsys.readouterr()
-    [good] = store.list_backups(path)
+    path, good = _backed_up(tmp_path, capsys)
     path.write_bytes(b"\0" * 10_000)
     at = _run(monkeypatch, path)
     assert not _welcome(at)  # the demo button would overwrite it
@@ -74,10 +80,7 @@ def test_a_damaged_store_without_backups_shows_how_to_rebuild(
 def test_a_missing_store_with_backups_notes_them_above_the_welcome(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_env, capsys
 ) -> None:
-    path = build_store(tmp_path / "s.duckdb", ONE)
-    assert main(["backup", "--db", str(path)]) == 0
-    capsys.readouterr()
-    [good] = store.list_backups(path)
+    path, good = _backed_up(tmp_path, capsys)
     path.unlink()
     at = _run(monkeypatch, path)
     assert _welcome(at) and "but it has backups" in at.warning[0].value
