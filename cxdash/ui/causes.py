@@ -33,11 +33,6 @@ AVOIDED_HELP = ("Expected − actual contacts of its reasons since the fix; expe
 ALERTS = {"success": st.success, "error": st.error, "warning": st.warning, "info": st.info}
 
 
-def who() -> str:
-    """Who is editing: the signed-in user when login is on, else "local"."""
-    return auth.identity()
-
-
 def show_flash() -> None:
     """The outcome of the last save, which reran the page to show the new version."""
     message = st.session_state.pop(FLASH, None)
@@ -61,7 +56,7 @@ def in_form_words(text: str) -> str:
 
 def save(cause: RootCause, verb: str) -> None:
     try:
-        changed = register.save(data.db_path(), cause, by=who())
+        changed = register.save(data.db_path(), cause, by=auth.identity())
     except InvalidCause as exc:
         st.error(f"Not saved: {md(in_form_words(str(exc)))}", icon=":material/error:")
         return
