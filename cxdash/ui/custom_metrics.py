@@ -37,10 +37,9 @@ def _checked(
     path: str, explicit: bool, file_version: FileVersion, store_version: data.Version | None
 ) -> custom.LoadResult:
     """Checked once per process for each version of the file and the store (the key)."""
-    return custom.load(
-        Path(path), data.connection(), info=data.info(), settings=data.settings(),
-        missing_ok=not explicit,
-    )  # fmt: skip
+    with data.reading() as con:
+        return custom.load(Path(path), con, info=data.info(), settings=data.settings(),
+                           missing_ok=not explicit)  # fmt: skip
 
 
 def check_and_register() -> custom.LoadResult:

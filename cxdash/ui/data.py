@@ -8,6 +8,8 @@ asking for the same view share one computation (Streamlit locks each key).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +41,22 @@ def current_version() -> Version | None:
 
 @st.cache_resource(max_entries=2)
 def _connection(path: str, version: Version) -> duckdb.DuckDBPyConnection:
+    """The process's one read-only connection to this version of the store. Never queried
+    itself: two sessions' threads on one DuckDB connection do not queue, the second fails
+    (ENGINEERING §0.2), so every query goes through its own cursor (`reader`)."""
     return store.open_read(Path(path))
+
+
+@contextmanager
+def reader(path: str, version: Version) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A fresh cursor on the process's connection, closed after use: reads run side by side."""
+    with _connection(path, version).cursor() as cur:
+        yield cur
+
+
+def reading() -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+    """A cursor on the current version of the store (`with data.reading() as con:`)."""
+    return reader(*_key())
 
 
 def _key() -> tuple[str, Version]:
@@ -49,18 +66,16 @@ def _key() -> tuple[str, Version]:
     return str(db_path()), version
 
 
-def connection() -> duckdb.DuckDBPyConnection:
-    return _connection(*_key())
-
-
 @st.cache_data(max_entries=8)
 def _info(path: str, version: Version) -> store.StoreInfo:
-    return store.inspect(_connection(path, version))
+    with reader(path, version) as con:
+        return store.inspect(con)
 
 
 @st.cache_data(max_entries=8)
 def _settings(path: str, version: Version) -> Settings:
-    return settings_mod.load(_connection(path, version))
+    with reader(path, version) as con:
+        return settings_mod.load(con)
 
 
 def info() -> store.StoreInfo:
@@ -73,7 +88,7 @@ def settings() -> Settings:
 
 @st.cache_data(max_entries=8)
 def _extent(path: str, version: Version) -> tuple[dt.date, dt.date] | None:
-    with _connection(path, version).cursor() as cur:
+    with reader(path, version) as cur:
         row = cur.sql(
             "SELECT CAST(min(created_at) AS DATE), CAST(max(created_at) AS DATE) FROM contacts"
         ).fetchall()[0]
@@ -94,9 +109,8 @@ def data_extent() -> tuple[dt.date, dt.date] | None:
 
 @st.cache_data(max_entries=8)
 def _dimension_values(path: str, version: Version, dims: tuple[str, ...]) -> dict[str, list]:
-    con = _connection(path, version)
     out: dict[str, list[str]] = {}
-    with con.cursor() as cur:
+    with reader(path, version) as cur:
         for dim in dims:
             expr = DIMENSIONS_BY_ID[dim].contact_sql
             rows = cur.sql(
@@ -112,9 +126,8 @@ def dimension_values(dims: tuple[str, ...]) -> dict[str, list[str]]:
 
 @st.cache_data(max_entries=8)
 def _freshness(path: str, version: Version) -> dict[str, Any]:
-    con = _connection(path, version)
     inf = _info(path, version)
-    with con.cursor() as cur:
+    with reader(path, version) as cur:
         newest = cur.sql("SELECT max(created_at) FROM contacts").fetchall()[0][0]
     return {
         "newest_contact": newest,
@@ -132,26 +145,26 @@ def freshness() -> dict[str, Any]:
 # ---- cached analyses ---------------------------------------------------------------------
 @st.cache_data(ttl="1h", max_entries=512, max_size="256MB")
 def _run(path: str, version: Version, kind: str, request: MetricRequest, extra: tuple) -> Any:
-    con = _connection(path, version)
-    inf, sets = _info(path, version), _settings(path, version)
-    if kind == "compare":
-        return engine.compare(con, request, inf, sets)
-    if kind == "compute":
-        return engine.compute(con, request, inf, sets)
-    if kind == "compile":
-        return engine.compile_for(con, request, inf, sets)
-    if kind == "recovery":
-        return recovery.recovery_cohorts(con, request, inf, sets)
-    if kind == "funnel":
-        return speed.funnel_and_frictions(con, request, inf, sets)
-    if kind == "bands":
-        return distribution.resolution_bands(con, request, inf, sets)
-    if kind == "drilldown":
-        days, sort, descending, page = extra
-        return drilldown.contacts_behind(
-            con, request, inf, days=days, sort=sort, descending=descending, page=page
-        )
-    raise ValueError(kind)
+    with reader(path, version) as con:
+        inf, sets = _info(path, version), _settings(path, version)
+        if kind == "compare":
+            return engine.compare(con, request, inf, sets)
+        if kind == "compute":
+            return engine.compute(con, request, inf, sets)
+        if kind == "compile":
+            return engine.compile_for(con, request, inf, sets)
+        if kind == "recovery":
+            return recovery.recovery_cohorts(con, request, inf, sets)
+        if kind == "funnel":
+            return speed.funnel_and_frictions(con, request, inf, sets)
+        if kind == "bands":
+            return distribution.resolution_bands(con, request, inf, sets)
+        if kind == "drilldown":
+            days, sort, descending, page = extra
+            return drilldown.contacts_behind(
+                con, request, inf, days=days, sort=sort, descending=descending, page=page
+            )
+        raise ValueError(kind)
 
 
 def compare(request: MetricRequest) -> list[MetricValue]:
@@ -192,9 +205,9 @@ def contacts_behind(
 
 @st.cache_data(max_entries=8)
 def _registry(path: str, version: Version) -> tuple[pl.DataFrame, pl.DataFrame]:
-    con = _connection(path, version)
-    inf = _info(path, version)
-    return registry.root_causes(con, inf), registry.driver_catalog(con, inf)
+    with reader(path, version) as con:
+        inf = _info(path, version)
+        return registry.root_causes(con, inf), registry.driver_catalog(con, inf)
 
 
 def root_causes() -> pl.DataFrame:
@@ -209,9 +222,9 @@ def driver_catalog() -> pl.DataFrame:
 def _cause_effects(
     path: str, version: Version, filters: Filters, last_day: dt.date
 ) -> pl.DataFrame:
-    con = _connection(path, version)
-    return causes.effects(con, _registry(path, version)[0], filters, last_day,
-                          _info(path, version), _settings(path, version))  # fmt: skip
+    with reader(path, version) as con:
+        return causes.effects(con, _registry(path, version)[0], filters, last_day,
+                              _info(path, version), _settings(path, version))  # fmt: skip
 
 
 def cause_effects(filters: Filters, last_day: dt.date) -> pl.DataFrame:
@@ -221,7 +234,7 @@ def cause_effects(filters: Filters, last_day: dt.date) -> pl.DataFrame:
 
 @st.cache_data(max_entries=8)
 def _known_reasons(path: str, version: Version) -> list[str]:
-    with _connection(path, version).cursor() as cur:
+    with reader(path, version) as cur:
         return sorted(register.known_reasons(cur))
 
 
@@ -232,7 +245,7 @@ def known_reasons() -> list[str]:
 
 @st.cache_data(max_entries=64)
 def _cause_history(path: str, version: Version, cause_id: str) -> list[tuple]:
-    with _connection(path, version).cursor() as cur:
+    with reader(path, version) as cur:
         return register.changes(cur, cause_id)
 
 
@@ -242,8 +255,8 @@ def cause_history(cause_id: str) -> list[tuple]:
 
 @st.cache_data(max_entries=8)
 def _export_csv(path: str, version: Version, table: str) -> bytes:
-    con = _connection(path, version)
-    return exports.register_csv(con) if table == "root_causes" else exports.catalog_csv(con)
+    with reader(path, version) as con:
+        return exports.register_csv(con) if table == "root_causes" else exports.catalog_csv(con)
 
 
 def export_csv(table: str) -> bytes:
@@ -253,7 +266,8 @@ def export_csv(table: str) -> bytes:
 
 @st.cache_data(max_entries=8)
 def _import_history(path: str, version: Version) -> pl.DataFrame:
-    return import_review.history(_connection(path, version))
+    with reader(path, version) as con:
+        return import_review.history(con)
 
 
 def import_history() -> pl.DataFrame:

@@ -48,7 +48,8 @@ ROOM_CSS = """<style>
 # ---- data ----------------------------------------------------------------------------------
 @st.cache_data(max_entries=8)
 def _weeks(path: str, version: data.Version) -> list[str]:
-    return [w.iso for w in weeks_with_data(data._connection(path, version))]
+    with data.reader(path, version) as con:
+        return [w.iso for w in weeks_with_data(con)]
 
 
 def weeks() -> list[str]:
@@ -58,9 +59,9 @@ def weeks() -> list[str]:
 
 @st.cache_data(ttl="1h", max_entries=256)
 def _screen(path: str, version: data.Version, name: str, scope: Scope) -> Any:
-    con = data._connection(path, version)
-    review = Review(con, data._info(path, version), data._settings(path, version), scope)
-    return getattr(review, name)()
+    with data.reader(path, version) as con:
+        review = Review(con, data._info(path, version), data._settings(path, version), scope)
+        return getattr(review, name)()
 
 
 def screen_data(name: str, scope: Scope) -> Any:
@@ -71,11 +72,11 @@ def report_maker(scope: Scope) -> Callable[[], str]:
     """What the download button calls, on its own thread, when clicked: the same agenda as
     one offline HTML file, always masked (cxdash.review.report)."""
     path, version = str(data.db_path()), _version()
-    con = data._connection(path, version)
     info, sets = data._info(path, version), data._settings(path, version)
 
     def make() -> str:
-        return report.render(Review(con, info, sets, scope), source=data.db_path().name)
+        with data.reader(path, version) as con:
+            return report.render(Review(con, info, sets, scope), source=data.db_path().name)
 
     return make
 
