@@ -1,5 +1,6 @@
 """`cxdash` command line (SPEC §5): demo data, imports and exports, metrics as JSON, the
-weekly report, and backups of the store (backup, restore, backups).
+weekly report, backups of the store (backup, restore, backups) and the store as Parquet for
+Spark (export-parquet).
 
 Bad input exits with code 2 and one line on stderr that says what to do; a traceback is a bug.
 """
@@ -18,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from cxdash import store
+from cxdash.engines.lake import LakeError
 from cxdash.exports import EXPORTABLE
 from cxdash.formatting import format_value
 from cxdash.importer.run import IMPORTABLE, ImportFailed
@@ -100,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("backups", help="the store's backups, newest first")
     listing.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
 
+    parquet = sub.add_parser("export-parquet", help="the store as Parquet in the layout the "
+                                                     "spark engine reads (contacts and orders "
+                                                     "by month)")  # fmt: skip
+    parquet.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
+    parquet.add_argument("--out", required=True, metavar="DIR",
+                         help="a folder that does not exist yet or is empty")  # fmt: skip
+
     metrics = sub.add_parser("metrics", help="every SPEC metric for a period")
     metrics.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
     metrics.add_argument("--start", help="first day, YYYY-MM-DD (default: 27 days before --end)")
@@ -128,9 +137,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         commands = {"demo": _demo, "import": _import, "export": _export, "report": _report,
-                    "backup": _backup, "restore": _restore, "backups": _backups}  # fmt: skip
+                    "backup": _backup, "restore": _restore, "backups": _backups,
+                    "export-parquet": _export_parquet}  # fmt: skip
         return commands.get(args.command, _metrics)(args)
-    except (UsageError, RequestError, store.StoreError, ImportFailed) as exc:
+    except (UsageError, RequestError, store.StoreError, ImportFailed, LakeError) as exc:
         print(f"cxdash: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except duckdb.Error as exc:
@@ -360,6 +370,21 @@ def _period(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Period:
         else end - dt.timedelta(days=DEFAULT_DAYS - 1)
     )
     return Period(start, end)
+
+
+def _export_parquet(args: argparse.Namespace) -> int:
+    from cxdash.engines.lake import export_parquet
+
+    path = store.resolve_db_path(args.db)
+    done = export_parquet(path, Path(args.out))
+    parts = [f"{done.rows[t]:,} {t}" + (f" ({done.months[t]} months)" if t in done.months else "")
+             for t in ("contacts", "orders")]  # fmt: skip
+    small = (("reasons", "drivers"), ("root_causes", "root causes"),
+             ("orders_daily", "daily order rows"))  # fmt: skip
+    parts += [f"{done.rows[t]:,} {label}" for t, label in small]
+    print(f"wrote {done.out}: {', '.join(parts)} in {done.seconds:.1f} s; read it with "
+          f"`cxdash metrics --engine spark --lake {shlex.quote(str(done.out))}`")  # fmt: skip
+    return 0
 
 
 def _metrics(args: argparse.Namespace) -> int:
