@@ -32,43 +32,13 @@ from pathlib import Path
 from playwright.async_api import Page, async_playwright
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
-from benchmarks.bench_ui import SETTLED
+from benchmarks.bench_ui import COUNT_MESSAGES, RERUN_SETTLED, SETTLED, WATCH, peak_rss
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Server
 
 PAGES = ["Scoreboard", "Playing to win", "Root causes", "Driver catalog", "Defense",
          "Speed to happiness", "Explore", "Weekly review", "Data and settings"]  # fmt: skip
 CHANNELS = ["chat", "email", "phone"]
 PERIODS = ["Last 28 days", "Last 90 days", "Last 7 days"]
-# Counts the server's messages: every rerun sends some, and nothing else does.
-COUNT_MESSAGES = """(() => {
-    const Native = window.WebSocket;
-    window.__messages = 0;
-    window.__lastMessage = 0;
-    window.WebSocket = class extends Native {
-        constructor(...args) {
-            super(...args);
-            this.addEventListener('message', () => {
-                window.__messages++;
-                window.__lastMessage = performance.now();
-            });
-        }
-    };
-})()"""
-
-# Notes that a rerun happened. Under load the browser can take a whole fast rerun's messages in
-# one task, and React then never writes 'running' into the DOM; so a rerun also counts as seen
-# once the server has answered the click and been quiet for 300 ms (its last message is the
-# end of the run).
-WATCH = """() => {
-    window.__sawRun = false;
-    window.__from = window.__messages;
-    const app = document.querySelector("[data-testid='stApp']");
-    new MutationObserver(() => {
-        if (app.dataset.testScriptState !== 'notRunning') window.__sawRun = true;
-    }).observe(app, {attributes: true});
-}"""
-RAN = """() => window.__sawRun || (window.__messages > window.__from
-                                 && performance.now() - window.__lastMessage > 300)"""
 STATE = """() => {
     const app = document.querySelector("[data-testid='stApp']");
     return `script ${app?.dataset.testScriptState}, saw run ${window.__sawRun}, `
@@ -88,8 +58,7 @@ class Session:
 
 
 async def _settle(page: Page, timeout_ms: int) -> None:
-    await page.wait_for_function(f"() => ({RAN})() && ({SETTLED})()",
-                                 timeout=timeout_ms, polling=50)  # fmt: skip
+    await page.wait_for_function(RERUN_SETTLED, timeout=timeout_ms, polling=50)
 
 
 async def _timed(page: Page, click, timeout_ms: int) -> float:  # type: ignore[no-untyped-def]
@@ -195,13 +164,6 @@ async def run_session(browser, url: str, s: Session, until: float, timeout_ms: i
         await context.close()
 
 
-def _vm(pid: int, key: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) * 1024
-    return 0
-
-
 async def main_async(args: argparse.Namespace) -> int:
     server = Server(args.db, LOG)
     sessions = [Session(i) for i in range(args.sessions)]
@@ -212,7 +174,7 @@ async def main_async(args: argparse.Namespace) -> int:
             await asyncio.gather(*(run_session(browser, server.url, s, until, args.timeout * 1000)
                                    for s in sessions))  # fmt: skip
             await browser.close()
-        peak = _vm(server.proc.pid, "VmHWM")
+        peak = peak_rss(server.proc.pid)
     finally:
         server.stop()
     log = LOG.read_text()
