@@ -54,6 +54,13 @@ class Metric:
     horizon_days: int = 0  # looks this far past the period: recent periods are not complete
     origin: str = ""  # the file a custom metric was defined in; "" for the built-in ones
 
+    @property
+    def orders_only(self) -> bool:
+        """Filtered by the order dimensions alone (SPEC: the repurchase baseline counts
+        customers by their orders, and contacts only as "any contact at all"), so a channel,
+        team, reason, priority or agent filter cannot change it."""
+        return self.family == "repurchase_baseline"
+
 
 # Columns of the per-contact relation that `sql` aggregates may use (built by the compiler):
 PERIOD_CONTACT_COLUMNS = (

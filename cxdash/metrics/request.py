@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from cxdash.metrics.catalogue import METRIC_IDS, METRICS_BY_ID, definitions_key
-from cxdash.metrics.dimensions import DIMENSION_IDS, GRAINS
+from cxdash.metrics.dimensions import DIMENSION_IDS, DIMENSIONS_BY_ID, GRAINS
 
 
 class RequestError(ValueError):
@@ -100,6 +100,10 @@ class Filters:
         mapping = {d: list(v) for d, v in self.values}
         mapping[dim] = list(values)
         return Filters.of(mapping)
+
+    def on_orders(self) -> Filters:
+        """Only the filters on dimensions orders have too (product, region)."""
+        return Filters(tuple((d, v) for d, v in self.values if DIMENSIONS_BY_ID[d].order_sql))
 
     def caption(self) -> str:
         """Plain English for chart captions, e.g. 'channel: chat or email'."""

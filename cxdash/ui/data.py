@@ -3,6 +3,12 @@
 The cache key of every result includes the store's version (inode, mtime, size), so when an
 import or `cxdash demo` swaps in a new file, the next rerun opens it and recomputes; sessions
 asking for the same view share one computation (Streamlit locks each key).
+
+With `CXDASH_ENGINE=spark` (and `CXDASH_LAKE`, `CXDASH_SPARK_MASTER`) the same reads go to a
+Parquet lake on Spark: the connection is a `cxdash.engines.spark.SparkConnection`, which
+answers the query layer's calls with the translated SQL, and the version is the lake's
+manifest. The app is then read-only: imports, targets and register or catalog edits are
+refused with `read_only()`'s message (they belong to the DuckDB store the lake came from).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +24,12 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from cxdash import exports, import_review, register, store
+from cxdash import engines, exports, import_review, register, store
 from cxdash import settings as settings_mod
 from cxdash.analysis import causes, distribution, drilldown, recovery, registry, speed
+from cxdash.engines.lake import LakeError, is_local, lake_version, read_manifest
 from cxdash.metrics import engine
+from cxdash.metrics.catalogue import METRICS_BY_ID
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
 from cxdash.metrics.engine import MetricValue
 from cxdash.metrics.request import Filters, MetricRequest
@@ -28,13 +37,41 @@ from cxdash.schema import SETTINGS, create_table_sql
 from cxdash.settings import Settings
 
 Version = tuple[int, int, int]
+SPARK = "spark:"  # the cache key's path for a lake read by Spark: spark:<lake>
+# A lake that is not a local folder (hdfs://, s3a://…) has no version to watch.
+URI_VERSION: Version = (0, 0, 0)
 
 
 def db_path() -> Path:
     return store.resolve_db_path().resolve()
 
 
+def spark_lake() -> engines.EngineChoice | None:
+    """The engine choice when the app reads a lake on Spark (CXDASH_ENGINE=spark), else None."""
+    choice = engines.resolve()
+    return choice if choice.spark else None
+
+
+def read_only() -> str | None:
+    """Why nothing can be written here (the app reads a lake on Spark), or None."""
+    choice = spark_lake()
+    if choice is None:
+        return None
+    return (f"This dashboard reads the Parquet lake {choice.lake} on Spark and is read-only: "
+            "import, edit the register or the catalog and set targets on the DuckDB store, "
+            "then write the lake again with `cxdash export-parquet`.")  # fmt: skip
+
+
+def source() -> str:
+    """What the app reads, in words: the store's path or the lake on Spark."""
+    choice = spark_lake()
+    return f"{choice.lake} (Parquet on Spark, {choice.master})" if choice else str(db_path())
+
+
 def current_version() -> Version | None:
+    choice = spark_lake()
+    if choice is not None:
+        return lake_version(str(choice.lake)) if is_local(str(choice.lake)) else URI_VERSION
     path = db_path()
     return store.store_version(path) if path.exists() else None
 
@@ -43,7 +80,13 @@ def current_version() -> Version | None:
 def _connection(path: str, version: Version) -> duckdb.DuckDBPyConnection:
     """The process's one read-only connection to this version of the store. Never queried
     itself: two sessions' threads on one DuckDB connection do not queue, the second fails
-    (ENGINEERING §0.2), so every query goes through its own cursor (`reader`)."""
+    (ENGINEERING §0.2), so every query goes through its own cursor (`reader`). For a lake,
+    a SparkConnection, which takes statements from several threads."""
+    if path.startswith(SPARK):
+        from cxdash.engines.spark import open_lake
+
+        choice = spark_lake()
+        return open_lake(path.removeprefix(SPARK), choice.master if choice else "local[*]")  # type: ignore[return-value]
     return store.open_read(Path(path))
 
 
@@ -59,15 +102,32 @@ def reading() -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     return reader(*_key())
 
 
+def key() -> tuple[str, Version]:
+    """The cache key of what the app reads now: (the store's path or spark:<lake>, version).
+    Modules with their own cached reads (the weekly review) pass it to `reader`."""
+    return _key()
+
+
+def source_name() -> str:
+    """The store's file name, or the lake's folder name, for a report to name its source."""
+    choice = spark_lake()
+    return Path(str(choice.lake).rstrip("/")).name if choice else db_path().name
+
+
 def _key() -> tuple[str, Version]:
     version = current_version()
+    choice = spark_lake()
     if version is None:
+        if choice is not None:
+            raise store.StoreError(f"no lake at {choice.lake}")
         raise store.StoreError(f"no store at {db_path()}")
-    return str(db_path()), version
+    return (f"{SPARK}{choice.lake}" if choice else str(db_path())), version
 
 
 @st.cache_data(max_entries=8)
 def _info(path: str, version: Version) -> store.StoreInfo:
+    if path.startswith(SPARK):
+        return _connection(path, version).inspect()  # type: ignore[attr-defined]
     with reader(path, version) as con:
         return store.inspect(con)
 
@@ -97,14 +157,32 @@ def _extent(path: str, version: Version) -> tuple[dt.date, dt.date] | None:
 
 def data_extent() -> tuple[dt.date, dt.date] | None:
     """First and last day with contacts, or None for a missing, empty or unreadable store
-    (`cxdash.ui.store_health.show_problem` says which, and the way back)."""
-    version = current_version()
-    if version is None:
-        return None
+    (`cxdash.ui.store_health.show_problem` says which, and the way back) or lake
+    (`lake_problem`)."""
     try:
-        return _extent(str(db_path()), version)
-    except (duckdb.Error, store.StoreError):
+        if current_version() is None:
+            return None
+        return _extent(*_key())
+    except (duckdb.Error, store.StoreError, engines.EngineError, LakeError):
         return None
+
+
+def lake_problem() -> str | None:
+    """For the app on Spark: why the lake shows nothing (None when it reads and has data)."""
+    try:
+        choice = spark_lake()
+        if choice is None:
+            return None
+        lake = str(choice.lake)
+        if is_local(lake):
+            read_manifest(lake)  # a missing folder or a half-written export, in words
+        found = _info(*_key())
+    except (store.StoreError, LakeError, engines.EngineError) as exc:
+        return str(exc)
+    if found.contacts_rows == 0:
+        return (f"the lake {lake} has no contacts: export a store that has some with "
+                "`cxdash export-parquet --db STORE --out DIR`")  # fmt: skip
+    return None
 
 
 @st.cache_data(max_entries=8)
@@ -114,7 +192,7 @@ def _dimension_values(path: str, version: Version, dims: tuple[str, ...]) -> dic
         for dim in dims:
             expr = DIMENSIONS_BY_ID[dim].contact_sql
             rows = cur.sql(
-                f"SELECT DISTINCT {expr} AS v FROM contacts c WHERE v IS NOT NULL ORDER BY v"
+                f"SELECT DISTINCT {expr} AS v FROM contacts c WHERE {expr} IS NOT NULL ORDER BY v"
             ).fetchall()
             out[dim] = [str(r[0]) for r in rows]
     return out
@@ -134,7 +212,8 @@ def _freshness(path: str, version: Version) -> dict[str, Any]:
         "contacts": inf.contacts_rows,
         "orders": inf.orders_rows,
         "drivers": inf.reasons_rows,
-        "updated": dt.datetime.fromtimestamp(version[1] / 1e9),
+        # When the store (or the lake's manifest) was written; unknown for a lake at a URI.
+        "updated": None if version == URI_VERSION else dt.datetime.fromtimestamp(version[1] / 1e9),
     }
 
 
@@ -168,8 +247,22 @@ def _run(path: str, version: Version, kind: str, request: MetricRequest, extra: 
 
 
 def compare(request: MetricRequest) -> list[MetricValue]:
-    """The request's metrics now and in the previous period of the same length."""
-    return _run(*_key(), "compare", request, ())
+    """The request's metrics now and in the previous period of the same length.
+
+    Metrics that only order filters can change (the repurchase baseline, an anti-join of the
+    period's orders with its contacts: most of the scoreboard's time at 10M contacts) are
+    asked for on their own, under the order filters only, so changing channel, team, reason,
+    priority or agent finds them cached. Same compiler, same numbers (tests/test_threads.py
+    checks against one query)."""
+    orders_only = tuple(m for m in request.metrics if METRICS_BY_ID[m].orders_only)
+    rest = tuple(m for m in request.metrics if m not in orders_only)
+    if not orders_only or not rest:
+        return _run(*_key(), "compare", request, ())
+    values = {v.metric.id: v for part in (
+        replace(request, metrics=rest),
+        replace(request, metrics=orders_only, filters=request.filters.on_orders()),
+    ) for v in _run(*_key(), "compare", part, ())}  # fmt: skip
+    return [values[m] for m in request.metrics]
 
 
 def compute(request: MetricRequest) -> pl.DataFrame:
@@ -235,7 +328,7 @@ def cause_effects(filters: Filters, last_day: dt.date) -> pl.DataFrame:
 @st.cache_data(max_entries=8)
 def _known_reasons(path: str, version: Version) -> list[str]:
     with reader(path, version) as cur:
-        return sorted(register.known_reasons(cur))
+        return sorted(register.known_reasons(cur, _info(path, version)))
 
 
 def known_reasons() -> list[str]:
@@ -255,8 +348,11 @@ def cause_history(cause_id: str) -> list[tuple]:
 
 @st.cache_data(max_entries=8)
 def _export_csv(path: str, version: Version, table: str) -> bytes:
+    inf = _info(path, version)
     with reader(path, version) as con:
-        return exports.register_csv(con) if table == "root_causes" else exports.catalog_csv(con)
+        if table == "root_causes":
+            return exports.register_csv(con, info=inf)
+        return exports.catalog_csv(con, info=inf)
 
 
 def export_csv(table: str) -> bytes:
@@ -267,7 +363,7 @@ def export_csv(table: str) -> bytes:
 @st.cache_data(max_entries=8)
 def _import_history(path: str, version: Version) -> pl.DataFrame:
     with reader(path, version) as con:
-        return import_review.history(con)
+        return import_review.history(con, _info(path, version))
 
 
 def import_history() -> pl.DataFrame:
@@ -276,7 +372,10 @@ def import_history() -> pl.DataFrame:
 
 
 def save_settings(new: Settings) -> None:
-    """Write targets into the next version of the store; every cached result then refreshes."""
+    """Write targets into the next version of the store; every cached result then refreshes.
+    (The pages offer it only when `read_only()` is None.)"""
+    if read_only():
+        raise store.StoreError(read_only())
     with store.new_version(db_path(), from_existing=True) as con:
         con.execute(create_table_sql(SETTINGS))
         settings_mod.save(con, new)
