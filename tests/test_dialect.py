@@ -102,6 +102,23 @@ def test_any_list() -> None:
     assert out.args == {"f_channel": ["chat"], "f_reason": ["Refund", "Unknown"]}
 
 
+def test_list_has_any() -> None:
+    out = spark("SELECT 1 FROM t WHERE list_has_any(string_split(lower(a), ' '), $w)", w=["x"])
+    assert "ARRAYS_OVERLAP(SPLIT(LOWER(a), " in out and "&&" not in out
+
+
+def test_qualify_is_kept_with_order_and_limit_after_it() -> None:
+    out = spark("SELECT c.comment FROM contacts c QUALIFY row_number() OVER (PARTITION BY "
+                "lower(c.comment) ORDER BY c.csat DESC) = 1 ORDER BY c.csat DESC LIMIT 5")
+    assert out == ("SELECT c.comment FROM contacts AS c QUALIFY ROW_NUMBER() OVER (PARTITION BY "
+                   "LOWER(c.comment) ORDER BY c.csat DESC) = 1 ORDER BY c.csat DESC LIMIT 5")
+    import sqlglot  # SQLGlot's own Spark output limits before it filters
+
+    plain = sqlglot.transpile("SELECT a FROM t QUALIFY row_number() OVER (ORDER BY b) = 1 "
+                              "ORDER BY a LIMIT 5", read="duckdb", write="spark")[0]  # fmt: skip
+    assert plain.index("LIMIT 5") < plain.index("WHERE _w = 1")
+
+
 def test_generate_series() -> None:
     out = spark("SELECT g FROM generate_series(CAST($a AS TIMESTAMP), CAST($b AS TIMESTAMP), "
                 "INTERVAL 1 week) AS t(g)",
@@ -130,7 +147,7 @@ def test_refused_constructs(duck: str, why: str) -> None:
 def test_rules_are_named_in_order() -> None:
     assert [name for name, _ in dialect.RULES] == [
         "refuse_inexact", "exact_percentile", "discrete_percentile", "double_literals",
-        "any_list", "generate_series",
+        "any_list", "list_has_any", "generate_series",
     ]  # fmt: skip
 
 

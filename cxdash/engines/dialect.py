@@ -30,8 +30,14 @@ Where SQLGlot's output would be wrong or not exact, a named rule rewrites the tr
 - `any_list`: `x = ANY($list)` → `array_contains($list, x)`, with the same answer when x or
   a list item is NULL (NULL). SQLGlot writes `exists($list, x -> … = x)`, whose lambda
   variable `x` would hide a column named x.
+- `list_has_any`: `list_has_any(a, b)` → `arrays_overlap(a, b)` (SQLGlot writes `a && b`,
+  which Spark does not parse); true when the lists share a non-NULL item, in both (the
+  masking of names in the weekly review uses it).
 - `generate_series`: `FROM generate_series(a, b, step) AS t(g)` → `FROM explode(sequence(a, b,
   step)) AS t(g)` (both include b); SQLGlot's own output for it does not parse in Spark.
+- QUALIFY is kept as written (Spark 4 has it; SQLGlot's rewrite applied ORDER BY and LIMIT
+  before the QUALIFY filter): the SQL is written by `CxdashSpark`, SQLGlot's Spark dialect
+  with that one transform left out.
 
 Refused with a DialectError naming the construct, rather than run with a different answer:
 approximate or tie-dependent aggregates (approx_quantile, reservoir_quantile,
@@ -48,9 +54,33 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sqlglot
-from sqlglot import exp
+from sqlglot import exp, transforms
+from sqlglot.dialects.spark import Spark
+from sqlglot.generators.spark import SparkGenerator
 
-READ, WRITE = "duckdb", "spark"
+READ = "duckdb"
+
+
+class _Generator(SparkGenerator):
+    # SQLGlot rewrites QUALIFY for Spark as a subquery that keeps the ORDER BY and LIMIT
+    # *inside* it, so the limit cuts rows before QUALIFY filters them (the weekly review's
+    # one-comment-per-text query came out wrong). Spark 4 has QUALIFY: keep it as written.
+    TRANSFORMS = {  # noqa: RUF012 - SQLGlot's own class attribute, extended
+        **SparkGenerator.TRANSFORMS,
+        exp.Select: transforms.preprocess([
+            transforms.eliminate_distinct_on, transforms.unnest_to_explode,
+            transforms.any_to_exists,
+        ]),
+    }  # fmt: skip
+
+
+class CxdashSpark(Spark):
+    """Spark 4's SQL as SQLGlot writes it, but with QUALIFY kept (see _Generator)."""
+
+    Generator = _Generator
+
+
+WRITE = CxdashSpark
 
 
 class DialectError(ValueError):
@@ -76,7 +106,7 @@ def _parameters(types: Mapping[str, str]) -> Rule:
             raise DialectError(f"parameter ${name} has no value")
         marker = exp.Placeholder(this=name)
         if types[name] == "datetime":
-            return exp.cast(marker, exp.DataType.build("TIMESTAMP_NTZ", dialect=WRITE))
+            return exp.cast(marker, exp.DataType.build("TIMESTAMP_NTZ", dialect="spark"))
         return marker
 
     return rule
@@ -139,6 +169,12 @@ def any_list(node: exp.Expression) -> exp.Expression:
     return node
 
 
+def list_has_any(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.ArrayOverlaps):
+        return exp.Anonymous(this="arrays_overlap", expressions=[node.this, node.expression])
+    return node
+
+
 def generate_series(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Table) and isinstance(node.this, exp.GenerateSeries):
         series = node.this
@@ -188,6 +224,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("discrete_percentile", discrete_percentile),
     ("double_literals", double_literals),
     ("any_list", any_list),
+    ("list_has_any", list_has_any),
     ("generate_series", generate_series),
 )
 
