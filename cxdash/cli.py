@@ -1,6 +1,6 @@
-"""`cxdash` command line (SPEC §5): demo data, imports and exports, metrics as JSON, the
-weekly report, backups of the store (backup, restore, backups) and the store as Parquet for
-Spark (export-parquet).
+"""`cxdash` command line (SPEC §5): demo data, imports and exports, metrics as JSON (on DuckDB,
+or on Spark over a Parquet lake), the weekly report, backups of the store (backup, restore,
+backups) and the store as Parquet for Spark (export-parquet).
 
 Bad input exits with code 2 and one line on stderr that says what to do; a traceback is a bug.
 """
@@ -15,19 +15,23 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from cxdash import store
+from cxdash import engines, store
 from cxdash.engines.lake import LakeError
 from cxdash.exports import EXPORTABLE
 from cxdash.formatting import format_value
 from cxdash.importer.run import IMPORTABLE, ImportFailed
 from cxdash.metrics import custom
-from cxdash.metrics.catalogue import METRICS_BY_ID
+from cxdash.metrics.catalogue import METRICS_BY_ID, register_custom
 from cxdash.metrics.dimensions import DIMENSION_IDS, GRAINS
 from cxdash.metrics.engine import compute
 from cxdash.metrics.request import Filters, MetricRequest, Period, RequestError, parse_date
+
+if TYPE_CHECKING:
+    from cxdash.engines.spark import SparkConnection
 
 EXIT_BAD_INPUT = 2
 DEFAULT_DAYS = 28
@@ -111,6 +115,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     metrics = sub.add_parser("metrics", help="every SPEC metric for a period")
     metrics.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
+    metrics.add_argument("--engine", choices=engines.ENGINES,
+                         help="where the SQL runs (default: $CXDASH_ENGINE or duckdb)")
+    metrics.add_argument("--lake", metavar="DIR",
+                         help="for --engine spark: the folder export-parquet wrote, or a URI "
+                              "Spark reads (default: $CXDASH_LAKE)")  # fmt: skip
+    metrics.add_argument("--spark-master", metavar="URL",
+                         help="for --engine spark (default: $CXDASH_SPARK_MASTER or "
+                              f"{engines.DEFAULT_MASTER})")  # fmt: skip
     metrics.add_argument("--start", help="first day, YYYY-MM-DD (default: 27 days before --end)")
     metrics.add_argument("--end", help="last day, inclusive (default: the newest contact's day)")
     metrics.add_argument(
@@ -140,7 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     "backup": _backup, "restore": _restore, "backups": _backups,
                     "export-parquet": _export_parquet}  # fmt: skip
         return commands.get(args.command, _metrics)(args)
-    except (UsageError, RequestError, store.StoreError, ImportFailed, LakeError) as exc:
+    except (UsageError, RequestError, store.StoreError, ImportFailed, engines.EngineError,
+            LakeError) as exc:  # fmt: skip
         print(f"cxdash: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except duckdb.Error as exc:
@@ -387,6 +400,18 @@ def _export_parquet(args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_lake(choice: engines.EngineChoice) -> tuple[SparkConnection, store.StoreInfo]:
+    """The lake on Spark and what it holds; LakeError when it has no contacts to report."""
+    from cxdash.engines.spark import open_lake
+
+    con = open_lake(str(choice.lake), choice.master)
+    info = con.inspect()
+    if info.contacts_rows == 0:
+        raise LakeError(f"the lake {choice.lake} has no contacts: export a store that has "
+                        "some with `cxdash export-parquet --db STORE --out DIR`")  # fmt: skip
+    return con, info
+
+
 def _metrics(args: argparse.Namespace) -> int:
     filters = Filters.parse(args.filter)
     by, grain = (), None
@@ -394,14 +419,26 @@ def _metrics(args: argparse.Namespace) -> int:
         grain = args.by
     elif args.by:
         by = (args.by,)
-    path = store.resolve_db_path(args.db)
-    con, info = _open_with_contacts(path)
+    choice = engines.resolve(args.engine, args.lake, args.spark_master)
+    if choice.spark:
+        if args.db:
+            raise UsageError("--db names a DuckDB store; the spark engine reads the lake that "
+                             "`cxdash export-parquet` wrote (--lake DIR)")  # fmt: skip
+        # Custom metrics run on DuckDB only (their checks bind them on a DuckDB store).
+        register_custom(())
+        con, info = _open_lake(choice)
+    else:
+        if args.lake or args.spark_master:
+            raise UsageError("--lake and --spark-master are for --engine spark")
+        path = store.resolve_db_path(args.db)
+        con, info = _open_with_contacts(path)
     try:
-        # Custom metrics ($CXDASH_METRICS or metrics.toml beside the store) join the built-in
-        # ones after them; a file with any problem is bad input.
-        loaded = custom.load_and_register(con, path, info=info)
-        if loaded.problems:
-            raise custom.MetricsFileError(loaded.message())
+        if not choice.spark:
+            # Custom metrics ($CXDASH_METRICS or metrics.toml beside the store) join the
+            # built-in ones after them; a file with any problem is bad input.
+            loaded = custom.load_and_register(con, path, info=info)
+            if loaded.problems:
+                raise custom.MetricsFileError(loaded.message())
         metric_ids = tuple(args.metric) or tuple(METRICS_BY_ID)
         period = _period(con, args)
         request = MetricRequest(period, filters, by, grain, metric_ids)

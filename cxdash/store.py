@@ -144,7 +144,10 @@ class StoreInfo:
 
 
 def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
-    """Read the catalogue of a store: which contract tables and columns exist, and row counts."""
+    """Read the catalogue of a store: which contract tables and columns exist, and row counts.
+    A lake on Spark (`cxdash.engines.spark.SparkConnection`) answers from its Parquet files."""
+    if callable(own := getattr(con, "inspect", None)):
+        return own()
     rows = con.execute(
         """SELECT table_name, column_name, data_type FROM duckdb_columns()
            WHERE database_name = current_database() AND schema_name = 'main'"""

@@ -273,3 +273,19 @@ def test_engine_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(engines.EngineError, match="unknown engine 'trino'"):
         engines.resolve("trino")
 
+
+def test_without_pyspark_the_message_names_the_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from cxdash.engines import spark as spark_mod
+
+    real = builtins.__import__
+
+    def no_pyspark(name: str, *args: object, **kw: object) -> object:
+        if name.startswith("pyspark"):
+            raise ImportError(f"No module named {name!r}")
+        return real(name, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_pyspark)
+    with pytest.raises(engines.EngineError, match=r"pip install -e '\.\[spark\]'"):
+        spark_mod.root_session("local[1]")

@@ -1,0 +1,256 @@
+"""The same metrics on Apache Spark: PySpark in local mode against DuckDB, on the demo store
+exported with `cxdash export-parquet`.
+
+Every SPEC metric, without filters, with filters and a dimension, with the previous period and
+each time grain — the request shapes whose statements tests/test_dialect.py shows to cover
+every construct the compiler emits — must equal DuckDB's values (floats within 1e-9
+relative) and types. One Spark session for the module (it takes 5–10 s to start); slow.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from cxdash import cli, store
+from cxdash.engines import lake
+from cxdash.engines.lake import LakeError, export_parquet
+from cxdash.engines.spark import SparkConnection, open_lake
+from cxdash.metrics import engine
+from cxdash.metrics.catalogue import METRIC_IDS
+from cxdash.metrics.compiler import contacts_avoided_by_cause
+from cxdash.metrics.request import Filters, MetricRequest, Period
+from tests import worked_example as we
+
+pytestmark = pytest.mark.slow
+
+MASTER = "local[2]"
+# The demo store of conftest ends on 2026-06-30; a root cause was fixed on 2026-04-20, two
+# before it, so April has causes eliminated and all three add to the contacts avoided.
+APRIL = Period(dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+LAST_28 = Period(dt.date(2026, 6, 3), dt.date(2026, 6, 30))
+
+
+@pytest.fixture(scope="module")
+def lake_dir(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("spark") / "lake"
+    export_parquet(demo_store, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def duck(demo_store: Path) -> Iterator[tuple[object, store.StoreInfo]]:
+    con = store.open_read(demo_store)
+    yield con, store.inspect(con)
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def spark(lake_dir: Path) -> SparkConnection:
+    return open_lake(str(lake_dir), MASTER)
+
+
+def same(a: object, b: object) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, float) or isinstance(b, float):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-12)  # type: ignore[arg-type]
+    return a == b
+
+
+def assert_frames_equal(d: pl.DataFrame, s: pl.DataFrame, *, types: bool = True) -> None:
+    if types:
+        assert d.schema == s.schema
+    else:
+        assert d.columns == s.columns
+    assert d.height == s.height
+    for n, (rd, rs) in enumerate(zip(d.iter_rows(named=True), s.iter_rows(named=True),
+                                     strict=True)):  # fmt: skip
+        bad = {k: (rd[k], rs[k]) for k in rd if not same(rd[k], rs[k])}
+        assert not bad, f"row {n}: {bad}"
+
+
+def both(duck: tuple, spark: SparkConnection, request: MetricRequest) -> tuple[pl.DataFrame, ...]:
+    con, info = duck
+    started = time.monotonic()
+    on_spark = engine.compute(spark, request, spark.inspect())
+    print(f"spark {request.by or ''} {request.grain or ''}: {time.monotonic() - started:.1f} s")
+    return engine.compute(con, request, info), on_spark
+
+
+def test_the_lake_reads_as_the_store(duck: tuple, spark: SparkConnection) -> None:
+    con, info = duck
+    got = spark.inspect()
+    assert got.derived_fresh
+    assert (got.contacts_rows, got.orders_rows, got.reasons_rows) == \
+        (info.contacts_rows, info.orders_rows, info.reasons_rows)  # fmt: skip
+    for table in ("contacts", "orders", "orders_daily", "root_causes", "reasons"):
+        assert got.columns[table] == info.columns[table], table  # same names and types
+    assert spark.settings() == store_settings(con)
+
+
+def store_settings(con: object) -> object:
+    from cxdash import settings
+
+    return settings.load(con)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("period", [APRIL, LAST_28], ids=["april", "last28"])
+def test_every_metric_without_filters(duck: tuple, spark: SparkConnection, period: Period) -> None:
+    d, s = both(duck, spark, MetricRequest(period))
+    assert_frames_equal(d, s)
+    row = d.row(0, named=True)
+    assert set(METRIC_IDS) <= set(row)
+    assert all(row[m] is not None for m in METRIC_IDS), row  # nothing trivially null
+    if period == APRIL:
+        assert row["causes_eliminated"] == 1 and row["contacts_avoided"] != 0
+
+
+@pytest.mark.parametrize("request_", [
+    MetricRequest(APRIL, Filters.of({"channel": ["chat", "email"]}), ("reason",)),
+    MetricRequest(APRIL, by=("team",)),
+    MetricRequest(APRIL, Filters.of({"team": ["Overflow"]}), ("product",)),
+], ids=["channel-by-reason", "by-team", "team-by-product"])  # fmt: skip
+def test_every_metric_with_a_filter_and_a_dimension(
+    duck: tuple, spark: SparkConnection, request_: MetricRequest
+) -> None:
+    d, s = both(duck, spark, request_)
+    assert d.height > 3
+    assert_frames_equal(d, s)
+
+
+def test_a_product_region_filter_narrows_orders_on_both(duck: tuple, spark: SparkConnection,
+                                                        demo_store: Path) -> None:  # fmt: skip
+    con, _ = duck
+    region = con.execute("SELECT min(region) FROM orders").fetchall()[0][0]
+    request_ = MetricRequest(APRIL, Filters.of({"region": [region]}), ("product", "channel"))
+    d, s = both(duck, spark, request_)
+    assert d["contact_rate"].drop_nulls().len() > 0
+    assert_frames_equal(d, s)
+
+
+@pytest.mark.parametrize("request_", [
+    MetricRequest(APRIL, with_previous=True),
+    MetricRequest(APRIL, grain="week"),
+    MetricRequest(Period(dt.date(2026, 1, 15), dt.date(2026, 6, 30)), grain="month"),
+    MetricRequest(LAST_28, Filters.of({"channel": ["phone"]}), ("reason",), "day"),
+], ids=["previous", "week", "month", "day-by-reason"])  # fmt: skip
+def test_previous_period_and_every_grain(
+    duck: tuple, spark: SparkConnection, request_: MetricRequest
+) -> None:
+    d, s = both(duck, spark, request_)
+    assert_frames_equal(d, s)
+
+
+def test_contacts_avoided_per_cause(duck: tuple, spark: SparkConnection) -> None:
+    """The Root causes page's terms come from the metric's own blocks: equal on Spark too."""
+    con, info = duck
+    sql, params = contacts_avoided_by_cause(MetricRequest(APRIL), info)
+    d = con.sql(sql, params=params).pl()  # type: ignore[attr-defined]
+    s = spark.sql(sql, params).pl()
+    assert d.height == 3
+    # DuckDB sums BIGINTs into a HUGEINT (a Decimal here), Spark into a BIGINT: same values.
+    assert_frames_equal(d, s, types=False)
+
+
+def test_period_boundaries_do_not_follow_the_process_time_zone(
+    duck: tuple, spark: SparkConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PySpark reads a naive datetime in the Python process's zone: the dialect sends text."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        d, s = both(duck, spark, MetricRequest(APRIL, metrics=("contacts", "backlog")))
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    assert_frames_equal(d, s)
+
+
+def test_the_worked_example_on_spark(worked_store: Path, tmp_path: Path) -> None:
+    export_parquet(worked_store, tmp_path / "lake")
+    con = open_lake(str(tmp_path / "lake"), MASTER)
+    row = engine.compute(con, MetricRequest(Period(we.START, we.END))).row(0, named=True)
+    for metric_id, expected in we.EXPECTED.items():
+        assert row[metric_id] == pytest.approx(expected, abs=5e-7), metric_id
+
+
+def _json(capsys: pytest.CaptureFixture[str], argv: list[str]) -> dict:
+    assert cli.main(argv) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+def _same_json(a: object, b: object) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same_json(x, y) for x, y in zip(a, b, strict=True))
+    return same(a, b) and type(a) is type(b)
+
+
+@pytest.mark.parametrize("extra", [
+    ["--start", "2026-04-01", "--end", "2026-04-30"],
+    ["--start", "2026-04-01", "--end", "2026-04-30", "--filter", "channel=chat",
+     "--filter", "channel=email", "--by", "reason"],
+    ["--by", "week", "--metric", "contacts", "--metric", "resolution_hours_p90"],
+], ids=["all", "filter-by-reason", "default-period-by-week"])  # fmt: skip
+def test_cli_metrics_on_spark_equal_duckdb(
+    extra: list[str], demo_store: Path, lake_dir: Path, spark: SparkConnection,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    for var in ("CXDASH_ENGINE", "CXDASH_LAKE", "CXDASH_SPARK_MASTER", "CXDASH_METRICS"):
+        monkeypatch.delenv(var, raising=False)
+    on_duck = _json(capsys, ["metrics", "--db", str(demo_store), *extra, "--json"])
+    on_spark = _json(capsys, ["metrics", "--engine", "spark", "--lake", str(lake_dir),
+                              "--spark-master", MASTER, *extra, "--json"])  # fmt: skip
+    assert _same_json(on_duck, on_spark), (on_duck, on_spark)
+    monkeypatch.setenv("CXDASH_ENGINE", "spark")  # the same through the environment
+    monkeypatch.setenv("CXDASH_LAKE", str(lake_dir))
+    monkeypatch.setenv("CXDASH_SPARK_MASTER", MASTER)
+    assert _same_json(on_duck, _json(capsys, ["metrics", *extra, "--json"]))
+
+
+def test_cli_bad_lakes_exit_2_with_one_line(
+    tmp_path: Path, lake_dir: Path, spark: SparkConnection, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def error(*argv: str) -> str:
+        assert cli.main(["metrics", *argv, "--json"]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err.count("\n") == 1
+        return captured.err
+
+    assert "no lake at" in error("--engine", "spark", "--lake", str(tmp_path / "none"),
+                                 "--spark-master", MASTER)  # fmt: skip
+    assert "is not a cxdash lake" in error("--engine", "spark", "--lake", str(tmp_path),
+                                           "--spark-master", MASTER)  # fmt: skip
+    assert "--lake DIR" in error("--engine", "spark", "--db", "x.duckdb", "--lake", "y")
+    assert "are for --engine spark" in error("--engine", "duckdb", "--lake", str(lake_dir))
+    assert "cannot switch to local[1]" in error("--engine", "spark", "--lake", str(lake_dir),
+                                                "--spark-master", "local[1]")  # fmt: skip
+    # A lake whose rows changed after its derived columns were computed is refused.
+    changed = tmp_path / "changed"
+    shutil.copytree(lake_dir, changed)
+    shutil.rmtree(next((changed / "contacts").iterdir()))
+    assert "derived columns were computed for" in error(
+        "--engine", "spark", "--lake", str(changed), "--spark-master", MASTER)
+
+
+def test_opening_a_lake_refuses_what_is_not_one(tmp_path: Path, spark: SparkConnection) -> None:
+    (tmp_path / lake.MANIFEST).write_text('{"format": "other"}')
+    with pytest.raises(LakeError, match="not a lake layout"):
+        open_lake(str(tmp_path), MASTER)
+
+
+def test_java_is_there() -> None:
+    """Spark needs Java 17 or newer (README's test command runs this module)."""
+    assert shutil.which("java") or os.environ.get("JAVA_HOME")
+
