@@ -12,6 +12,10 @@ auth.gate()  # nothing below runs for a visitor who may not see the dashboard
 
 extent = data.data_extent()
 if extent is None:
+    if (problem := data.lake_problem()) is not None:  # on Spark: the lake does not read
+        st.title("The lake cannot be read")
+        st.error(problem, icon=":material/error:")
+        st.stop()
     if store_health.show_problem(data.db_path()):  # damaged or locked: say why and the way back
         st.stop()
     st.navigation([st.Page(welcome.show, title="Welcome", icon=":material/waving_hand:")],

@@ -26,30 +26,38 @@ import duckdb
 
 from cxdash.importer.cells import join_list, neutralise
 from cxdash.schema import REASONS, ROOT_CAUSES, Table
+from cxdash.store import StoreInfo
 
 EXPORTABLE = {"root_causes": ROOT_CAUSES, "reasons": REASONS}
 BOM = "\ufeff"
 
 
-def register_csv(con: duckdb.DuckDBPyConnection, *, bom: bool = True) -> bytes:
+def register_csv(
+    con: duckdb.DuckDBPyConnection, *, bom: bool = True, info: StoreInfo | None = None
+) -> bytes:
     """The root-cause register as CSV bytes (`cxdash import --table root_causes` reads it)."""
-    return to_csv(cells(con, "root_causes"), bom=bom)
+    return to_csv(cells(con, "root_causes", info), bom=bom)
 
 
-def catalog_csv(con: duckdb.DuckDBPyConnection, *, bom: bool = True) -> bytes:
+def catalog_csv(
+    con: duckdb.DuckDBPyConnection, *, bom: bool = True, info: StoreInfo | None = None
+) -> bytes:
     """The driver catalog as CSV bytes (`cxdash import --table reasons` reads it)."""
-    return to_csv(cells(con, "reasons"), bom=bom)
+    return to_csv(cells(con, "reasons", info), bom=bom)
 
 
-def cells(con: duckdb.DuckDBPyConnection, table: str) -> list[list[str]]:
+def cells(
+    con: duckdb.DuckDBPyConnection, table: str, info: StoreInfo | None = None
+) -> list[list[str]]:
     """The header and one row per stored row, every value as the text of its cell. A store
-    without the table (written by another tool) gives the header alone."""
+    without the table (written by another tool) gives the header alone. With `info` the
+    tables present are taken from it (a lake on Spark has no DuckDB catalog to ask)."""
     if table not in EXPORTABLE:
         raise ValueError(f"can export {' or '.join(EXPORTABLE)}, not {table!r}")
     spec: Table = EXPORTABLE[table]
     names = [c.name for c in spec.contract_columns]
     with con.cursor() as cur:  # a shared (app) connection takes one query at a time
-        present = cur.execute(
+        present = info.has_table(table) if info is not None else cur.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = $t AND schema_name = "
             "'main' AND database_name = current_database()", {"t": table}
         ).fetchall()[0][0]  # fmt: skip

@@ -27,6 +27,7 @@ from cxdash.importer.mapping import EventRules, Mapping
 from cxdash.importer.read import EXCEL_SUFFIXES, ReadFailed, columns_of, load_raw
 from cxdash.importer.run import ImportFailed, ImportReport, check_file
 from cxdash.schema import TABLES_BY_NAME, Column
+from cxdash.store import StoreInfo
 
 UPLOAD_TYPES = ("csv", "tsv", "txt", "gz", "parquet", "xlsx", "xlsm", "xls", "ods")
 PREVIEW_ROWS = 10
@@ -385,13 +386,18 @@ HISTORY_COLUMNS = ("file", "sha256", "target", "rows_read", "rows_written", "row
                    "imported_at")  # fmt: skip
 
 
-def history(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def history(
+    con: duckdb.DuckDBPyConnection, info: StoreInfo | None = None
+) -> pl.DataFrame:
     """Every import recorded in the store, newest first: the file by name (an upload's
-    temporary folder means nothing later), its content hash shortened to 12 characters."""
+    temporary folder means nothing later), its content hash shortened to 12 characters.
+    With `info` the table's presence is taken from it (a lake on Spark has no DuckDB
+    catalog to ask)."""
     with con.cursor() as cur:
-        present = cur.sql("SELECT count(*) FROM duckdb_tables() WHERE table_name = "
-                          "'import_history' AND schema_name = 'main' "
-                          "AND database_name = current_database()").fetchall()[0][0]  # fmt: skip
+        present = info.has_table("import_history") if info is not None else cur.sql(
+            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'import_history' AND "
+            "schema_name = 'main' AND database_name = current_database()"
+        ).fetchall()[0][0]  # fmt: skip
         if not present:
             return pl.DataFrame(schema={c: pl.String for c in HISTORY_COLUMNS})
         return cur.sql(

@@ -14,6 +14,7 @@ import duckdb
 
 from cxdash import store
 from cxdash.schema import ROOT_CAUSE_STATUSES, create_schema
+from cxdash.store import StoreInfo
 
 
 class InvalidCause(ValueError):
@@ -75,14 +76,20 @@ def problems(cause: RootCause, known_reasons: set[str]) -> list[str]:
     return [b.message for b in broken_rules(cause, known_reasons)]
 
 
-def known_reasons(con: duckdb.DuckDBPyConnection) -> set[str]:
+def known_reasons(
+    con: duckdb.DuckDBPyConnection, info: StoreInfo | None = None
+) -> set[str]:
     """Reasons a cause may name: those seen in contacts and those in the driver catalog (a
-    store written by another tool may lack either)."""
-    present = {t for (t,) in con.execute(
-        "SELECT table_name FROM duckdb_columns() WHERE schema_name = 'main' AND "
-        "database_name = current_database() AND table_name IN ('contacts', 'reasons') "
-        "AND column_name = 'reason'"
-    ).fetchall()}  # fmt: skip
+    store written by another tool may lack either; with `info` that is taken from it, as a
+    lake on Spark has no DuckDB catalog to ask)."""
+    if info is not None:
+        present = {t for t in ("contacts", "reasons") if info.has_column(t, "reason")}
+    else:
+        present = {t for (t,) in con.execute(
+            "SELECT table_name FROM duckdb_columns() WHERE schema_name = 'main' AND "
+            "database_name = current_database() AND table_name IN ('contacts', 'reasons') "
+            "AND column_name = 'reason'"
+        ).fetchall()}  # fmt: skip
     parts = [sql for table, sql in (
         ("contacts", "SELECT DISTINCT reason FROM contacts WHERE reason IS NOT NULL"),
         ("reasons", "SELECT reason FROM reasons WHERE reason IS NOT NULL"),

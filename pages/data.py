@@ -9,7 +9,7 @@ from cxdash.ui import data, importing, panels, view
 
 view.require_app()
 st.title("Data and settings")
-st.caption(f"Store: `{data.db_path()}`")
+st.caption(f"Store: `{data.source()}`")
 panels.freshness(data.freshness())
 importing.section()
 
@@ -28,12 +28,16 @@ with st.form("targets"):
         help="happy_rate: resolved within this many hours, ≤ 1 transfer, no reopen, CSAT ≥ 4.",
     )  # fmt: skip
     if st.form_submit_button("Save targets", type="primary"):
-        data.save_settings(Settings(
-            first_response_target_hours=first_response, happy_hours=happy,
-            repeat_window_hours=current.repeat_window_hours, timezone=current.timezone,
-        ))  # fmt: skip
-        st.toast("Targets saved in the store.")
-        st.rerun()
+        refused = data.read_only()  # a lake on Spark: targets are set on the DuckDB store
+        if refused:
+            st.error(f"Not saved: {refused}", icon=":material/lock:")
+        else:
+            data.save_settings(Settings(
+                first_response_target_hours=first_response, happy_hours=happy,
+                repeat_window_hours=current.repeat_window_hours, timezone=current.timezone,
+            ))  # fmt: skip
+            st.toast("Targets saved in the store.")
+            st.rerun()
 st.caption(f"Repeat window: {current.repeat_window_hours} h · reporting time zone: "
            f"{current.timezone}")  # fmt: skip
 

@@ -254,3 +254,116 @@ def test_java_is_there() -> None:
     """Spark needs Java 17 or newer (README's test command runs this module)."""
     assert shutil.which("java") or os.environ.get("JAVA_HOME")
 
+
+# ---- the dashboard on Spark ---------------------------------------------------------------------
+PAGES = ("pages/scoreboard.py", "pages/playing_to_win.py", "pages/defense.py",
+         "pages/speed_to_happiness.py", "pages/root_causes.py", "pages/driver_catalog.py",
+         "pages/explore.py", "pages/weekly_review.py")  # fmt: skip
+
+
+def _shown(at: object) -> dict[str, object]:
+    """What a page shows, as data: tiles, tables, text, how many charts."""
+    return {
+        "exceptions": [e.value for e in at.exception],  # type: ignore[attr-defined]
+        "titles": [t.value for t in at.title],  # type: ignore[attr-defined]
+        "tiles": [(m.label, m.value, m.delta) for m in at.metric  # type: ignore[attr-defined]
+                  if m.label != "Store written"],  # the file's time, not a value
+        "tables": [d.value for d in at.dataframe],  # type: ignore[attr-defined]
+        "text": [m.value for m in at.markdown] + [c.value for c in at.caption],  # type: ignore[attr-defined]
+        "alerts": [e.value for e in (*at.error, *at.warning)],  # type: ignore[attr-defined]
+        "charts": len(at.get("plotly_chart")),  # type: ignore[attr-defined]
+    }
+
+
+def _visit(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> dict[str, dict]:
+    from tests.apptest import APP, AppTest
+
+    for var in ("CXDASH_DB", "CXDASH_ENGINE", "CXDASH_LAKE", "CXDASH_SPARK_MASTER"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in env.items():
+        monkeypatch.setenv(var, value)
+    seen: dict[str, dict] = {}
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.query_params["x_by"] = "Channel"  # Explore: one dimension and a grain
+    at.query_params["x_grain"] = "Week"
+    at.run()
+    for page in PAGES:
+        at.switch_page(page).run()
+        seen[page] = _shown(at)
+    for n in range(1, 6):  # the weekly review's other five screens
+        at.button(key="next_screen").click().run()
+        seen[f"review screen {n + 1}"] = _shown(at)
+    at.switch_page("pages/playing_to_win.py").run()  # the contacts behind a Pareto bar
+    at.session_state["pareto"] = {"selection": {"points": [{"x": "Refund"}],
+                                                "point_indices": [0], "box": [], "lasso": []}}
+    at.run()
+    seen["drill-down"] = _shown(at)
+    return seen
+
+
+@pytest.mark.usefixtures("app_env")
+def test_the_dashboard_on_spark_shows_what_duckdb_shows(
+    demo_store: Path, lake_dir: Path, spark: SparkConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CXDASH_ENGINE=spark: every metric page, the six review screens and a drill-down show
+    the same tiles, tables and words as on the DuckDB store the lake came from."""
+    import pandas as pd
+    import streamlit as st
+
+    on_duck = _visit(monkeypatch, {"CXDASH_DB": str(demo_store)})
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    started = time.monotonic()
+    on_spark = _visit(monkeypatch, {"CXDASH_ENGINE": "spark", "CXDASH_LAKE": str(lake_dir),
+                                    "CXDASH_SPARK_MASTER": MASTER})  # fmt: skip
+    print(f"dashboard on spark: {time.monotonic() - started:.0f} s")
+    assert on_duck.keys() == on_spark.keys()
+    for page, duck_view in on_duck.items():
+        spark_view = on_spark[page]
+        assert not spark_view["exceptions"], (page, spark_view["exceptions"])
+        assert duck_view["titles"], page
+        for key in ("titles", "tiles", "text", "alerts", "charts"):
+            assert duck_view[key] == spark_view[key], (page, key)
+        assert len(duck_view["tables"]) == len(spark_view["tables"]), page
+        for a, b in zip(duck_view["tables"], spark_view["tables"], strict=True):
+            pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
+                                          check_dtype=False, rtol=1e-9)  # fmt: skip
+    assert any(tiles for view in on_spark.values() for tiles in [view["tiles"]])
+    assert "Contacts behind: Refund" in " ".join(on_spark["drill-down"]["text"])
+
+
+@pytest.mark.usefixtures("app_env")
+def test_the_dashboard_on_spark_is_read_only(
+    lake_dir: Path, spark: SparkConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.apptest import APP, AppTest
+
+    for var, value in {"CXDASH_ENGINE": "spark", "CXDASH_LAKE": str(lake_dir),
+                       "CXDASH_SPARK_MASTER": MASTER}.items():  # fmt: skip
+        monkeypatch.setenv(var, value)
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert any("(Parquet on Spark, local[2])" in c.value for c in at.caption)
+    assert any("is read-only" in i.value for i in at.info)  # no import section
+    assert not at.get("file_uploader")
+    next(b for b in at.button if b.label == "Save targets").click().run()
+    assert any("Not saved" in e.value and "read-only" in e.value for e in at.error)
+    assert not list(lake_dir.parent.glob("*.duckdb"))  # nothing was written anywhere near
+
+
+@pytest.mark.usefixtures("app_env")
+def test_the_dashboard_names_a_lake_it_cannot_read(
+    tmp_path: Path, spark: SparkConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.apptest import APP, AppTest
+
+    monkeypatch.setenv("CXDASH_ENGINE", "spark")
+    monkeypatch.setenv("CXDASH_LAKE", str(tmp_path / "missing"))
+    monkeypatch.setenv("CXDASH_SPARK_MASTER", MASTER)
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["The lake cannot be read"]
+    assert "no lake at" in at.error[0].value and "export-parquet" in at.error[0].value

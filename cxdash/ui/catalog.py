@@ -60,6 +60,10 @@ def save(rows: pl.DataFrame) -> None:
                preventable=bool(r["preventable"]), external=bool(r["external"]))
         for r in rows.iter_rows(named=True)
     ]  # fmt: skip
+    refused = data.read_only()
+    if refused:
+        st.error(f"Not saved: {md(refused)}", icon=":material/lock:")
+        return
     try:
         change = catalog.save(data.db_path(), drivers)
     except InvalidCatalog as exc:

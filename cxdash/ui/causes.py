@@ -55,6 +55,10 @@ def in_form_words(text: str) -> str:
 
 
 def save(cause: RootCause, verb: str) -> None:
+    refused = data.read_only()
+    if refused:
+        st.error(f"Not saved: {md(refused)}", icon=":material/lock:")
+        return
     try:
         changed = register.save(data.db_path(), cause, by=auth.identity())
     except InvalidCause as exc:

@@ -43,7 +43,12 @@ def _checked(
 
 
 def check_and_register() -> custom.LoadResult:
-    """Register the store's custom metrics for this run; show the file's problems, if any."""
+    """Register the store's custom metrics for this run; show the file's problems, if any.
+    On Spark none: custom metrics are checked on, and run by, DuckDB only."""
+    if data.spark_lake() is not None:
+        result = custom.LoadResult(Path())
+        custom.register(result)
+        return result
     path, explicit = custom.metrics_path(data.db_path())
     result = _checked(str(path), explicit, _file_version(path), data.current_version())
     custom.register(result)

@@ -126,8 +126,6 @@ def _key() -> tuple[str, Version]:
 
 @st.cache_data(max_entries=8)
 def _info(path: str, version: Version) -> store.StoreInfo:
-    if path.startswith(SPARK):
-        return _connection(path, version).inspect()  # type: ignore[attr-defined]
     with reader(path, version) as con:
         return store.inspect(con)
 

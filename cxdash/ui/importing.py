@@ -47,6 +47,10 @@ _CHECKS_KEPT = 6
 def section(*, history: bool = True) -> None:
     """The whole import flow; `history=False` where there is no store yet (welcome page)."""
     st.subheader("Import a file")
+    refused = data.read_only()
+    if refused:  # a lake on Spark: imports go to the DuckDB store it was exported from
+        st.info(refused, icon=":material/lock:")
+        return
     limit = st.get_option("server.maxUploadSize")
     round_ = st.session_state.setdefault("import_round", 0)
     upload = st.file_uploader(

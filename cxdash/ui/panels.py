@@ -59,7 +59,8 @@ def freshness(facts: dict[str, Any]) -> None:
         st.metric("Contacts stored", f"{facts['contacts']:,}", border=True)
         st.metric("Orders stored", f"{facts['orders']:,}", border=True)
         st.metric("Drivers in catalog", f"{facts['drivers']:,}", border=True)
-        st.metric("Store written", f"{facts['updated']:%d %b %Y %H:%M}", border=True)
+        updated = facts["updated"]
+        st.metric("Store written", f"{updated:%d %b %Y %H:%M}" if updated else "—", border=True)
 
 
 def selection_values(event: Any, field: str) -> list[Any]:

@@ -54,7 +54,7 @@ def _weeks(path: str, version: data.Version) -> list[str]:
 
 def weeks() -> list[str]:
     """ISO weeks with contacts, newest first."""
-    return _weeks(str(data.db_path()), _version())
+    return _weeks(*data.key())
 
 
 @st.cache_data(ttl="1h", max_entries=256)
@@ -65,27 +65,21 @@ def _screen(path: str, version: data.Version, name: str, scope: Scope) -> Any:
 
 
 def screen_data(name: str, scope: Scope) -> Any:
-    return _screen(str(data.db_path()), _version(), name, scope)
+    return _screen(*data.key(), name, scope)
 
 
 def report_maker(scope: Scope) -> Callable[[], str]:
     """What the download button calls, on its own thread, when clicked: the same agenda as
     one offline HTML file, always masked (cxdash.review.report)."""
-    path, version = str(data.db_path()), _version()
+    path, version = data.key()
     info, sets = data._info(path, version), data._settings(path, version)
+    source = data.source_name()
 
     def make() -> str:
         with data.reader(path, version) as con:
-            return report.render(Review(con, info, sets, scope), source=data.db_path().name)
+            return report.render(Review(con, info, sets, scope), source=source)
 
     return make
-
-
-def _version() -> data.Version:
-    version = data.current_version()
-    if version is None:
-        raise FileNotFoundError(data.db_path())
-    return version
 
 
 # ---- controls ------------------------------------------------------------------------------
