@@ -75,8 +75,9 @@ FROM {orders} GROUP BY ALL"""
 
 
 def stamp_fresh(con: duckdb.DuckDBPyConnection, *, orders_changed: bool = True) -> None:
-    """Rebuild the orders_daily rollup (when orders changed) and record that the derived data
-    matches the rows. Writers call it last, inside their transaction."""
+    """Rebuild the orders_daily rollup (when orders changed), record that the derived data
+    matches the rows, and store the rollups read by the compiler (cxdash.metrics.rollups).
+    Writers call it last, inside their transaction."""
     if orders_changed:
         con.execute("DELETE FROM orders_daily")
         con.execute(
@@ -89,6 +90,9 @@ def stamp_fresh(con: duckdb.DuckDBPyConnection, *, orders_changed: bool = True) 
         "INSERT OR REPLACE INTO cxdash_meta VALUES ('derived_for', $v)",
         {"v": f"{contacts}:{orders}"},
     )
+    from cxdash.metrics import rollups  # the compiler's SQL, which itself builds on this module
+
+    rollups.rebuild(con)
 
 
 # Only the columns the look-ahead needs: carrying every column through the windows and joins

@@ -135,6 +135,8 @@ class StoreInfo:
     orders_rows: int = 0
     reasons_rows: int = 0
     contacts_rows: int = 0
+    # (start, end) of the periods cxdash.metrics.rollups holds the repurchase baseline for
+    baseline_periods: frozenset[tuple[dt.date, dt.date]] = frozenset()
 
     def has_table(self, name: str) -> bool:
         return name in self.columns
@@ -173,12 +175,18 @@ def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
         and {"next_ordered_at", "prev_ordered_at"} <= set(columns.get("orders", {}))
         and derived.is_fresh(con)
     )
+    baselines = frozenset(
+        (start, end) for start, end in con.execute(
+            "SELECT period_start, period_end FROM repurchase_baselines"
+        ).fetchall()
+    ) if fresh and "repurchase_baselines" in columns else frozenset()  # fmt: skip
     return StoreInfo(
         columns=columns,
         derived_fresh=fresh,
         orders_rows=count("orders"),
         reasons_rows=count("reasons"),
         contacts_rows=count("contacts"),
+        baseline_periods=baselines,
     )
 
 

@@ -325,7 +325,31 @@ SELECT bucket{self._cols()},
        avg(coalesce(nxt <= r + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_after_contact_90d
 FROM ra_c GROUP BY ALL)"""
 
+    def _stored_baseline(self) -> str | None:
+        """`rb` read from the repurchase_baselines rollup, when it holds every bucket of this
+        request and no order dimension filters or groups it; None means compute it."""
+        if self.order_dims or self._order_filters() != "true" or self.src.orders != "orders":
+            return None
+        period = self.req.period
+        if self.req.with_previous:
+            before = period.previous()
+            wanted = {(before.start, before.end), (period.start, period.end)}
+            rows = ("(CAST($start_date AS DATE), CAST($split_date AS DATE) - 1), "
+                    "(CAST($split_date AS DATE), CAST($end_date AS DATE))")  # fmt: skip
+        elif self.req.grain is None:
+            wanted = {(period.start, period.end)}
+            rows = "(CAST($start_date AS DATE), CAST($end_date AS DATE))"
+        else:
+            return None
+        if not wanted <= self.info.baseline_periods:
+            return None
+        return f"""rb AS (
+SELECT period_start AS bucket, repurchase_baseline_90d, customers
+FROM repurchase_baselines WHERE (period_start, period_end) IN ({rows}))"""
+
     def _repurchase_baseline(self) -> str:
+        if (stored := self._stored_baseline()) is not None:
+            return stored
         s = self.src
         contacted = f"""rb_contacted AS (
 SELECT DISTINCT {self._bucket('c.created_at')} AS bucket, c.customer_id

@@ -153,3 +153,17 @@ class MetricRequest:
         return MetricRequest(
             period, self.filters, self.by, self.grain, self.metrics, self.with_previous
         )
+
+
+PRESET_PERIODS = ("7d", "28d", "90d", "qtd", "all")  # the sidebar's, besides a custom range
+
+
+def preset_period(preset: str, first: dt.date, last: dt.date) -> Period:
+    """Presets count back from the newest contact, so a stale export still shows data."""
+    if preset == "all":
+        return Period(first, last)
+    if preset == "qtd":
+        quarter_start = dt.date(last.year, 3 * ((last.month - 1) // 3) + 1, 1)
+        return Period(max(first, quarter_start), last)
+    days = {"7d": 7, "28d": 28, "90d": 90}.get(preset, 28)
+    return Period(last - dt.timedelta(days=days - 1), last)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
-from cxdash.metrics.request import Filters, Period, RequestError
+from cxdash.metrics.request import Filters, Period, RequestError, preset_period
 from cxdash.ui.text import md
 
 FILTER_DIMS = ("channel", "team", "region", "product", "reason", "priority")
@@ -38,17 +38,6 @@ class View:
     filters: Filters
     first_day: dt.date
     last_day: dt.date
-
-
-def preset_period(preset: str, first: dt.date, last: dt.date) -> Period:
-    """Presets count back from the newest contact, so a stale export still shows data."""
-    if preset == "all":
-        return Period(first, last)
-    if preset == "qtd":
-        quarter_start = dt.date(last.year, 3 * ((last.month - 1) // 3) + 1, 1)
-        return Period(max(first, quarter_start), last)
-    days = {"7d": 7, "28d": 28, "90d": 90}.get(preset, 28)
-    return Period(last - dt.timedelta(days=days - 1), last)
 
 
 def invalid_url_values(
