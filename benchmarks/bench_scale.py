@@ -25,7 +25,6 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -95,7 +94,11 @@ def measure(db: Path) -> dict[str, object]:
             compute(con, request, info)
             warm.append(time.perf_counter() - start)
         results[name] = {"cold": cold, "median": statistics.median(warm)}
-    results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux carries a parent's peak across fork and exec into the child's
+    # ru_maxrss, and the parent may just have written a store of many GB.
+    hwm = next(line for line in Path("/proc/self/status").read_text().splitlines()
+               if line.startswith("VmHWM:"))  # fmt: skip
+    results["peak_rss_mb"] = int(hwm.split()[1]) / 1024
     return results
 
 
