@@ -95,6 +95,8 @@ def test_the_lake_reads_as_the_store(duck: tuple, spark: SparkConnection) -> Non
         (info.contacts_rows, info.orders_rows, info.reasons_rows)  # fmt: skip
     for table in ("contacts", "orders", "orders_daily", "root_causes", "reasons"):
         assert got.columns[table] == info.columns[table], table  # same names and types
+    # the stored repurchase baselines of the preset periods: read on Spark as on the store
+    assert got.baseline_periods == info.baseline_periods and info.baseline_periods
     assert spark.settings() == store_settings(con)
 
 

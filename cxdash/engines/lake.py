@@ -3,9 +3,9 @@
     DIR/cxdash_lake.json          written last: the layout version, the source, rows per table
     DIR/contacts/month=YYYY-MM/   contacts by the month of created_at (Hive-style partitions)
     DIR/orders/month=YYYY-MM/     orders by the month of ordered_at
-    DIR/<table>/data_0.parquet    every other table of cxdash.schema: reasons, root_causes,
-                                  settings, cxdash_meta, orders_daily, import_history,
-                                  root_cause_changes
+    DIR/<table>/data_0.parquet    every other table of cxdash.schema (reasons, root_causes,
+                                  settings, cxdash_meta, orders_daily, repurchase_baselines,
+                                  import_history, root_cause_changes, …)
 
 Every table carries the columns of `cxdash.schema` in its order, with DuckDB's types as
 Parquet types (TIMESTAMP as a timestamp without time zone, which Spark reads as TIMESTAMP_NTZ:
@@ -15,6 +15,8 @@ the same SQL as the store's writers — also for a store another tool wrote, who
 the query layer would otherwise compute per query. So Spark runs the compiled metric SQL over
 the tables as they are: the derived SQL itself (a window with a RANGE frame and ASOF joins)
 is not translated, and `cxdash_meta.derived_for` records the row counts it was computed for.
+The stored repurchase baselines (`cxdash.metrics.rollups`) go along when the store's derived
+data is fresh, and Spark's compiled SQL reads them as DuckDB's does; otherwise none are written.
 
 The export reads one consistent version of the store (DuckDB keeps the file it opened) and
 writes into a temporary folder beside DIR that is renamed to DIR when complete, so a folder
@@ -143,6 +145,9 @@ def _write_tables(
             continue  # written below, for the rows exported
         name = table.name
         rel = relation.get(name, name if info.has_table(name) else None)
+        if name not in relation and all(c.derived for c in table.columns) \
+                and not info.derived_fresh:
+            rel = None  # a rollup of a store whose derived data is stale: not exported
         body = _select(table, rel, info)
         if table in (CONTACTS, ORDERS, ORDERS_DAILY):
             body = prefix + body  # their relations may be CTEs over the contract tables

@@ -202,9 +202,14 @@ class SparkConnection:
                    f"rows (contacts:orders), it holds {want}")  # fmt: skip
             raise LakeError(f"the lake {self.lake} is not as `cxdash export-parquet` writes it "
                             f"({why}); export the store again")  # fmt: skip
+        # The stored repurchase baselines (cxdash.metrics.rollups), exported with the rows
+        # they were computed for: the compiler reads them as it does on the store.
+        baselines = frozenset(tuple(r) for r in self.sql(
+            "SELECT period_start, period_end FROM repurchase_baselines").fetchall()
+        ) if "repurchase_baselines" in self.frames else frozenset()  # fmt: skip
         self._info = StoreInfo(columns=columns, derived_fresh=True, orders_rows=counts["orders"],
-                               reasons_rows=counts["reasons"],
-                               contacts_rows=counts["contacts"])  # fmt: skip
+                               reasons_rows=counts["reasons"], contacts_rows=counts["contacts"],
+                               baseline_periods=baselines)  # type: ignore[arg-type]  # fmt: skip
         return self._info
 
     def settings(self) -> Settings:
