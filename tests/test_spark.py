@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -255,6 +256,45 @@ def test_opening_a_lake_refuses_what_is_not_one(tmp_path: Path, spark: SparkConn
 def test_java_is_there() -> None:
     """Spark needs Java 17 or newer (README's test command runs this module)."""
     assert shutil.which("java") or os.environ.get("JAVA_HOME")
+
+
+# ---- each rule on Spark, beside DuckDB -------------------------------------------------------
+_X = "(VALUES (1.0::DOUBLE), (2.0), (3.0), (10.0), (NULL)) AS t(x)"
+RULE_STATEMENTS = {
+    "exact_percentile": "SELECT quantile_cont(x, 0.9) AS a, percentile_cont(0.1) WITHIN GROUP "
+                        f"(ORDER BY x) AS c, median(x) AS d FROM {_X}",
+    "percentile_list": f"SELECT q[1] AS a, q[2] AS b FROM (SELECT quantile_cont(x, [0.25, 0.5]) "
+                       f"AS q FROM {_X})",
+    "discrete_percentile": f"SELECT quantile_disc(x, 0.75) AS a, quantile(x, 0.9) AS b, "
+                           f"quantile_disc(x, 0.5) AS c FROM {_X}",
+    "double_literals": "SELECT 1000.0 * 7 / 3 AS a, 10 / 3600000000.0 AS b, (6 + 1) / 56.0 AS c",
+    "any_list": "SELECT count(*) FILTER (WHERE v = ANY($vals)) AS a, count(*) FILTER (WHERE NOT "
+                "(v = ANY($vals))) AS b FROM (VALUES ('a'), ('b'), (NULL)) AS t(v)",
+    "list_has_any": "SELECT list_has_any(string_split(lower('Ann Lee'), ' '), $names) AS a, "
+                    "list_has_any(string_split('x y', ' '), $names) AS b",
+    "generate_series": "SELECT count(*) AS n, min(g) AS lo, max(g) AS hi FROM generate_series("
+                       "CAST(date_trunc('week', $day) AS TIMESTAMP), CAST($last AS TIMESTAMP), "
+                       "INTERVAL 1 week) AS t(g)",
+    "qualify": "SELECT v FROM (VALUES ('a', 3), ('a', 1), ('b', 2), ('c', 5)) AS t(v, k) "
+               "QUALIFY row_number() OVER (PARTITION BY v ORDER BY k) = 1 ORDER BY v DESC LIMIT 2",
+    "parameters": "SELECT CAST($at AS TIMESTAMP) + $span AS a, $day AS b, $factor * 2 AS c",
+}
+RULE_PARAMS = {"vals": ["a"], "names": ["lee"], "span": dt.timedelta(hours=168),
+               "day": dt.date(2026, 6, 28), "last": dt.date(2026, 7, 31),
+               "at": dt.datetime(2026, 6, 28, 23, 30), "factor": 1.5}
+
+
+@pytest.mark.parametrize("rule", RULE_STATEMENTS)
+def test_each_rule_gives_duckdbs_answer_on_spark(rule: str, spark: SparkConnection) -> None:
+    import duckdb
+
+    sql = RULE_STATEMENTS[rule]
+    used = {k: v for k, v in RULE_PARAMS.items() if re.search(rf"\${k}\b", sql)}
+    on_duck = duckdb.connect().sql(sql, params=used).fetchall()
+    on_spark = spark.sql(sql, used).fetchall()
+    assert on_duck and len(on_duck) == len(on_spark), (on_duck, on_spark)
+    for a, b in zip(on_duck, on_spark, strict=True):
+        assert len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True)), (a, b)
 
 
 # ---- the dashboard on Spark ---------------------------------------------------------------------
