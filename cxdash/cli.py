@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shlex
 import sys
 import time
@@ -426,6 +427,9 @@ def _metrics(args: argparse.Namespace) -> int:
                              "`cxdash export-parquet` wrote (--lake DIR)")  # fmt: skip
         # Custom metrics run on DuckDB only (their checks bind them on a DuckDB store).
         register_custom(())
+        if os.environ.get(custom.ENV_METRICS, "").strip():
+            print(f"cxdash: note: the custom metrics in ${custom.ENV_METRICS} run on DuckDB "
+                  "only; the spark engine reports the built-in ones", file=sys.stderr)
         con, info = _open_lake(choice)
     else:
         if args.lake or args.spark_master:

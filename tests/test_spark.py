@@ -233,6 +233,11 @@ def test_cli_bad_lakes_exit_2_with_one_line(
 
     assert "no lake at" in error("--engine", "spark", "--lake", str(tmp_path / "none"),
                                  "--spark-master", MASTER)  # fmt: skip
+    with pytest.MonkeyPatch.context() as env:  # custom metrics are DuckDB's: said, not dropped
+        env.setenv("CXDASH_METRICS", str(tmp_path / "metrics.toml"))
+        assert cli.main(["metrics", "--engine", "spark", "--lake", str(tmp_path / "none")]) == 2
+        err = capsys.readouterr().err
+        assert "$CXDASH_METRICS run on DuckDB only" in err and "no lake at" in err
     assert "is not a cxdash lake" in error("--engine", "spark", "--lake", str(tmp_path),
                                            "--spark-master", MASTER)  # fmt: skip
     assert "--lake DIR" in error("--engine", "spark", "--db", "x.duckdb", "--lake", "y")
