@@ -76,7 +76,8 @@ def start(args: list[str]) -> None:
         run([str(VENV / "bin" / "cxdash"), "demo", "--db", str(db)], cwd=ROOT)
     say("cxdash on http://127.0.0.1:8501 (Ctrl-C stops it)")
     os.chdir(ROOT)
-    os.execv(str(PY), [str(PY), "-m", "streamlit", "run", "app.py", *args])
+    # `streamlit run app.py`, with the app's modules and first reads ready before anyone opens it
+    os.execv(str(PY), [str(PY), "-m", "cxdash.ui.serve", *args])
 
 
 def test(args: list[str]) -> None:

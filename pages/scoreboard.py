@@ -5,19 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from cxdash.analysis.movers import TEST_NAME, movers, top_moves
-from cxdash.metrics.catalogue import METRICS_BY_ID, SIDE_LABELS
-from cxdash.ui import data, layout, panels, view
+from cxdash.metrics.catalogue import SIDE_LABELS
+from cxdash.ui import data, landing, panels, view
 from cxdash.ui.tiles import tile_grid
 
 current = view.require_app()
-offense_tiles, defense_tiles = layout.tiles("offense"), layout.tiles("defense")
-speed_tiles = layout.tiles("happiness")  # custom metrics follow the built-in ones of a side
-shown = offense_tiles + defense_tiles + speed_tiles
-values = {v.metric.id: v for v in data.compare(view.request(current, shown))}
-# No sparkline for metrics that look months ahead: their recent weeks are never complete.
-spark_ids = tuple(m for m in shown if not METRICS_BY_ID[m].horizon_days)
-weekly = data.compute(view.trend_request(current, spark_ids))
-sparks = {m: weekly[m].to_list() for m in spark_ids}
+reads = landing.scoreboard(current)
+offense_tiles, defense_tiles, speed_tiles = reads.offense, reads.defense, reads.speed
+values = {v.metric.id: v for v in data.compare(reads.values)}
+weekly = data.compute(reads.weekly)
+sparks = {m: weekly[m].to_list() for m in reads.weekly.metrics}
 
 st.title("Scoreboard")
 st.caption(view.caption(current))
@@ -41,9 +38,8 @@ st.caption("How fast, and with how little friction, an upset customer becomes a 
 tile_grid([values[m] for m in speed_tiles], sparks)
 
 st.subheader(":material/swap_vert: What moved")
-now = data.compute(view.request(current, ("contacts",), by=("reason",)))
-before = data.compute(view.request(current, ("contacts",), by=("reason",)).for_period(
-    current.period.previous()))
+now = data.compute(reads.drivers_now)
+before = data.compute(reads.drivers_before)
 rises, falls = top_moves(movers(panels.driver_counts(now, before)))
 panels.movers_table(rises, falls, TEST_NAME)
 

@@ -36,7 +36,7 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py",
+            [sys.executable, "-m", "cxdash.ui.serve",  # what `dev.py start` runs
              "--server.headless", "true", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],

@@ -1,0 +1,39 @@
+"""What the Scoreboard — the page everyone opens first — reads, in one place: the page shows
+it, and the server reads it for the default view while it starts (cxdash.ui.serve), so the
+first viewer finds it cached."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cxdash.metrics.catalogue import METRICS_BY_ID
+from cxdash.metrics.request import MetricRequest
+from cxdash.ui import layout, view
+from cxdash.ui.filters import View
+
+
+@dataclass(frozen=True)
+class ScoreboardReads:
+    offense: tuple[str, ...]
+    defense: tuple[str, ...]
+    speed: tuple[str, ...]
+    values: MetricRequest  # every tile, now and in the previous period
+    weekly: MetricRequest  # the sparklines
+    drivers_now: MetricRequest  # "what moved"
+    drivers_before: MetricRequest
+
+
+def scoreboard(current: View) -> ScoreboardReads:
+    offense, defense = layout.tiles("offense"), layout.tiles("defense")
+    speed = layout.tiles("happiness")  # custom metrics follow the built-in ones of a side
+    shown = offense + defense + speed
+    # No sparkline for metrics that look months ahead: their recent weeks are never complete.
+    spark_ids = tuple(m for m in shown if not METRICS_BY_ID[m].horizon_days)
+    now = view.request(current, ("contacts",), by=("reason",))
+    return ScoreboardReads(
+        offense, defense, speed,
+        values=view.request(current, shown),
+        weekly=view.trend_request(current, spark_ids),
+        drivers_now=now,
+        drivers_before=now.for_period(current.period.previous()),
+    )  # fmt: skip

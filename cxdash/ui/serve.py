@@ -1,0 +1,73 @@
+"""Start the dashboard: `python -m cxdash.ui.serve [streamlit options]`, as `dev.py start` does.
+
+The same as `streamlit run app.py`, except that the server process imports the app's modules
+(DuckDB, Polars, Plotly, the query layer: about a second) while it starts, instead of the first
+viewer waiting for them, and then, once the server is up, reads what every first page needs —
+the data's extent, the filter values, the store's catalogue and the Scoreboard's default view —
+into the caches every session shares. Nothing else differs: same script, same options, same
+`.streamlit/config.toml`.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def _warm() -> None:
+    """Fill the shared caches once the runtime exists. The app's cached functions are only
+    imported then: decorated earlier, they would keep a cache of their own, not the runtime's."""
+    import logging
+
+    from streamlit.runtime import Runtime
+
+    for _ in range(600):
+        if Runtime.exists():
+            break
+        time.sleep(0.05)
+    else:
+        return
+    # Streamlit warns on every cached call made outside a session; these are.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
+        logging.ERROR
+    )
+    from cxdash.metrics.request import Filters, preset_period
+    from cxdash.ui import data, landing
+    from cxdash.ui.filters import DEFAULT_PRESET, FILTER_DIMS, View
+
+    try:
+        if (extent := data.data_extent()) is not None:
+            data.info()
+            data.settings()
+            data.dimension_values(FILTER_DIMS)
+            # The Scoreboard's default view, as its page asks for it.
+            default = View(preset_period(DEFAULT_PRESET, *extent), Filters(), *extent)
+            reads = landing.scoreboard(default)
+            data.compare(reads.values)
+            for request in (reads.weekly, reads.drivers_now, reads.drivers_before):
+                data.compute(request)
+    except Exception:
+        return
+
+
+def main() -> None:
+    import plotly.graph_objects  # noqa: F401
+    import polars  # noqa: F401
+    from streamlit.web import cli
+
+    # The heavy libraries and the query layer, imported now rather than by the first viewer.
+    import cxdash.analysis.movers
+    import cxdash.charts
+    import cxdash.metrics.engine  # noqa: F401
+
+    threading.Thread(target=_warm, name="cxdash-warm-up", daemon=True).start()
+    sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
+    sys.exit(cli.main())
+
+
+if __name__ == "__main__":
+    main()
