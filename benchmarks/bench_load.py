@@ -164,9 +164,22 @@ async def run_session(browser, url: str, s: Session, until: float, timeout_ms: i
         await context.close()
 
 
+def _cpu_seconds(pid: int | None = None) -> float:
+    """CPU time of one process (user + system), or of the whole machine when pid is None."""
+    tick = os.sysconf("SC_CLK_TCK")
+    if pid is None:
+        fields = Path("/proc/stat").read_text().split("\n")[0].split()[1:]
+        user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in fields[:7])
+        return (user + nice + system + irq + softirq) / tick
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / tick
+
+
 async def main_async(args: argparse.Namespace) -> int:
     server = Server(args.db, LOG)
     sessions = [Session(i) for i in range(args.sessions)]
+    machine_before, server_before = _cpu_seconds(), _cpu_seconds(server.proc.pid)
+    wall = time.monotonic()
     try:
         async with async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -175,11 +188,14 @@ async def main_async(args: argparse.Namespace) -> int:
                                    for s in sessions))  # fmt: skip
             await browser.close()
         peak = peak_rss(server.proc.pid)
+        cpu = {"wall": time.monotonic() - wall,
+               "server": _cpu_seconds(server.proc.pid) - server_before,
+               "machine": _cpu_seconds() - machine_before}  # fmt: skip
     finally:
         server.stop()
     log = LOG.read_text()
     server_errors = [line for line in log.splitlines() if "Traceback" in line or "Error" in line]
-    report(args, sessions, server_errors, peak)
+    report(args, sessions, server_errors, peak, cpu)
     return 1 if server_errors or any(s.errors for s in sessions) else 0
 
 
@@ -188,12 +204,16 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def report(args: argparse.Namespace, sessions: list[Session], server_errors: list[str],
-           peak: int) -> None:  # fmt: skip
+           peak: int, cpu: dict[str, float]) -> None:  # fmt: skip
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     print(f"{os.cpu_count()} cores, {mem:.0f} GB, {platform.platform()}; {dt.date.today()}; "
           f"store {args.db.name}; {args.sessions} sessions for {args.seconds} s\n")
     every = [t for s in sessions for _, _, t in s.settles]
-    print(f"settles: {len(every)}; server peak RSS {peak / 2**30:.2f} GB\n")
+    cores = os.cpu_count() or 1
+    print(f"settles: {len(every)}; server peak RSS {peak / 2**30:.2f} GB; CPU over "
+          f"{cpu['wall']:.0f} s on {cores} cores: machine busy "
+          f"{cpu['machine'] / (cpu['wall'] * cores):.0%}, of which the server "
+          f"{cpu['server'] / cpu['machine']:.0%} (the rest: the browsers)\n")
     print("| page | navigate: n | p50 | p95 | filter change: n | p50 | p95 |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     rows = [("all pages", None), *((p, p) for p in PAGES)]
