@@ -25,6 +25,19 @@ from pathlib import Path
 RUNS = 5
 
 
+def cold_and_warm(run, runs: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """Seconds of the first call, and the median of `runs` calls after it."""
+    start = time.perf_counter()
+    run()
+    cold = time.perf_counter() - start
+    warm = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        run()
+        warm.append(time.perf_counter() - start)
+    return {"cold": cold, "median": statistics.median(warm)}
+
+
 def measure(db: Path) -> dict[str, object]:
     """Runs inside the child process."""
     from cxdash import store
@@ -42,15 +55,7 @@ def measure(db: Path) -> dict[str, object]:
     }
     results: dict[str, object] = {"contacts": info.contacts_rows, "orders": info.orders_rows}
     for name, request in cases.items():
-        start = time.perf_counter()
-        compute(con, request, info)
-        cold = time.perf_counter() - start
-        warm = []
-        for _ in range(RUNS):
-            start = time.perf_counter()
-            compute(con, request, info)
-            warm.append(time.perf_counter() - start)
-        results[name] = {"cold": cold, "median": statistics.median(warm)}
+        results[name] = cold_and_warm(lambda r=request: compute(con, r, info), RUNS)
     results["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return results
 

@@ -25,7 +25,6 @@ import datetime as dt
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -67,6 +66,7 @@ def build(base: Path, factor: int, out: Path) -> None:
 
 def measure(db: Path) -> dict[str, object]:
     """Runs inside the child process."""
+    from benchmarks.bench_metrics import cold_and_warm
     from cxdash import store
     from cxdash.metrics.engine import compute
     from cxdash.metrics.request import MetricRequest, Period
@@ -85,15 +85,7 @@ def measure(db: Path) -> dict[str, object]:
     results: dict[str, object] = {"contacts": info.contacts_rows, "orders": info.orders_rows,
                                   "stored": bool(info.baseline_periods)}  # fmt: skip
     for name, request in cases.items():
-        start = time.perf_counter()
-        compute(con, request, info)
-        cold = time.perf_counter() - start
-        warm = []
-        for _ in range(RUNS):
-            start = time.perf_counter()
-            compute(con, request, info)
-            warm.append(time.perf_counter() - start)
-        results[name] = {"cold": cold, "median": statistics.median(warm)}
+        results[name] = cold_and_warm(lambda r=request: compute(con, r, info), RUNS)
     # VmHWM, not ru_maxrss: Linux carries a parent's peak across fork and exec into the child's
     # ru_maxrss, and the parent may just have written a store of many GB.
     hwm = next(line for line in Path("/proc/self/status").read_text().splitlines()
@@ -110,10 +102,10 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=Path("/tmp/cxdash-bench"))
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).parents[1]))
     if args.child:
         print(json.dumps(measure(args.child)))
         return
-    sys.path.insert(0, str(Path(__file__).parents[1]))
     rows = []
     for factor in args.factors:
         db = args.base if factor == 1 else args.dir / f"{args.base.stem}-x{factor}.duckdb"

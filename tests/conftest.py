@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,17 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     generate(path, contacts=20_000, seed=3, end=dt.date(2026, 6, 30))
     return path
+
+
+@pytest.fixture()
+def app_store(demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The demo store as the app's store ($CXDASH_DB), with Streamlit's process-wide caches
+    cleared before and after (they would answer from another test's store)."""
+    import streamlit as st
+
+    monkeypatch.setenv("CXDASH_DB", str(demo_store))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield demo_store
+    st.cache_data.clear()
+    st.cache_resource.clear()

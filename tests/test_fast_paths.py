@@ -14,7 +14,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
 from cxdash import store
 from cxdash.analysis.recovery import recovery_cohorts
@@ -32,15 +31,6 @@ FILTERS = [
     Filters.of({"channel": ["phone"], "region": ["DACH", "Nordics"]}),
 ]
 
-
-@pytest.fixture()
-def app_store(demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CXDASH_DB", str(demo_store))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield demo_store
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 def _pairs(values: list) -> list[float]:

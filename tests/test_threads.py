@@ -46,15 +46,6 @@ def _together(work, n: int = THREADS) -> list:  # type: ignore[no-untyped-def]
     return results
 
 
-@pytest.fixture()
-def app_store(demo_store: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("CXDASH_DB", str(demo_store))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield demo_store
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
 
 def _requests(last: dt.date) -> list[MetricRequest]:
     channels = ("chat", "email", "phone", "social")
