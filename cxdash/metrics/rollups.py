@@ -12,6 +12,8 @@ same numbers: tests/test_fast_paths.py compares both paths.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 
 from cxdash import settings as settings_mod
@@ -21,8 +23,8 @@ from cxdash.metrics.request import PRESET_PERIODS, MetricRequest, Period, preset
 from cxdash.schema import REPURCHASE_BASELINES, create_table_sql
 
 
-def preset_periods(first, last) -> list[Period]:  # type: ignore[no-untyped-def]
-    """The sidebar's preset periods for data from `first` to `last` (dates)."""
+def preset_periods(first: dt.date, last: dt.date) -> list[Period]:
+    """The sidebar's preset periods for data from `first` to `last`."""
     return sorted({preset_period(p, first, last) for p in PRESET_PERIODS},
                   key=lambda p: (p.start, p.end))  # fmt: skip
 

@@ -99,13 +99,7 @@ def reader(path: str, version: Version) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def reading() -> AbstractContextManager[duckdb.DuckDBPyConnection]:
     """A cursor on the current version of the store (`with data.reading() as con:`)."""
-    return reader(*_key())
-
-
-def key() -> tuple[str, Version]:
-    """The cache key of what the app reads now: (the store's path or spark:<lake>, version).
-    Modules with their own cached reads (the weekly review) pass it to `reader`."""
-    return _key()
+    return reader(*key())
 
 
 def source_name() -> str:
@@ -114,7 +108,9 @@ def source_name() -> str:
     return Path(str(choice.lake).rstrip("/")).name if choice else db_path().name
 
 
-def _key() -> tuple[str, Version]:
+def key() -> tuple[str, Version]:
+    """The cache key of what the app reads now: (the store's path or spark:<lake>, version).
+    Modules with their own cached reads (the weekly review) pass it to `reader`."""
     version = current_version()
     choice = spark_lake()
     if version is None:
@@ -137,11 +133,11 @@ def _settings(path: str, version: Version) -> Settings:
 
 
 def info() -> store.StoreInfo:
-    return _info(*_key())
+    return _info(*key())
 
 
 def settings() -> Settings:
-    return _settings(*_key())
+    return _settings(*key())
 
 
 @st.cache_data(max_entries=8)
@@ -160,7 +156,7 @@ def data_extent() -> tuple[dt.date, dt.date] | None:
     try:
         if current_version() is None:
             return None
-        return _extent(*_key())
+        return _extent(*key())
     except (duckdb.Error, store.StoreError, engines.EngineError, LakeError):
         return None
 
@@ -174,7 +170,7 @@ def lake_problem() -> str | None:
         lake = str(choice.lake)
         if is_local(lake):
             read_manifest(lake)  # a missing folder or a half-written export, in words
-        found = _info(*_key())
+        found = _info(*key())
     except (store.StoreError, LakeError, engines.EngineError) as exc:
         return str(exc)
     if found.contacts_rows == 0:
@@ -197,7 +193,7 @@ def _dimension_values(path: str, version: Version, dims: tuple[str, ...]) -> dic
 
 
 def dimension_values(dims: tuple[str, ...]) -> dict[str, list[str]]:
-    return _dimension_values(*_key(), dims)
+    return _dimension_values(*key(), dims)
 
 
 @st.cache_data(max_entries=8)
@@ -216,32 +212,31 @@ def _freshness(path: str, version: Version) -> dict[str, Any]:
 
 
 def freshness() -> dict[str, Any]:
-    return _freshness(*_key())
+    return _freshness(*key())
 
 
 # ---- cached analyses ---------------------------------------------------------------------
+# kind → analysis(con, request, info, settings); "drilldown" takes its paging from `extra`.
+_ANALYSES: dict[str, Any] = {
+    "compare": engine.compare,
+    "compute": engine.compute,
+    "compile": engine.compile_for,
+    "recovery": recovery.recovery_cohorts,
+    "funnel": speed.funnel_and_frictions,
+    "bands": distribution.resolution_bands,
+}
+
+
 @st.cache_data(ttl="1h", max_entries=512, max_size="256MB")
 def _run(path: str, version: Version, kind: str, request: MetricRequest, extra: tuple) -> Any:
     with reader(path, version) as con:
         inf, sets = _info(path, version), _settings(path, version)
-        if kind == "compare":
-            return engine.compare(con, request, inf, sets)
-        if kind == "compute":
-            return engine.compute(con, request, inf, sets)
-        if kind == "compile":
-            return engine.compile_for(con, request, inf, sets)
-        if kind == "recovery":
-            return recovery.recovery_cohorts(con, request, inf, sets)
-        if kind == "funnel":
-            return speed.funnel_and_frictions(con, request, inf, sets)
-        if kind == "bands":
-            return distribution.resolution_bands(con, request, inf, sets)
         if kind == "drilldown":
             days, sort, descending, page = extra
             return drilldown.contacts_behind(
                 con, request, inf, days=days, sort=sort, descending=descending, page=page
             )
-        raise ValueError(kind)
+        return _ANALYSES[kind](con, request, inf, sets)
 
 
 def compare(request: MetricRequest) -> list[MetricValue]:
@@ -255,33 +250,33 @@ def compare(request: MetricRequest) -> list[MetricValue]:
     orders_only = tuple(m for m in request.metrics if METRICS_BY_ID[m].orders_only)
     rest = tuple(m for m in request.metrics if m not in orders_only)
     if not orders_only or not rest:
-        return _run(*_key(), "compare", request, ())
+        return _run(*key(), "compare", request, ())
     values = {v.metric.id: v for part in (
         replace(request, metrics=rest),
         replace(request, metrics=orders_only, filters=request.filters.on_orders()),
-    ) for v in _run(*_key(), "compare", part, ())}  # fmt: skip
+    ) for v in _run(*key(), "compare", part, ())}  # fmt: skip
     return [values[m] for m in request.metrics]
 
 
 def compute(request: MetricRequest) -> pl.DataFrame:
-    return _run(*_key(), "compute", request, ())
+    return _run(*key(), "compute", request, ())
 
 
 def compiled(request: MetricRequest) -> engine.CompiledQuery:
     """The statement and parameters the engine runs for `request` (Explore shows them)."""
-    return _run(*_key(), "compile", request, ())
+    return _run(*key(), "compile", request, ())
 
 
 def recovery_cohorts(request: MetricRequest) -> pl.DataFrame:
-    return _run(*_key(), "recovery", request, ())
+    return _run(*key(), "recovery", request, ())
 
 
 def funnel(request: MetricRequest) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return _run(*_key(), "funnel", request, ())
+    return _run(*key(), "funnel", request, ())
 
 
 def resolution_bands(request: MetricRequest) -> pl.DataFrame:
-    return _run(*_key(), "bands", request, ())
+    return _run(*key(), "bands", request, ())
 
 
 def contacts_behind(
@@ -291,7 +286,7 @@ def contacts_behind(
     descending: bool,
     page: int,
 ) -> tuple[pl.DataFrame, int]:
-    return _run(*_key(), "drilldown", request, (days, sort, descending, page))
+    return _run(*key(), "drilldown", request, (days, sort, descending, page))
 
 
 @st.cache_data(max_entries=8)
@@ -302,11 +297,11 @@ def _registry(path: str, version: Version) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def root_causes() -> pl.DataFrame:
-    return _registry(*_key())[0]
+    return _registry(*key())[0]
 
 
 def driver_catalog() -> pl.DataFrame:
-    return _registry(*_key())[1]
+    return _registry(*key())[1]
 
 
 @st.cache_data(max_entries=32)
@@ -320,7 +315,7 @@ def _cause_effects(
 
 def cause_effects(filters: Filters, last_day: dt.date) -> pl.DataFrame:
     """Per eliminated cause: contacts avoided since its fix, band and verdict."""
-    return _cause_effects(*_key(), filters, last_day)
+    return _cause_effects(*key(), filters, last_day)
 
 
 @st.cache_data(max_entries=8)
@@ -331,7 +326,7 @@ def _known_reasons(path: str, version: Version) -> list[str]:
 
 def known_reasons() -> list[str]:
     """Reasons a cause may name: seen in contacts or in the driver catalog."""
-    return _known_reasons(*_key())
+    return _known_reasons(*key())
 
 
 @st.cache_data(max_entries=64)
@@ -341,7 +336,7 @@ def _cause_history(path: str, version: Version, cause_id: str) -> list[tuple]:
 
 
 def cause_history(cause_id: str) -> list[tuple]:
-    return _cause_history(*_key(), cause_id)
+    return _cause_history(*key(), cause_id)
 
 
 @st.cache_data(max_entries=8)
@@ -355,7 +350,7 @@ def _export_csv(path: str, version: Version, table: str) -> bytes:
 
 def export_csv(table: str) -> bytes:
     """The register ("root_causes") or the catalog ("reasons") as CSV that imports back."""
-    return _export_csv(*_key(), table)
+    return _export_csv(*key(), table)
 
 
 @st.cache_data(max_entries=8)
@@ -366,7 +361,7 @@ def _import_history(path: str, version: Version) -> pl.DataFrame:
 
 def import_history() -> pl.DataFrame:
     """Every import into the store, newest first (a new import is a new version, so it shows)."""
-    return _import_history(*_key())
+    return _import_history(*key())
 
 
 def save_settings(new: Settings) -> None:
