@@ -6,7 +6,7 @@ import streamlit as st
 
 from cxdash.charts import defense
 from cxdash.metrics.request import Filters
-from cxdash.ui import data, panels, tables, view
+from cxdash.ui import data, panels, tables, view, view_model
 
 QUALITY = ("resolution_rate", "fcr_rate", "reopen_rate", "csat")
 TABLE = ("contacts", "resolution_rate", "fcr_rate", "reopen_rate", "csat", "transfer_rate",
@@ -17,28 +17,28 @@ st.title("Defense")
 st.caption(view.caption(current))
 
 quality_event = st.plotly_chart(
-    defense.weekly_rates(data.compute(view.trend_request(current, QUALITY)), QUALITY),
+    defense.weekly_rates(data.compute(view_model.trend_request(current, QUALITY)), QUALITY),
     key="quality_trend", on_select="rerun", selection_mode="points")  # fmt: skip
 
-overall = data.compute(view.request(current, TABLE)).row(0, named=True)
+overall = data.compute(view_model.request(current, TABLE)).row(0, named=True)
 selected: dict[str, list[str]] = {}
 for dim in ("team", "channel"):
-    frame = data.compute(view.request(current, TABLE, by=(dim,)))
+    frame = data.compute(view_model.request(current, TABLE, by=(dim,)))
     selected[dim] = tables.metric_table(frame, dim, TABLE, overall, key=f"by_{dim}")
 
-band_frame = data.resolution_bands(view.request(current, ("contacts",)))
+band_frame = data.resolution_bands(view_model.request(current, ("contacts",)))
 st.plotly_chart(defense.resolution_distribution(
     band_frame, overall["resolution_hours_median"],
-    data.compute(view.request(current, ("resolution_hours_p90",))).item()),
+    data.compute(view_model.request(current, ("resolution_hours_p90",))).item()),
     key="resolution_bands")  # fmt: skip
 
 left, right = st.columns(2, gap="large")
 with left:
-    by_team = data.compute(view.request(current, ("contacts", "transfer_rate", "escalation_rate"),
-                                        by=("team",)))  # fmt: skip
+    friction = ("contacts", "transfer_rate", "escalation_rate")
+    by_team = data.compute(view_model.request(current, friction, by=("team",)))
     st.plotly_chart(defense.team_friction(by_team), key="team_friction")
 with right:
-    cohorts = data.recovery_cohorts(view.request(current, ("contacts",)))
+    cohorts = data.recovery_cohorts(view_model.request(current, ("contacts",)))
     st.plotly_chart(defense.recovery(cohorts), key="recovery")
     st.caption("Customers by the outcome of their first contact in the period; the bar is the "
                "share who ordered within 90 days after it, the whisker its 95% interval "
@@ -47,12 +47,12 @@ with right:
 picked = {dim: values for dim, values in selected.items() if values}
 week = panels.selected_week(quality_event, current.last_day)
 if week and not picked:
-    trend_period = view.trend_request(current, QUALITY).period
-    panels.drill_panel(view.request(current, ("contacts",)).for_period(trend_period),
+    trend_period = view_model.trend_request(current, QUALITY).period
+    panels.drill_panel(view_model.request(current, ("contacts",)).for_period(trend_period),
                        title=f"week of {week[0]:%-d %b %Y}", days=week, key="drill_week")
 elif picked:
     label = "; ".join(f"{d}: {', '.join(v)}" for d, v in picked.items())
-    panels.drill_panel(view.request(current, ("contacts",)), title=label,
+    panels.drill_panel(view_model.request(current, ("contacts",)), title=label,
                        extra=Filters.of(picked), key="drill_defense")
 else:
     st.caption("Click a week in the quality chart, or select rows in the team or channel "

@@ -8,7 +8,7 @@ import streamlit as st
 
 from cxdash.analysis.opportunities import TRIAGE
 from cxdash.analysis.registry import ACTIONS, QUADRANTS
-from cxdash.ui import catalog, data, view
+from cxdash.ui import catalog, data, view, view_model
 
 current = view.require_app()
 st.title("Driver catalog")
@@ -17,7 +17,7 @@ st.caption(f"Contacts: {current.period.caption()}"
 catalog.show_flash()
 
 cat = data.driver_catalog()
-volumes = data.compute(view.request(current, ("contacts",), by=("reason",)))
+volumes = data.compute(view_model.request(current, ("contacts",), by=("reason",)))
 
 quadrant_of = {action: f"{c} / {b}" for (c, b), action in QUADRANTS.items()}
 st.table(pl.DataFrame({

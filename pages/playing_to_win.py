@@ -7,7 +7,7 @@ import streamlit as st
 
 from cxdash.charts import offense
 from cxdash.metrics.request import Filters
-from cxdash.ui import data, panels, plays, view
+from cxdash.ui import data, panels, plays, view, view_model
 
 current = view.require_app()
 has_orders = data.info().orders_rows > 0
@@ -16,7 +16,7 @@ st.title("Playing to win")
 st.caption(view.caption(current))
 
 weekly = data.compute(
-    view.trend_request(current, ("contacts", "contact_rate"), weeks=view.TREND_WEEKS))
+    view_model.trend_request(current, ("contacts", "contact_rate"), weeks=view_model.TREND_WEEKS))
 trend_event = st.plotly_chart(
     offense.contact_rate_trend(weekly, data.root_causes(), per_orders=has_orders),
     key="rate_trend", on_select="rerun", selection_mode="points",
@@ -25,15 +25,15 @@ if not has_orders:
     st.info("Import orders to see contact rate per 1,000 orders; contacts are shown instead.")
 
 drivers = ("contacts", "contact_rate", "repeat_contact_rate", "self_service_rate")
-by_reason = data.compute(view.request(current, drivers, by=("reason",)))
-before = data.compute(view.request(current, ("contacts",), by=("reason",)).for_period(
+by_reason = data.compute(view_model.request(current, drivers, by=("reason",)))
+before = data.compute(view_model.request(current, ("contacts",), by=("reason",)).for_period(
     current.period.previous()))
 plays.section(by_reason, before, current, per_orders=has_orders)
 
 pareto_event = st.plotly_chart(offense.pareto(by_reason), key="pareto", on_select="rerun",
                                selection_mode="points")  # fmt: skip
 
-heat = data.compute(view.weekly_request(current, ("contacts",), by=("reason",)))
+heat = data.compute(view_model.weekly_request(current, ("contacts",), by=("reason",)))
 st.plotly_chart(offense.driver_heatmap(heat), key="heatmap")
 
 trend = by_reason.join(before.select("reason", pl.col("contacts").alias("before")),
@@ -46,11 +46,11 @@ st.plotly_chart(offense.rates_by_driver(by_reason), key="driver_rates")
 chosen = panels.selection_values(pareto_event, "x")
 week = panels.selected_week(trend_event, current.last_day)
 if chosen:
-    panels.drill_panel(view.request(current, ("contacts",)), title=", ".join(chosen),
+    panels.drill_panel(view_model.request(current, ("contacts",)), title=", ".join(chosen),
                        extra=Filters.of({"reason": chosen}), key="drill_pareto")
 elif week:
-    trend_period = view.trend_request(current, (), weeks=view.TREND_WEEKS).period
-    panels.drill_panel(view.request(current, ("contacts",)).for_period(trend_period),
+    trend_period = view_model.trend_request(current, (), weeks=view_model.TREND_WEEKS).period
+    panels.drill_panel(view_model.request(current, ("contacts",)).for_period(trend_period),
                        title=f"week of {week[0]:%-d %b %Y}", days=week, key="drill_week")
 else:
     st.caption("Click a point of the contact-rate chart or a bar of the Pareto chart to see "

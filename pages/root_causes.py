@@ -9,7 +9,7 @@ import streamlit as st
 
 from cxdash.analysis.registry import suggest_id
 from cxdash.register import RootCause
-from cxdash.ui import causes, data, tiles, view
+from cxdash.ui import causes, data, tiles, view, view_model
 from cxdash.ui.text import md
 
 
@@ -47,7 +47,8 @@ prefill = st.query_params.get("new")
 if prefill:  # arriving from "Where to play next": the form first
     add_section(register, prefill, current.last_day, expanded=True)
 
-tiles.tile_grid(data.compare(view.request(current, ("causes_eliminated", "contacts_avoided"))))
+eliminated = view_model.request(current, ("causes_eliminated", "contacts_avoided"))
+tiles.tile_grid(data.compare(eliminated))
 
 if register.is_empty():
     st.info("The register is empty. Add the first root cause below, or import a register CSV "

@@ -7,7 +7,7 @@ import streamlit as st
 from cxdash.charts import defense
 from cxdash.formatting import format_hours
 from cxdash.metrics.catalogue import SIDE_LABELS
-from cxdash.ui import data, layout, view
+from cxdash.ui import data, layout, view, view_model
 from cxdash.ui.tiles import tile_grid
 
 current = view.require_app()
@@ -19,15 +19,15 @@ st.caption(
     f"{format_hours(targets.happy_hours)} (change them on Data and settings)"
 )
 
-values = data.compare(view.request(current, layout.SPEED_STRIP))
+values = data.compare(view_model.request(current, layout.SPEED_STRIP))
 tile_grid(values)
 
-funnel, friction = data.funnel(view.request(current, ("contacts",)))
+funnel, friction = data.funnel(view_model.request(current, ("contacts",)))
 st.plotly_chart(defense.funnel(funnel), key="funnel")
 st.caption("Each step keeps the contacts that passed every step before it; self-served "
            "contacts count as answered in time.")  # fmt: skip
 st.plotly_chart(defense.frictions(friction), key="frictions")
 
-by_channel = data.compute(view.request(
+by_channel = data.compute(view_model.request(
     current, ("contacts", "resolution_hours_median", "resolution_hours_p90"), by=("channel",)))
 st.plotly_chart(defense.time_by_channel(by_channel), key="time_by_channel")

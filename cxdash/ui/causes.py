@@ -16,8 +16,8 @@ from cxdash.metrics.request import MetricRequest
 from cxdash.register import InvalidCause, RootCause
 from cxdash.schema import ROOT_CAUSE_STATUSES
 from cxdash.ui import auth, data
-from cxdash.ui.filters import View
 from cxdash.ui.text import md
+from cxdash.ui.view_model import View
 
 STATUS_LABELS = {
     "identified": "Identified",

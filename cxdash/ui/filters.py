@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import streamlit as st
 
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
 from cxdash.metrics.request import Filters, Period, RequestError, preset_period
 from cxdash.ui.text import md
+from cxdash.ui.view_model import DEFAULT_PRESET, FILTER_DIMS, View
 
-FILTER_DIMS = ("channel", "team", "region", "product", "reason", "priority")
 PERIOD_KEY, DATES_KEY = "period", "dates"
 PRESETS: dict[str, str] = {
     "7d": "Last 7 days",
@@ -27,17 +26,6 @@ PRESETS: dict[str, str] = {
     "all": "All time",
     "custom": "Custom range",
 }
-DEFAULT_PRESET = "28d"
-
-
-@dataclass(frozen=True)
-class View:
-    """What every page shows: a period, the filters, and the data's extent."""
-
-    period: Period
-    filters: Filters
-    first_day: dt.date
-    last_day: dt.date
 
 
 def invalid_url_values(

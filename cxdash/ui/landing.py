@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from cxdash.metrics.catalogue import METRICS_BY_ID
 from cxdash.metrics.request import MetricRequest
-from cxdash.ui import layout, view
-from cxdash.ui.filters import View
+from cxdash.ui import layout, view_model
+from cxdash.ui.view_model import View
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,11 @@ def scoreboard(current: View) -> ScoreboardReads:
     shown = offense + defense + speed
     # No sparkline for metrics that look months ahead: their recent weeks are never complete.
     spark_ids = tuple(m for m in shown if not METRICS_BY_ID[m].horizon_days)
-    now = view.request(current, ("contacts",), by=("reason",))
+    now = view_model.request(current, ("contacts",), by=("reason",))
     return ScoreboardReads(
         offense, defense, speed,
-        values=view.request(current, shown),
-        weekly=view.trend_request(current, spark_ids),
+        values=view_model.request(current, shown),
+        weekly=view_model.trend_request(current, spark_ids),
         drivers_now=now,
         drivers_before=now.for_period(current.period.previous()),
     )  # fmt: skip
