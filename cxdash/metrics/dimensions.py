@@ -8,6 +8,7 @@ so filtering on them narrows the denominator of contact rate too; the others are
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,15 @@ DIMENSIONS_BY_ID: dict[str, Dimension] = {d.id: d for d in DIMENSIONS}
 DIMENSION_IDS: tuple[str, ...] = tuple(d.id for d in DIMENSIONS)
 
 GRAINS: tuple[str, ...] = ("day", "week", "month")  # weeks start on Monday (ISO)
+
+
+def distinct_values(con: Any, dims: tuple[str, ...]) -> dict[str, list[str]]:
+    """Each dimension's values in the contacts, sorted: what its filter offers."""
+    out: dict[str, list[str]] = {}
+    for dim in dims:
+        expr = DIMENSIONS_BY_ID[dim].contact_sql
+        rows = con.sql(
+            f"SELECT DISTINCT {expr} AS v FROM contacts c WHERE {expr} IS NOT NULL ORDER BY v"
+        ).fetchall()
+        out[dim] = [str(r[0]) for r in rows]
+    return out

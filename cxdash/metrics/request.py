@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cxdash.metrics.catalogue import METRIC_IDS, METRICS_BY_ID, definitions_key
 from cxdash.metrics.dimensions import DIMENSION_IDS, DIMENSIONS_BY_ID, GRAINS
@@ -152,6 +152,20 @@ class MetricRequest:
     def for_period(self, period: Period) -> MetricRequest:
         return MetricRequest(
             period, self.filters, self.by, self.grain, self.metrics, self.with_previous
+        )
+
+    def cache_parts(self) -> tuple[MetricRequest, ...]:
+        """The request as the app caches it: metrics that only order filters can change (the
+        repurchase baseline, most of the Scoreboard's time at 10M contacts) apart, under the
+        order filters only, so a channel, team, reason, priority or agent filter finds them
+        cached. Same compiler, same numbers (tests/test_threads.py checks against one query)."""
+        orders_only = tuple(m for m in self.metrics if METRICS_BY_ID[m].orders_only)
+        rest = tuple(m for m in self.metrics if m not in orders_only)
+        if not orders_only or not rest:
+            return (self,)
+        return (
+            replace(self, metrics=rest),
+            replace(self, metrics=orders_only, filters=self.filters.on_orders()),
         )
 
 
