@@ -313,7 +313,12 @@ def temp_version(path: Path, what: str = "the new version of") -> Iterator[Path]
 
 def swap_in(tmp: Path, path: Path, keep: Kept | None = None) -> None:
     """Make the finished file `tmp` the store at `path`, durably and in one step; with `keep`,
-    the version it replaces becomes an automatic backup first (the caller prunes old ones)."""
+    the version it replaces becomes an automatic backup first (the caller prunes old ones).
+    The first page's reads of the new version are saved beside it just before
+    (`cxdash.first_view`: a rename keeps the inode, time and size they are keyed by)."""
+    from cxdash import first_view  # it reads stores through this module
+
+    first_view.prepare(tmp, path)
     fsync_path(tmp)
     if keep is not None and path.exists():
         keep.path = keep_old_version(path, keep.before)

@@ -61,8 +61,10 @@ def big_csv(path: Path, rows: int, comment: bool = False) -> Path:
 
 
 def leftovers(folder: Path, name: str = "s.duckdb") -> set[str]:
-    """What is beside the store besides the store, its lock file and its backups folder."""
-    return {p.name for p in folder.iterdir()} - {name, f".{name}.lock", "backups"}
+    """What is beside the store besides the store, its lock file, its first page's reads
+    (`cxdash.first_view`) and its backups folder."""
+    own = {name, f".{name}.lock", f".{name}.first-view.json", "backups"}
+    return {p.name for p in folder.iterdir()} - own
 
 
 def set_bytes(path: Path, data: bytes) -> None:
@@ -111,6 +113,8 @@ def test_an_import_that_fills_the_disk_fails_cleanly(small_disk: Path, tmp_path:
                                                       capsys) -> None:  # fmt: skip
     db = build_store(small_disk / "s.duckdb", OLD)
     before, used = db.read_bytes(), shutil.disk_usage(small_disk).used
+    first_view = small_disk / ".s.duckdb.first-view.json"
+    saved = first_view.read_bytes()
     big = big_csv(tmp_path / "big.csv", 500_000, comment=True)  # a store of ~30 MB
     assert big.stat().st_size > 16e6
     for extra in ([], ["--replace"]):
@@ -118,7 +122,7 @@ def test_an_import_that_fills_the_disk_fails_cleanly(small_disk: Path, tmp_path:
                               capture_output=True, text=True)  # fmt: skip
         assert (proc.returncode, proc.stdout) == (2, "")
         assert proc.stderr == no_space(f"the new version of {db}")
-        assert db.read_bytes() == before
+        assert db.read_bytes() == before and first_view.read_bytes() == saved
         assert leftovers(small_disk) == set() and not (small_disk / "backups").exists()
         assert shutil.disk_usage(small_disk).used == used  # every temporary byte given back
     with pytest.raises(ImportFailed, match=r"^no space left on device while writing"):

@@ -42,16 +42,21 @@ def _checked(
                            missing_ok=not explicit)  # fmt: skip
 
 
-def check_and_register() -> custom.LoadResult:
-    """Register the store's custom metrics for this run; show the file's problems, if any.
-    On Spark none: custom metrics are checked on, and run by, DuckDB only."""
+def register() -> custom.LoadResult:
+    """Register the store's custom metrics, checked (once per version of the file and the
+    store). On Spark none: custom metrics are checked on, and run by, DuckDB only."""
     if data.spark_lake() is not None:
         result = custom.LoadResult(Path())
-        custom.register(result)
-        return result
-    path, explicit = custom.metrics_path(data.db_path())
-    result = _checked(str(path), explicit, _file_version(path), data.current_version())
+    else:
+        path, explicit = custom.metrics_path(data.db_path())
+        result = _checked(str(path), explicit, _file_version(path), data.current_version())
     custom.register(result)
+    return result
+
+
+def check_and_register() -> custom.LoadResult:
+    """Register the store's custom metrics for this run; show the file's problems, if any."""
+    result = register()
     if result.problems:
         refused = result.refused()
         left_out = (
@@ -60,7 +65,7 @@ def check_and_register() -> custom.LoadResult:
         )  # fmt: skip
         lines = "\n".join(f"- {_md(str(p))}" for p in result.problems)
         st.error(
-            f"**Custom metrics file {_md(str(path))}** has "
+            f"**Custom metrics file {_md(str(result.path))}** has "
             f"{len(result.problems)} problem{'s' if len(result.problems) != 1 else ''}; "
             f"{_md(left_out)}.\n\n{lines}",
             icon=":material/error:",

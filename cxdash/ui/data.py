@@ -2,7 +2,9 @@
 
 The cache key of every result includes the store's version (inode, mtime, size), so when an
 import or `cxdash demo` swaps in a new file, the next rerun opens it and recomputes; sessions
-asking for the same view share one computation (Streamlit locks each key).
+asking for the same view share one computation (Streamlit locks each key). The first page's
+reads come from the file the store's writer saved for that very version, when there is one
+(`cxdash.first_view`).
 
 With `CXDASH_ENGINE=spark` (and `CXDASH_LAKE`, `CXDASH_SPARK_MASTER`) the same reads go to a
 Parquet lake on Spark: the connection is a `cxdash.engines.spark.SparkConnection`, which
@@ -16,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +25,12 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from cxdash import engines, exports, import_review, register, store
+from cxdash import engines, exports, first_view, import_review, register, store
 from cxdash import settings as settings_mod
 from cxdash.analysis import causes, distribution, drilldown, recovery, registry, speed
 from cxdash.engines.lake import LakeError, is_local, lake_version, read_manifest
 from cxdash.metrics import engine
-from cxdash.metrics.catalogue import METRICS_BY_ID
-from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
+from cxdash.metrics.dimensions import distinct_values
 from cxdash.metrics.engine import MetricValue
 from cxdash.metrics.request import Filters, MetricRequest
 from cxdash.schema import SETTINGS, create_table_sql
@@ -181,15 +181,10 @@ def lake_problem() -> str | None:
 
 @st.cache_data(max_entries=8)
 def _dimension_values(path: str, version: Version, dims: tuple[str, ...]) -> dict[str, list]:
-    out: dict[str, list[str]] = {}
+    if (saved := _saved(path, version, "dims", dims)) is not None:
+        return saved
     with reader(path, version) as cur:
-        for dim in dims:
-            expr = DIMENSIONS_BY_ID[dim].contact_sql
-            rows = cur.sql(
-                f"SELECT DISTINCT {expr} AS v FROM contacts c WHERE {expr} IS NOT NULL ORDER BY v"
-            ).fetchall()
-            out[dim] = [str(r[0]) for r in rows]
-    return out
+        return distinct_values(cur, dims)
 
 
 def dimension_values(dims: tuple[str, ...]) -> dict[str, list[str]]:
@@ -227,8 +222,18 @@ _ANALYSES: dict[str, Any] = {
 }
 
 
+def _saved(path: str, version: Version, kind: str, request: Any) -> Any | None:
+    """This read's result as the store's writer saved it for this version, or None
+    (`cxdash.first_view`: the first page's reads, kept beside the store)."""
+    if path.startswith(SPARK):
+        return None
+    return first_view.saved(Path(path), version, kind, request)
+
+
 @st.cache_data(ttl="1h", max_entries=512, max_size="256MB")
 def _run(path: str, version: Version, kind: str, request: MetricRequest, extra: tuple) -> Any:
+    if not extra and (saved := _saved(path, version, kind, request)) is not None:
+        return saved
     with reader(path, version) as con:
         inf, sets = _info(path, version), _settings(path, version)
         if kind == "drilldown":
@@ -240,22 +245,18 @@ def _run(path: str, version: Version, kind: str, request: MetricRequest, extra: 
 
 
 def compare(request: MetricRequest) -> list[MetricValue]:
-    """The request's metrics now and in the previous period of the same length.
-
-    Metrics that only order filters can change (the repurchase baseline, an anti-join of the
-    period's orders with its contacts: most of the scoreboard's time at 10M contacts) are
-    asked for on their own, under the order filters only, so changing channel, team, reason,
-    priority or agent finds them cached. Same compiler, same numbers (tests/test_threads.py
-    checks against one query)."""
-    orders_only = tuple(m for m in request.metrics if METRICS_BY_ID[m].orders_only)
-    rest = tuple(m for m in request.metrics if m not in orders_only)
-    if not orders_only or not rest:
-        return _run(*key(), "compare", request, ())
-    values = {v.metric.id: v for part in (
-        replace(request, metrics=rest),
-        replace(request, metrics=orders_only, filters=request.filters.on_orders()),
-    ) for v in _run(*key(), "compare", part, ())}  # fmt: skip
+    """The request's metrics now and in the previous period of the same length, cached in
+    the parts `MetricRequest.cache_parts` splits it into."""
+    values = {v.metric.id: v for part in request.cache_parts()
+              for v in _run(*key(), "compare", part, ())}  # fmt: skip
     return [values[m] for m in request.metrics]
+
+
+def first_view_read(kind: str, request: Any) -> Any:
+    """One of `cxdash.first_view.reads`, through the same caches the pages use."""
+    if kind == "dims":
+        return dimension_values(request)
+    return _run(*key(), kind, request, ())
 
 
 def compute(request: MetricRequest) -> pl.DataFrame:

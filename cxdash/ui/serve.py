@@ -2,10 +2,11 @@
 
 The same as `streamlit run app.py`, except that the server process imports the app's modules
 (DuckDB, Polars, Plotly, the query layer: about a second) while it starts, instead of the first
-viewer waiting for them, and then, once the server is up, reads what every first page needs —
-the data's extent, the filter values, the store's catalogue and the Scoreboard's default view —
-into the caches every session shares. Nothing else differs: same script, same options, same
-`.streamlit/config.toml`.
+viewer waiting for them, and then, once the server is up, reads what every first page needs
+(the data's extent, the filter values, the store's catalogue and the Scoreboard's default view)
+into the caches every session shares: from the file the store's writer saved beside it
+(`cxdash.first_view`), or computed and then saved when there is none. Nothing else differs:
+same script, same options, same `.streamlit/config.toml`.
 """
 
 from __future__ import annotations
@@ -35,21 +36,22 @@ def _warm() -> None:
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(
         logging.ERROR
     )
-    from cxdash.metrics.request import Filters, preset_period
-    from cxdash.ui import data, landing
-    from cxdash.ui.filters import DEFAULT_PRESET, FILTER_DIMS, View
+    from cxdash import first_view
+    from cxdash.ui import custom_metrics, data
 
     try:
-        if (extent := data.data_extent()) is not None:
-            data.info()
-            data.settings()
-            data.dimension_values(FILTER_DIMS)
-            # The Scoreboard's default view, as its page asks for it.
-            default = View(preset_period(DEFAULT_PRESET, *extent), Filters(), *extent)
-            reads = landing.scoreboard(default)
-            data.compare(reads.values)
-            for request in (reads.weekly, reads.drivers_now, reads.drivers_before):
-                data.compute(request)
+        if (extent := data.data_extent()) is None:
+            return
+        data.info()
+        data.settings()
+        custom_metrics.register()  # the same custom metrics a session registers
+        # The first page's reads, as its page asks for them: from the snapshot the store's
+        # writer saved, else computed now — and then saved for the next start.
+        results = {first_view.entry_key(kind, request): data.first_view_read(kind, request)
+                   for kind, request in first_view.reads(*extent)}  # fmt: skip
+        path, version = data.key()
+        if not path.startswith(data.SPARK) and not first_view.has(Path(path), version):
+            first_view.save(Path(path), version, results)
     except Exception:
         return
 

@@ -85,3 +85,39 @@ def test_bad_link_parameters_are_ignored_with_a_note(browser: Browser, server: S
     expect(note).to_contain_text("DROP TABLE")
     expect(page.get_by_role("heading", name="Defense")).to_be_visible()
     page.close()
+
+
+def test_a_store_without_its_first_view_gets_one_from_the_server(
+    browser: Browser, serve, demo_store: Path, tmp_path: Path
+) -> None:
+    """A store written by something other than cxdash's writers (here a plain copy) has no
+    saved first view: the server computes it while it starts, and saves it for the next."""
+    import json
+    import shutil
+    import time
+
+    from cxdash import first_view, store
+
+    db = tmp_path / "copied.duckdb"
+    shutil.copy2(demo_store, db)
+    snapshot = first_view.snapshot_path(db)
+    assert not snapshot.exists()
+    server = serve(db)
+    deadline = time.monotonic() + 60
+    while not snapshot.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    body = json.loads(snapshot.read_text())
+    assert body["version"] == list(store.store_version(db))
+    con = store.open_read(db)
+    first, last = con.sql("SELECT min(created_at)::DATE, max(created_at)::DATE FROM contacts") \
+        .fetchall()[0]  # fmt: skip
+    con.close()
+    expected = {first_view.entry_key(k, r) for k, r in first_view.reads(first, last)}
+    assert set(body["entries"]) == expected
+    contacts = next(v[1] for e in body["entries"].values() for v in e.get("values", ())
+                    if v[0] == "contacts")  # fmt: skip
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    page.goto(server.url)
+    wait_for_app(page)
+    assert tile_value(page, "Contacts") == f"{contacts:,}"
+    page.close()
