@@ -1,12 +1,15 @@
 """Metric tiles: value, change against the previous period coloured by better/worse, a weekly
-sparkline, and the definition as help text — one rendering for every metric in the catalogue."""
+sparkline (an image: `cxdash.charts.sparkline` says why), and the definition as help text —
+one rendering for every metric in the catalogue."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 
 import streamlit as st
 
+from cxdash.charts import sparkline
 from cxdash.formatting import MISSING, format_change, format_value
 from cxdash.metrics.engine import MetricValue
 
@@ -30,18 +33,23 @@ def tile(item: MetricValue, spark: Sequence[float | None] | None = None) -> None
     if item.change is not None and item.change != 0:
         delta = format_change(metric, item.change, item.relative_change)
     points = [v for v in (spark or []) if v is not None]
-    st.metric(
-        metric.label,
-        format_value(metric, item.value),
-        delta=delta,
-        # Green means better: for metrics where lower is better, a fall is shown green.
-        delta_color="normal" if metric.direction == "up" else "inverse",
-        help=help_text(item),
-        border=True,
-        width=TILE_WIDTH,
-        chart_data=points if len(points) >= 2 else None,
-        chart_type="line",
-    )
+    drawn = len(points) >= 2
+    # With a sparkline the border is the container's, holding the metric and its image.
+    with st.container(border=True, width=TILE_WIDTH, gap=None) if drawn else nullcontext():
+        st.metric(
+            metric.label,
+            format_value(metric, item.value),
+            delta=delta,
+            # Green means better: for metrics where lower is better, a fall is shown green.
+            delta_color="normal" if metric.direction == "up" else "inverse",
+            help=help_text(item),
+            border=not drawn,
+            width="stretch" if drawn else TILE_WIDTH,
+        )
+        if drawn:
+            first, last = (format_value(metric, v) for v in (points[0], points[-1]))
+            said = f"{metric.label}, last {len(points)} weeks: from {first} to {last}"
+            st.html(sparkline.img(points, said))
 
 
 def tile_grid(

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, expect
 from cxdash import store
 from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import METRICS_BY_ID
-from cxdash.metrics.engine import totals
+from cxdash.metrics.engine import compute, totals
 from cxdash.metrics.request import MetricRequest, Period
 from tests.browser.conftest import screenshot, wait_for_app
 
@@ -40,4 +40,35 @@ def test_scoreboard_renders_engine_values(
             format_value(metric, want[metric_id])
         )
     screenshot(page, f"scoreboard-{width}x{height}")
+    page.close()
+
+
+def test_every_tile_with_weeks_draws_its_sparkline(
+    browser: Browser, serve, demo_store: Path
+) -> None:
+    """Each sparkline is an image inside its tile whose text names the first and last week's
+    values the engine computes for the Scoreboard's weekly request."""
+    from cxdash.first_view import reads
+
+    server = serve(demo_store)
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.goto(server.url)
+    wait_for_app(page)
+    con = store.open_read(demo_store)
+    first, last = con.sql("SELECT min(created_at)::DATE, max(created_at)::DATE FROM contacts") \
+        .fetchall()[0]  # fmt: skip
+    weekly_request = next(r for k, r in reads(first, last) if k == "compute" and r.grain)
+    weekly = compute(con, weekly_request)
+    con.close()
+    images = page.locator("[data-testid='stHtml'] img")
+    expect(images).to_have_count(len(weekly_request.metrics))
+    for metric_id in ("contacts", "csat", "first_response_hours_median"):
+        metric = METRICS_BY_ID[metric_id]
+        values = [v for v in weekly[metric_id].to_list() if v is not None]
+        ends = " to ".join(format_value(metric, v) for v in (values[0], values[-1]))
+        said = f"{metric.label}, last {len(values)} weeks: from {ends}"
+        tile = page.get_by_test_id("stVerticalBlock").filter(
+            has=page.get_by_test_id("stMetricLabel").get_by_text(metric.label, exact=True)
+        ).last
+        expect(tile.locator("img")).to_have_attribute("alt", said)
     page.close()
