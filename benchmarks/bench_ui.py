@@ -7,6 +7,12 @@ and remove it again, for each of `--channels`: adding a channel no page has been
 yet is uncached (every query runs), removing it returns to a cached view; then toggles the
 first channel `--runs` more times (cached both ways). Each is timed from the click until the
 page has re-rendered (Streamlit's script finished, no stale or skeleton elements).
+
+Before that, the server is started `--starts` times, each timed from launching it until the
+Scoreboard has settled in the browser. A store written by this cxdash carries its first page's
+reads (`cxdash.first_view`); the script saves them first if they are missing (a store written by
+an older cxdash), as a writer would. `--starts-without-first-view N` adds N starts with that file
+removed, the server computing the first page itself (it then saves it again).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from pathlib import Path
 from playwright.sync_api import Page, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from cxdash import first_view, store
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Server, wait_for_app
 
 PAGES = {"Scoreboard": "", "Playing to win": "playing_to_win", "Root causes": "root_causes",
@@ -102,8 +109,11 @@ def main() -> None:
     parser.add_argument("--db", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--starts", type=int, default=5, help="server starts to time")
+    parser.add_argument("--starts-without-first-view", type=int, default=0, metavar="N",
+                        help="server starts timed with the saved first view removed")
     parser.add_argument("--channels", nargs="+", default=["chat", "email", "phone"])
     args = parser.parse_args()
+    ensure_first_view(args.db)
     rows = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -112,17 +122,23 @@ def main() -> None:
         # Ready after start: from launching the server (nothing cached, the store not yet
         # opened) until the first page has settled in the browser; --starts times, the last
         # server then serves the rest.
-        readies = []
-        for attempt in range(args.starts):
+        readies, bare = [], []
+        total = args.starts_without_first_view + args.starts
+        for attempt in range(total):
+            without = attempt < args.starts_without_first_view
+            if without:
+                first_view.snapshot_path(args.db).unlink(missing_ok=True)
             started = time.perf_counter()
             server = Server(args.db, Path("/tmp/bench_ui_streamlit.log"))
             page = context.new_page()
             page.goto(server.url)
             wait_for_app(page)
             settled(page)
-            readies.append(time.perf_counter() - started)
+            (bare if without else readies).append(time.perf_counter() - started)
             page.close()
-            if attempt < args.starts - 1:
+            if without:  # the server saves it again once it has computed it
+                wait_for_file(first_view.snapshot_path(args.db))
+            if attempt < total - 1:
                 server.stop()
                 time.sleep(2)
         try:
@@ -159,12 +175,36 @@ def main() -> None:
     print(f"first page ready after the server was started: median "
           f"{statistics.median(readies):.2f} s of {len(readies)} starts (each: {each} s); "
           f"server peak memory (RSS) {peak / 2**30:.2f} GB\n")
+    if bare:
+        each = ", ".join(f"{r:.2f}" for r in bare)
+        print(f"without the saved first view (the server computes it): median "
+              f"{statistics.median(bare):.2f} s of {len(bare)} starts (each: {each} s)\n")
     print("| page | first load | reload | new filter: median | new filter: max | "
           "cached filter: median | cached filter: max |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name, first, reload, cold_med, cold_max, med, worst in rows:
         print(f"| {name} | {first:.2f} s | {reload:.2f} s | {cold_med:.2f} s | {cold_max:.2f} s"
               f" | {med:.2f} s | {worst:.2f} s |")
+
+
+def ensure_first_view(db: Path) -> None:
+    """Save the store's first view if this cxdash has none for it, as its writers do."""
+    path, version = db.resolve(), store.store_version(db.resolve())
+    if first_view.has(path, version):
+        return
+    con = store.open_read(path)
+    try:
+        first_view.save(path, version, first_view.compute(con, path))
+    finally:
+        con.close()
+
+
+def wait_for_file(path: Path, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{path} did not appear in {seconds:.0f} s")
+        time.sleep(0.2)
 
 
 def peak_rss(pid: int) -> int:
