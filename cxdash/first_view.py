@@ -3,9 +3,10 @@
 Nearly every visit opens on the Scoreboard's default view: the last 28 days, no filters. At
 10M contacts its reads — every tile now and before, the weekly sparklines, the drivers that
 moved, the filters' values — take about 2.5 s of CPU, which on a small server compete with the
-browser drawing that very page right after a start. So every writer (`store.new_version`)
-computes them for the version it is about to swap in and saves them here, and the app looks
-here before it computes one of them (`cxdash.ui.data`). The server saves them too when it had
+browser drawing that very page right after a start. So every new version of the store is
+swapped in (`store.swap_in`: imports, `cxdash demo`, register, catalog and target edits, a
+restore) with them computed and saved here, and the app looks here before it computes one of
+them (`cxdash.ui.data`). The server saves them too when it had
 to compute them itself (`cxdash.ui.serve`: a store written by an older cxdash, say).
 
 Exact by construction, like a cache and unlike a rollup: an entry answers only the very same
