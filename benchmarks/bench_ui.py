@@ -189,14 +189,9 @@ def main() -> None:
 
 def ensure_first_view(db: Path) -> None:
     """Save the store's first view if this cxdash has none for it, as its writers do."""
-    path, version = db.resolve(), store.store_version(db.resolve())
-    if first_view.has(path, version):
-        return
-    con = store.open_read(path)
-    try:
-        first_view.save(path, version, first_view.compute(con, path))
-    finally:
-        con.close()
+    path = db.resolve()
+    if not first_view.has(path, store.store_version(path)):
+        first_view.prepare(path, path)
 
 
 def wait_for_file(path: Path, seconds: float = 120) -> None:

@@ -79,10 +79,8 @@ def reads(first: dt.date, last: dt.date) -> list[Read]:
 def compute(con: duckdb.DuckDBPyConnection, store_path: Path) -> dict[str, Any]:
     """Every read of the first page, computed on `con` (the store that will be at
     `store_path`) as the app computes it, with the custom metrics the app would register."""
-    extent = con.sql(
-        "SELECT CAST(min(created_at) AS DATE), CAST(max(created_at) AS DATE) FROM contacts"
-    ).fetchall()[0]
-    if extent[0] is None:
+    extent = store.contact_days(con)
+    if extent is None:
         return {}
     info, settings = store.inspect(con), settings_mod.load(con)
     path, explicit = custom.metrics_path(store_path)
@@ -150,12 +148,7 @@ def save(
 
 def saved(store_path: Path, version: Version, kind: str, request: Any) -> Any | None:
     """The saved result of this read of this version of the store, or None."""
-    try:
-        stat = snapshot_path(store_path).stat()
-    except OSError:
-        return None
-    found = _load(str(store_path), version, (stat.st_ino, stat.st_mtime_ns, stat.st_size))
-    encoded = found.get(entry_key(kind, request))
+    encoded = _entries(store_path, version).get(entry_key(kind, request))
     try:
         return None if encoded is None else _decode(encoded)
     except Exception:  # a damaged or hand-edited file (Arrow, JSON, an unknown metric…)
@@ -164,11 +157,15 @@ def saved(store_path: Path, version: Version, kind: str, request: Any) -> Any | 
 
 def has(store_path: Path, version: Version) -> bool:
     """Whether a snapshot of this version, by this code, is saved."""
+    return bool(_entries(store_path, version))
+
+
+def _entries(store_path: Path, version: Version) -> dict[str, Any]:
     try:
         stat = snapshot_path(store_path).stat()
     except OSError:
-        return False
-    return bool(_load(str(store_path), version, (stat.st_ino, stat.st_mtime_ns, stat.st_size)))
+        return {}
+    return _load(str(store_path), version, (stat.st_ino, stat.st_mtime_ns, stat.st_size))
 
 
 @functools.lru_cache(maxsize=4)

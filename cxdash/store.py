@@ -145,6 +145,14 @@ class StoreInfo:
         return column in self.columns.get(table, {})
 
 
+def contact_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
+    """First and last day with contacts; None when there are none."""
+    first, last = con.execute(
+        "SELECT CAST(min(created_at) AS DATE), CAST(max(created_at) AS DATE) FROM contacts"
+    ).fetchall()[0]
+    return None if first is None else (first, last)
+
+
 def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
     """Read the catalogue of a store: which contract tables and columns exist, and row counts.
     A lake on Spark (`cxdash.engines.spark.SparkConnection`) answers from its Parquet files."""

@@ -34,12 +34,11 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> int:
     Call after the derived columns are fresh: a stale store computes everything live."""
     con.execute(create_table_sql(REPURCHASE_BASELINES))
     con.execute("DELETE FROM repurchase_baselines")
-    first, last = con.execute(
-        "SELECT CAST(min(created_at) AS DATE), CAST(max(created_at) AS DATE) FROM contacts"
-    ).fetchall()[0]
+    days = store.contact_days(con)
     info = store.inspect(con)  # the table is empty now, so the compiler computes live
-    if first is None or not info.derived_fresh or info.orders_rows == 0:
+    if days is None or not info.derived_fresh or info.orders_rows == 0:
         return 0
+    first, last = days
     settings = settings_mod.load(con)
     stored: dict[tuple, tuple] = {}
     for period in preset_periods(first, last):

@@ -18,6 +18,7 @@ import polars as pl
 from plotly.offline import get_plotlyjs
 
 from cxdash import settings as settings_mod
+from cxdash import store
 from cxdash.analysis.movers import Move
 from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import SIDE_LABELS
@@ -85,9 +86,7 @@ def for_week(
         raise RequestError(f"week {week.iso} has no contacts in the store; the data covers "
                            f"{covers}")  # fmt: skip
     with con.cursor() as cur:
-        first, last = cur.sql(
-            "SELECT CAST(min(created_at) AS DATE), CAST(max(created_at) AS DATE) FROM contacts"
-        ).fetchall()[0]
+        first, last = store.contact_days(cur)  # type: ignore[misc]  # the week has contacts
     scope = Scope(week, filters or Filters(), first, last, masked=True)
     return render(Review(con, info, settings_mod.load(con), scope), source=source)
 

@@ -143,10 +143,7 @@ def settings() -> Settings:
 @st.cache_data(max_entries=8)
 def _extent(path: str, version: Version) -> tuple[dt.date, dt.date] | None:
     with reader(path, version) as cur:
-        row = cur.sql(
-            "SELECT CAST(min(created_at) AS DATE), CAST(max(created_at) AS DATE) FROM contacts"
-        ).fetchall()[0]
-    return None if row[0] is None else (row[0], row[1])
+        return store.contact_days(cur)
 
 
 def data_extent() -> tuple[dt.date, dt.date] | None:
