@@ -24,6 +24,12 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 
 
+# Expectations wait up to 15 s rather than Playwright's 5: on the 2-core CI machine a headless
+# Chromium draws a data grid or a rerun's redraw in several seconds when the suite is busy.
+# They still fail when what they expect never shows.
+expect.set_options(timeout=15_000)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
