@@ -108,7 +108,9 @@ def prepare(new_file: Path, store_path: Path) -> None:
     Never fails the write: without a snapshot the app computes live, as before."""
     try:
         version = store.store_version(new_file)
-        con = store.connect_read(new_file)
+        # Straight to the file, not through `connect_read`'s private link: no process has it
+        # open, and a kill then leaves no link beside the store.
+        con = duckdb.connect(str(new_file), read_only=True, config=store.READ_CONFIG)
         try:
             entries = compute(con, store_path)
         finally:
