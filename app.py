@@ -6,7 +6,7 @@ import streamlit as st
 
 from cxdash.ui import auth, custom_metrics, data, store_health, welcome
 from cxdash.ui.filters import sidebar_filters
-from cxdash.ui.view_model import FILTER_DIMS
+from cxdash.views.view_model import FILTER_DIMS
 
 st.set_page_config(page_title="cxdash", page_icon="⚽", layout="wide")  # emoji: no icon CDN
 auth.gate()  # nothing below runs for a visitor who may not see the dashboard

@@ -41,8 +41,8 @@ def cold_and_warm(run, runs: int) -> dict[str, float]:  # type: ignore[no-untype
 def measure(db: Path) -> dict[str, object]:
     """Runs inside the child process."""
     from cxdash import store
-    from cxdash.metrics.engine import compute
     from cxdash.metrics.request import Filters, MetricRequest, Period
+    from cxdash.metrics.runner import compute
 
     con = store.open_read(db)
     info = store.inspect(con)

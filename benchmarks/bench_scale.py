@@ -68,8 +68,8 @@ def measure(db: Path) -> dict[str, object]:
     """Runs inside the child process."""
     from benchmarks.bench_metrics import cold_and_warm
     from cxdash import store
-    from cxdash.metrics.engine import compute
     from cxdash.metrics.request import MetricRequest, Period
+    from cxdash.metrics.runner import compute
 
     con = store.open_read(db)
     info = store.inspect(con)

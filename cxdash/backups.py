@@ -100,7 +100,7 @@ def restore(path: Path, source: Path, progress: Progress | None = None) -> Resto
     if path.exists() and os.path.samefile(source, path):
         raise StoreError(f"{source} is the store itself: name a backup to restore")
     say(f"checking {source}")
-    found = diagnosis.check_file(source, thorough=True)
+    found = diagnosis.classify_file(source, thorough=True)
     if found is not None:
         why = diagnosis.StoreProblem(*found, path=source).predicate
         raise StoreError(f"cannot restore {source}: it {why}; nothing was changed")
@@ -110,8 +110,8 @@ def restore(path: Path, source: Path, progress: Progress | None = None) -> Resto
         shutil.copyfile(source, tmp)
         say("reading the copy back")
         contacts = count_contacts(tmp)
-        readable = path.exists() and diagnosis.check_file(path) is None
-        keep = store.Kept("restore")
+        readable = path.exists() and diagnosis.classify_file(path) is None
+        keep = store.KeepReplaced("restore")
         say("swapping it in")
         store.swap_in(tmp, path, keep)
     store.prune_backups(path, exclude=(source,))
@@ -122,7 +122,7 @@ def listed(path: Path) -> list[Listed]:
     """The store's backups, newest first, each read back (contacts, or what is wrong)."""
     out = []
     for backup in store.list_backups(path):
-        found = diagnosis.check_file(backup.path)
+        found = diagnosis.classify_file(backup.path)
         if found is not None:
             problem = diagnosis.StoreProblem(*found, path=backup.path)
             out.append(Listed(backup, None, f"it {problem.predicate}"))

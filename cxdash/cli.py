@@ -28,8 +28,8 @@ from cxdash.importer.run import IMPORTABLE, ImportFailed
 from cxdash.metrics import custom
 from cxdash.metrics.catalogue import METRICS_BY_ID, register_custom
 from cxdash.metrics.dimensions import DIMENSION_IDS, GRAINS
-from cxdash.metrics.engine import compute
 from cxdash.metrics.request import Filters, MetricRequest, Period, RequestError, parse_date
+from cxdash.metrics.runner import compute
 
 if TYPE_CHECKING:
     from cxdash.engines.spark import SparkConnection

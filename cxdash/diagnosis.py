@@ -39,7 +39,7 @@ class StoreProblem:
     @cached_property
     def good_backup(self) -> store.Backup | None:
         """The newest backup that is itself a readable cxdash store."""
-        return next((b for b in self.backups if check_file(b.path) is None), None)
+        return next((b for b in self.backups if classify_file(b.path) is None), None)
 
     @property
     def predicate(self) -> str:
@@ -107,7 +107,7 @@ class StoreProblem:
 
 def problem(path: Path, *, thorough: bool = False) -> StoreProblem | None:
     """What keeps cxdash from reading the store at `path`, or None when it reads it."""
-    found = check_file(path, thorough=thorough)
+    found = classify_file(path, thorough=thorough)
     return None if found is None else StoreProblem(*found, path=path)
 
 
@@ -117,7 +117,7 @@ def diagnose(path: Path, *, thorough: bool = False) -> str | None:
     return None if found is None else found.message
 
 
-def check_file(path: Path, *, thorough: bool = False) -> tuple[str, str] | None:
+def classify_file(path: Path, *, thorough: bool = False) -> tuple[str, str] | None:
     """(kind, detail) of what is wrong with the file at `path` as a cxdash store, or None.
     Cheap by default: it opens the file read-only and reads the catalogue and the contacts'
     row count (DuckDB checks each block it reads against its checksum). `thorough` also reads

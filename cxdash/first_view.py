@@ -37,11 +37,11 @@ import polars as pl
 
 from cxdash import settings as settings_mod
 from cxdash import store
-from cxdash.metrics import catalogue, custom, engine
+from cxdash.metrics import catalogue, custom, runner
 from cxdash.metrics.catalogue import METRICS_BY_ID
 from cxdash.metrics.dimensions import distinct_values
-from cxdash.metrics.engine import MetricValue
-from cxdash.ui import landing, view_model
+from cxdash.metrics.runner import MetricValue
+from cxdash.views import landing, view_model
 
 FORMAT = 1
 Version = tuple[int, int, int]
@@ -93,9 +93,9 @@ def compute(con: duckdb.DuckDBPyConnection, store_path: Path) -> dict[str, Any]:
             if kind == "dims":
                 value: Any = distinct_values(con, request)
             elif kind == "compare":
-                value = engine.compare(con, request, info, settings)
+                value = runner.compare(con, request, info, settings)
             else:
-                value = engine.compute(con, request, info, settings)
+                value = runner.compute(con, request, info, settings)
             out[entry_key(kind, request)] = value
         return out
     finally:

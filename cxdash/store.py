@@ -9,7 +9,7 @@ the next writer (or backup) removes it. A full disk fails the write in one line,
 unchanged.
 
 Because no version is ever written in place, the version a writer replaces can be kept as a
-backup by a hard link (`Kept`: an import --replace, `cxdash demo`, a restore), in `backups/`
+backup by a hard link (`KeepReplaced`: an import --replace, `cxdash demo`, a restore), in `backups/`
 beside the store with those taken by hand (`cxdash.backups`); the newest 10 automatic ones are
 kept. What is wrong with a store that does not read, and the way back: `cxdash.diagnosis`.
 """
@@ -215,7 +215,7 @@ def write_memory_bytes() -> float:
 
 
 @dataclass
-class Kept:
+class KeepReplaced:
     """Asks a writer to keep the version it replaces as an automatic backup (`before`:
     "import", "demo" or "restore"); after the swap `path` says where it went."""
 
@@ -225,7 +225,7 @@ class Kept:
 
 @contextlib.contextmanager
 def new_version(
-    path: Path, *, from_existing: bool, keep: Kept | None = None
+    path: Path, *, from_existing: bool, keep: KeepReplaced | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a writable connection to the next version of the store at `path`.
 
@@ -319,7 +319,7 @@ def temp_version(path: Path, what: str = "the new version of") -> Iterator[Path]
         _remove_temp(tmp)
 
 
-def swap_in(tmp: Path, path: Path, keep: Kept | None = None) -> None:
+def swap_in(tmp: Path, path: Path, keep: KeepReplaced | None = None) -> None:
     """Make the finished file `tmp` the store at `path`, durably and in one step; with `keep`,
     the version it replaces becomes an automatic backup first (the caller prunes old ones).
     The first page's reads of the new version are saved beside it just before

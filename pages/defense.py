@@ -6,7 +6,8 @@ import streamlit as st
 
 from cxdash.charts import defense
 from cxdash.metrics.request import Filters
-from cxdash.ui import data, panels, tables, view, view_model
+from cxdash.ui import data, panels, tables, view
+from cxdash.views import view_model
 
 QUALITY = ("resolution_rate", "fcr_rate", "reopen_rate", "csat")
 TABLE = ("contacts", "resolution_rate", "fcr_rate", "reopen_rate", "csat", "transfer_rate",

@@ -6,15 +6,16 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from cxdash.analysis.listings import ACTIONS, QUADRANTS
 from cxdash.analysis.opportunities import TRIAGE
-from cxdash.analysis.registry import ACTIONS, QUADRANTS
-from cxdash.ui import catalog, data, view, view_model
+from cxdash.ui import catalog_editor, data, view
+from cxdash.views import view_model
 
 current = view.require_app()
 st.title("Driver catalog")
 st.caption(f"Contacts: {current.period.caption()}"
            + (f" · {current.filters.caption()}" if current.filters else ""))
-catalog.show_flash()
+catalog_editor.show_flash()
 
 cat = data.driver_catalog()
 volumes = data.compute(view_model.request(current, ("contacts",), by=("reason",)))
@@ -26,8 +27,8 @@ st.table(pl.DataFrame({
     "What it means": list(ACTIONS.values()),
 }), hide_index=True, border="horizontal")  # fmt: skip
 
-untriaged = catalog.missing(cat, volumes)
-if untriaged.height and not st.session_state.get(catalog.PENDING):
+untriaged = catalog_editor.missing(cat, volumes)
+if untriaged.height and not st.session_state.get(catalog_editor.PENDING):
     st.subheader(f"Drivers to triage ({untriaged.height})")
     st.warning(f"{untriaged.height} contact reasons in this period are not in the catalog, "
                "so they have no action and no preventable flag yet.",
@@ -35,11 +36,12 @@ if untriaged.height and not st.session_state.get(catalog.PENDING):
     st.dataframe(untriaged.rename({"reason": "Driver", "contacts": "Contacts in period"}),
                  hide_index=True, width="content")  # fmt: skip
     if st.button(f"Add these {untriaged.height} drivers to the catalog", key="add_untriaged"):
-        st.session_state[catalog.PENDING] = untriaged["reason"].to_list()
+        st.session_state[catalog_editor.PENDING] = untriaged["reason"].to_list()
         st.rerun()
 
-frame = catalog.editor_frame(cat, volumes)
-pending = [r for r in st.session_state.get(catalog.PENDING, []) if r not in set(cat["reason"])]
+frame = catalog_editor.editor_frame(cat, volumes)
+known = set(cat["reason"])
+pending = [r for r in st.session_state.get(catalog_editor.PENDING, []) if r not in known]
 if pending:
     extra = pl.DataFrame({"reason": pending}).join(volumes.select("reason", "contacts"),
                                                    on="reason", how="left")  # fmt: skip
@@ -51,9 +53,9 @@ if pending:
 st.subheader("Catalog")
 st.caption("Edit cells, add rows at the bottom or delete them, then save: the whole catalog is "
            "checked and written at once.")  # fmt: skip
-edited = catalog.edit(frame)
+edited = catalog_editor.edit(frame)
 if st.button("Save catalog", type="primary", key="save_catalog"):
-    catalog.save(edited)
+    catalog_editor.save(edited)
 
 with st.container(horizontal=True):
     st.download_button("Download the catalog (CSV)", data.export_csv("reasons"),

@@ -7,7 +7,8 @@ import streamlit as st
 
 from cxdash.charts import offense
 from cxdash.metrics.request import Filters
-from cxdash.ui import data, panels, plays, view, view_model
+from cxdash.ui import data, panels, plays, view
+from cxdash.views import view_model
 
 current = view.require_app()
 has_orders = data.info().orders_rows > 0

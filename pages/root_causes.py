@@ -7,10 +7,11 @@ import datetime as dt
 import polars as pl
 import streamlit as st
 
-from cxdash.analysis.registry import suggest_id
-from cxdash.register import RootCause
-from cxdash.ui import causes, data, tiles, view, view_model
+from cxdash.analysis.listings import suggest_id
+from cxdash.cause_register import RootCause
+from cxdash.ui import causes, data, tiles, view
 from cxdash.ui.text import md
+from cxdash.views import view_model
 
 
 def add_section(

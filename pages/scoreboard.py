@@ -6,8 +6,9 @@ import streamlit as st
 
 from cxdash.analysis.movers import TEST_NAME, movers, top_moves
 from cxdash.metrics.catalogue import SIDE_LABELS
-from cxdash.ui import data, landing, panels, view
+from cxdash.ui import data, panels, view
 from cxdash.ui.tiles import tile_grid
+from cxdash.views import landing
 
 current = view.require_app()
 reads = landing.scoreboard(current)

@@ -7,8 +7,9 @@ import streamlit as st
 from cxdash.charts import defense
 from cxdash.formatting import format_hours
 from cxdash.metrics.catalogue import SIDE_LABELS
-from cxdash.ui import data, layout, view, view_model
+from cxdash.ui import data, view
 from cxdash.ui.tiles import tile_grid
+from cxdash.views import layout, view_model
 
 current = view.require_app()
 targets = data.settings()

@@ -10,7 +10,7 @@ import pytest
 from cxdash import store
 from cxdash.analysis.distribution import resolution_bands
 from cxdash.analysis.drilldown import contacts_behind
-from cxdash.analysis.registry import driver_catalog, root_causes
+from cxdash.analysis.listings import driver_catalog, root_causes
 from cxdash.metrics.request import Filters, MetricRequest, Period
 from tests import worked_example as we
 

@@ -67,10 +67,10 @@ def test_password_from_the_environment(monkeypatch, db: Path) -> None:
     at.switch_page("pages/root_causes.py").run()
     at.text_input(key="edit_RC-1_owner").input("Logistics")
     next(b for b in at.button if b.label == "Save changes").click().run()
-    from cxdash import register, store
+    from cxdash import cause_register, store
 
     con = store.open_read(db)
-    history = register.changes(con, "RC-1")
+    history = cause_register.changes(con, "RC-1")
     con.close()
     assert [(h[1], h[2], h[4]) for h in history] == [("Ana", "owner", "Logistics")]
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from cxdash import catalog, store
+from cxdash import driver_catalog, store
 from cxdash.analysis import opportunities
-from cxdash.catalog import Driver, InvalidCatalog
+from cxdash.driver_catalog import Driver, InvalidCatalog
 from tests.storebuilder import build_store, ts
 
 REASONS = [
@@ -42,7 +42,7 @@ def stored(db: Path) -> dict[str, tuple]:
 
 
 def test_save_replaces_the_catalog_and_reports_the_change(db: Path) -> None:
-    change = catalog.save(db, [
+    change = driver_catalog.save(db, [
         Driver("Late", "low", "low", True, False),  # external unticked
         Driver("Refund", "high", "high"),
         Driver(" Password ", "high", "low", True),  # new, name trimmed
@@ -55,7 +55,7 @@ def test_save_replaces_the_catalog_and_reports_the_change(db: Path) -> None:
 
 
 def test_untriaged_drivers_may_be_saved_without_values(db: Path) -> None:
-    catalog.save(db, [Driver("Late"), Driver("Gone", "low", "low")])
+    driver_catalog.save(db, [Driver("Late"), Driver("Gone", "low", "low")])
     assert stored(db)["Late"] == (None, None, False, False)
 
 
@@ -71,7 +71,7 @@ def test_untriaged_drivers_may_be_saved_without_values(db: Path) -> None:
 def test_a_bad_catalog_is_refused_whole(db: Path, drivers: list[Driver], message: str) -> None:
     before = db.read_bytes()
     with pytest.raises(InvalidCatalog, match=re.escape(message)):
-        catalog.save(db, drivers)
+        driver_catalog.save(db, drivers)
     assert db.read_bytes() == before
 
 

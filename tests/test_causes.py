@@ -11,12 +11,12 @@ import polars as pl
 import pytest
 
 from cxdash import settings, store
-from cxdash.analysis import causes, registry
+from cxdash.analysis import causes, listings
 from cxdash.analysis.stats import poisson_interval
 from cxdash.demo import catalog as demo_catalog
 from cxdash.metrics.compiler import contacts_avoided_by_cause
-from cxdash.metrics.engine import compute
 from cxdash.metrics.request import Filters, MetricRequest, Period
+from cxdash.metrics.runner import compute
 from tests.storebuilder import build_bare_store, build_store, ts
 
 MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
@@ -162,7 +162,7 @@ def verdict_effects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[
                        VERDICT_CAUSES)  # fmt: skip
     con = store.open_read(path)
     info = store.inspect(con)
-    frame = causes.effects(con, registry.root_causes(con, info), Filters(), LAST, info,
+    frame = causes.effects(con, listings.root_causes(con, info), Filters(), LAST, info,
                            settings.load(con))  # fmt: skip
     con.close()
     return {r["cause_id"]: r for r in frame.iter_rows(named=True)}
@@ -201,7 +201,7 @@ def test_effects_add_up_to_the_tile_on_the_demo_store(demo_store: Path) -> None:
     con = store.open_read(demo_store)
     info = store.inspect(con)
     last = con.sql("SELECT max(created_at)::DATE FROM contacts").fetchall()[0][0]
-    register_frame = registry.root_causes(con, info)
+    register_frame = listings.root_causes(con, info)
     effects = causes.effects(con, register_frame, Filters(), last, info, settings.load(con))
     first_fix = register_frame.filter(pl.col("status") == "eliminated")["fixed_on"].min()
     tile = compute(con, MetricRequest(Period(first_fix, last), metrics=("contacts_avoided",)))
@@ -243,6 +243,6 @@ def test_baseline_level_per_orders_and_per_week() -> None:
 
 
 def test_suggest_id_follows_the_register_style() -> None:
-    assert registry.suggest_id(["RC-101", "RC-087", "RC-121"]) == "RC-122"
-    assert registry.suggest_id(["C007", "notes"]) == "C008"
-    assert registry.suggest_id([]) == "RC-1"
+    assert listings.suggest_id(["RC-101", "RC-087", "RC-121"]) == "RC-122"
+    assert listings.suggest_id(["C007", "notes"]) == "C008"
+    assert listings.suggest_id([]) == "RC-1"

@@ -30,7 +30,7 @@ import pytest
 from cxdash import store
 from cxdash.cli import main
 from cxdash.formatting import format_change, format_value
-from cxdash.metrics import catalogue, custom, engine
+from cxdash.metrics import catalogue, custom, runner
 from cxdash.metrics.catalogue import METRIC_IDS, METRICS_BY_ID
 from cxdash.metrics.request import MetricRequest, Period, RequestError
 from tests.apptest import open_app
@@ -128,9 +128,9 @@ def test_example_file_values_by_hand_through_the_engine(tiny: Path) -> None:
         assert result.ok, result.message()
         assert tuple(m.id for m in result.metrics) == EXAMPLE_IDS
         request = MetricRequest(MAY, metrics=("contacts", *EXAMPLE_IDS))
-        totals = engine.totals(con, request)
-        compared = {v.metric.id: v for v in engine.compare(con, request)}
-        by_channel = engine.compute(con, MetricRequest(MAY, by=("channel",), metrics=EXAMPLE_IDS))
+        totals = runner.totals(con, request)
+        compared = {v.metric.id: v for v in runner.compare(con, request)}
+        by_channel = runner.compute(con, MetricRequest(MAY, by=("channel",), metrics=EXAMPLE_IDS))
     finally:
         con.close()
     assert totals["contacts"] == 4
@@ -239,7 +239,7 @@ def test_a_bare_store_checks_and_computes_the_same(tmp_path: Path) -> None:
     assert result.ok, result.message()
     con = store.open_read(db)
     try:
-        totals = engine.totals(con, MetricRequest(MAY, metrics=EXAMPLE_IDS))
+        totals = runner.totals(con, MetricRequest(MAY, metrics=EXAMPLE_IDS))
     finally:
         con.close()
     assert totals == pytest.approx(MAY_VALUES)
@@ -251,7 +251,7 @@ def test_catalog_columns_are_missing_while_the_catalog_is_empty(tiny: Path) -> N
     assert metric.needs_catalog
     con = store.open_read(tiny)
     try:
-        assert engine.totals(con, MetricRequest(MAY, metrics=("prev_share",))) == {
+        assert runner.totals(con, MetricRequest(MAY, metrics=("prev_share",))) == {
             "prev_share": None}  # fmt: skip
     finally:
         con.close()

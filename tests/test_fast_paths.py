@@ -17,7 +17,7 @@ import pytest
 
 from cxdash import store
 from cxdash.analysis.recovery import recovery_cohorts
-from cxdash.metrics import engine, rollups
+from cxdash.metrics import rollups, runner
 from cxdash.metrics.catalogue import METRIC_IDS, METRICS_BY_ID
 from cxdash.metrics.compiler import compile_request
 from cxdash.metrics.request import Filters, MetricRequest, Period
@@ -56,7 +56,7 @@ def test_split_compare_equals_one_query(app_store: Path, filters: Filters) -> No
     request = MetricRequest(period, filters, metrics=METRIC_IDS)
     split = data.compare(request)
     con = store.open_read(app_store)
-    whole = engine.compare(con, request)
+    whole = runner.compare(con, request)
     assert [v.metric.id for v in split] == list(METRIC_IDS)
     assert _pairs(split) == pytest.approx(_pairs(whole), rel=1e-12, nan_ok=True)
     baseline = next(v for v in split if v.metric.id == "repurchase_baseline_90d")
@@ -90,16 +90,16 @@ def test_stored_baselines_equal_the_live_query(demo_store: Path, filters: Filter
         sql = compile_request(dataclasses.replace(request, with_previous=True), info).sql
         # Read from the rollup exactly when no order dimension filters the request.
         assert ("FROM repurchase_baselines" in sql) == (not filters.on_orders())
-        fast = engine.compare(con, request, info)
-        live = engine.compare(con, request, _live(info))
+        fast = runner.compare(con, request, info)
+        live = runner.compare(con, request, _live(info))
         # Averages of other metrics may differ in the last bit from run to run (DuckDB adds
         # floats in thread order); the baseline, a share of whole numbers, is exact.
         assert _pairs(fast) == pytest.approx(_pairs(live), rel=1e-12, nan_ok=True)
         one = MetricRequest(period, filters, metrics=("repurchase_baseline_90d",))
-        assert engine.totals(con, one, info) == engine.totals(con, one, _live(info))
+        assert runner.totals(con, one, info) == runner.totals(con, one, _live(info))
         assert recovery_cohorts(con, one, info).equals(recovery_cohorts(con, one, _live(info)))
     oldest = rollups.preset_periods(first, last)[0]
-    value = engine.totals(con, MetricRequest(oldest, metrics=("repurchase_baseline_90d",)), info)
+    value = runner.totals(con, MetricRequest(oldest, metrics=("repurchase_baseline_90d",)), info)
     assert value["repurchase_baseline_90d"] is not None
 
 
@@ -133,11 +133,11 @@ def test_an_import_recomputes_them(demo_store: Path, tmp_path: Path) -> None:
         f"NEW-{i},{last} 12:00:00,chat,{c}\n" for i, c in enumerate(quiet)))
     request = MetricRequest(Period(last - dt.timedelta(days=27), last),
                             metrics=("repurchase_baseline_90d",))  # fmt: skip
-    before = engine.totals(store.open_read(demo_store), request)
+    before = runner.totals(store.open_read(demo_store), request)
     import_file(csv, db, table="contacts")
     con = store.open_read(db)
     info = store.inspect(con)
     assert "FROM repurchase_baselines" in compile_request(request, info).sql
-    after = engine.totals(con, request, info)
-    assert after == engine.totals(con, request, _live(info))
+    after = runner.totals(con, request, info)
+    assert after == runner.totals(con, request, _live(info))
     assert after != before

@@ -11,11 +11,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from cxdash import first_view, register, store
+from cxdash import cause_register, first_view, store
+from cxdash.cause_register import RootCause
 from cxdash.demo.generator import generate
-from cxdash.metrics import catalogue, engine
+from cxdash.metrics import catalogue, runner
 from cxdash.metrics.dimensions import distinct_values
-from cxdash.register import RootCause
 from tests.apptest import open_app
 
 METRICS_TOML = """
@@ -50,9 +50,9 @@ def _live(db: Path) -> dict[str, object]:
         if kind == "dims":
             out[first_view.entry_key(kind, request)] = distinct_values(con, request)
         elif kind == "compare":
-            out[first_view.entry_key(kind, request)] = engine.compare(con, request, info)
+            out[first_view.entry_key(kind, request)] = runner.compare(con, request, info)
         else:
-            out[first_view.entry_key(kind, request)] = engine.compute(con, request, info)
+            out[first_view.entry_key(kind, request)] = runner.compute(con, request, info)
     con.close()
     return out
 
@@ -99,7 +99,7 @@ def test_nothing_answers_for_another_version_or_other_code(fresh: Path) -> None:
     kind, request = first_view.reads(*_first_last(fresh))[1]
     assert first_view.saved(fresh, version, kind, request) is not None
     # Any write makes a new version, whose writer saves its own first view.
-    register.save(fresh, RootCause("RC-1", title="Label printer jams"))
+    cause_register.save(fresh, RootCause("RC-1", title="Label printer jams"))
     newer = store.store_version(fresh)
     assert newer != version
     assert first_view.saved(fresh, version, kind, request) is None
@@ -145,7 +145,7 @@ def test_the_app_reads_the_snapshot_of_its_version_only(
     assert next(m.value for m in at.metric if m.label == "Contacts") == "123,456"
 
     path.unlink()
-    register.save(fresh, RootCause("RC-1", title="Label printer jams"))
+    cause_register.save(fresh, RootCause("RC-1", title="Label printer jams"))
     at = open_app(monkeypatch, fresh)
     assert next(m.value for m in at.metric if m.label == "Contacts") == f"{real:,}"
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxdash import exports, register, store
+from cxdash import cause_register, exports, store
+from cxdash.cause_register import RootCause
 from cxdash.cli import main
 from cxdash.importer.cells import (
     join_list,
@@ -22,7 +23,6 @@ from cxdash.importer.cells import (
     split_list_sql,
 )
 from cxdash.importer.run import ImportFailed, check_file, import_file
-from cxdash.register import RootCause
 from tests.storebuilder import build_store, ts
 
 D = dt.date
@@ -60,7 +60,7 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 def test_a_register_csv_is_imported_and_every_field_change_recorded(
     tmp_path: Path, db: Path, capsys
 ) -> None:
-    src = write(tmp_path, "register.csv", REGISTER)
+    src = write(tmp_path, "cause_register.csv", REGISTER)
     assert main(["import", str(src), "--table", "root_causes", "--db", str(db), "--quiet"]) == 0
     assert "2 rows read, 2 written to root_causes, 0 rejected" in capsys.readouterr().out
     assert rows(db, "SELECT * FROM root_causes ORDER BY cause_id") == [
@@ -68,20 +68,20 @@ def test_a_register_csv_is_imported_and_every_field_change_recorded(
          D(2026, 3, 2), D(2026, 4, 1), "scan"),
         ("RC2", None, [], None, "identified", None, None, None),
     ]  # fmt: skip
-    # A new cause: each field it has, from nothing (as register.save records a new cause).
+    # A new cause: each field it has, from nothing (as cause_register.save records a new cause).
     changes = rows(db, "SELECT cause_id, changed_by, field, old_value, new_value FROM "
                        "root_cause_changes ORDER BY cause_id, field")  # fmt: skip
     assert changes == [
-        ("RC1", "import: register.csv", "cause_id", None, "RC1"),
-        ("RC1", "import: register.csv", "fixed_on", None, "2026-04-01"),
-        ("RC1", "import: register.csv", "identified_on", None, "2026-03-02"),
-        ("RC1", "import: register.csv", "notes", None, "scan"),
-        ("RC1", "import: register.csv", "owner", None, "Ops"),
-        ("RC1", "import: register.csv", "reasons", None, "Late delivery, Invoice copy"),
-        ("RC1", "import: register.csv", "status", None, "eliminated"),
-        ("RC1", "import: register.csv", "title", None, "Carrier scans late"),
-        ("RC2", "import: register.csv", "cause_id", None, "RC2"),
-        ("RC2", "import: register.csv", "status", None, "identified"),
+        ("RC1", "import: cause_register.csv", "cause_id", None, "RC1"),
+        ("RC1", "import: cause_register.csv", "fixed_on", None, "2026-04-01"),
+        ("RC1", "import: cause_register.csv", "identified_on", None, "2026-03-02"),
+        ("RC1", "import: cause_register.csv", "notes", None, "scan"),
+        ("RC1", "import: cause_register.csv", "owner", None, "Ops"),
+        ("RC1", "import: cause_register.csv", "reasons", None, "Late delivery, Invoice copy"),
+        ("RC1", "import: cause_register.csv", "status", None, "eliminated"),
+        ("RC1", "import: cause_register.csv", "title", None, "Carrier scans late"),
+        ("RC2", "import: cause_register.csv", "cause_id", None, "RC2"),
+        ("RC2", "import: cause_register.csv", "status", None, "identified"),
     ]
     assert rows(db, "SELECT file, target, rows_read, rows_written, rows_rejected FROM "
                     "import_history") == [(str(src), "root_causes", 2, 2, 0)]  # fmt: skip
@@ -102,7 +102,7 @@ def test_a_register_csv_is_imported_and_every_field_change_recorded(
         ("reasons", "Late delivery, Invoice copy", "Late delivery"),
     ]  # fmt: skip
     with contextlib.closing(store.open_read(db)) as con:
-        assert register.changes(con, "RC3")[-1][1:] == ("import: update.csv", "title", None,
+        assert cause_register.changes(con, "RC3")[-1][1:] == ("import: update.csv", "title", None,
                                                         "New")  # fmt: skip
 
     # The same file again changes nothing, so nothing more is recorded.
@@ -180,7 +180,7 @@ def test_a_catalog_imported_into_the_store_makes_its_reasons_known(
     tmp_path: Path
 ) -> None:
     db = build_store(tmp_path / "s.duckdb", CONTACTS)
-    cause = write(tmp_path, "register.csv", "cause_id,reasons\nRC1,Invoice copy\n")
+    cause = write(tmp_path, "cause_register.csv", "cause_id,reasons\nRC1,Invoice copy\n")
     with pytest.raises(ImportFailed, match="'Invoice copy' are neither in the contacts"):
         import_file(cause, db, "root_causes")
     report, _ = check_file(cause, db, "root_causes")
@@ -238,7 +238,7 @@ def _full_store(path: Path) -> Path:
                   None, "plain"),
         RootCause("RC3"),
     ):  # fmt: skip
-        register.save(db, cause, by="ana")
+        cause_register.save(db, cause, by="ana")
     return db
 
 
@@ -264,10 +264,10 @@ def test_export_then_import_into_a_fresh_store_gives_identical_tables(tmp_path: 
     ]
     fresh = build_store(tmp_path / "fresh.duckdb", CONTACTS)
     (tmp_path / "catalog.csv").write_bytes(catalog_bytes)
-    (tmp_path / "register.csv").write_bytes(register_bytes)
+    (tmp_path / "cause_register.csv").write_bytes(register_bytes)
     assert main(["import", str(tmp_path / "catalog.csv"), "--table", "reasons", "--db",
                  str(fresh), "--quiet"]) == 0  # fmt: skip
-    assert main(["import", str(tmp_path / "register.csv"), "--table", "root_causes", "--db",
+    assert main(["import", str(tmp_path / "cause_register.csv"), "--table", "root_causes", "--db",
                  str(fresh), "--quiet"]) == 0  # fmt: skip
     for table, key in (("root_causes", "cause_id"), ("reasons", "reason")):
         sql = f"SELECT * FROM {table} ORDER BY {key}"
@@ -280,7 +280,7 @@ def test_export_then_import_into_a_fresh_store_gives_identical_tables(tmp_path: 
 
 def test_cli_export_to_a_file_and_to_stdout(tmp_path: Path, capsys) -> None:
     db = _full_store(tmp_path / "s.duckdb")
-    out = tmp_path / "register.csv"
+    out = tmp_path / "cause_register.csv"
     assert main(["export", "--table", "root_causes", "--db", str(db), "--out", str(out)]) == 0
     assert capsys.readouterr().out == f"wrote 3 rows of root_causes to {out}\n"
     with contextlib.closing(store.open_read(db)) as con:
@@ -319,4 +319,4 @@ def test_export_of_a_store_without_the_tables_is_the_header_alone(tmp_path: Path
     with contextlib.closing(store.open_read(path)) as con:
         assert exports.register_csv(con, bom=False) == (
             b"cause_id,title,reasons,owner,status,identified_on,fixed_on,notes\r\n")
-        assert register.known_reasons(con) == set()
+        assert cause_register.known_reasons(con) == set()

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from cxdash import store
-from cxdash.metrics.engine import compute
 from cxdash.metrics.request import Filters, MetricRequest, Period
+from cxdash.metrics.runner import compute
 from tests.storebuilder import build_bare_store, build_store, ts
 
 MARCH = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
@@ -348,7 +348,7 @@ def test_every_metric_by_hand(make) -> None:
 
 def test_previous_period_in_one_statement_equals_two_statements(worked_store: Path) -> None:
     """compare() computes both periods at once; each must equal its own standalone run."""
-    from cxdash.metrics.engine import compare, totals
+    from cxdash.metrics.runner import compare, totals
 
     con = store.open_read(worked_store)
     try:

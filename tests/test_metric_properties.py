@@ -30,8 +30,8 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from cxdash.metrics.catalogue import METRIC_IDS, METRICS
-from cxdash.metrics.engine import compute
 from cxdash.metrics.request import Filters, MetricRequest, Period
+from cxdash.metrics.runner import compute
 from cxdash.store import open_read
 from tests.polars_reference import compute_reference
 from tests.storebuilder import build_bare_store, build_store

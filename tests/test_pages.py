@@ -138,8 +138,8 @@ def test_drilldown_from_a_pareto_bar(monkeypatch, demo_store: Path) -> None:
     assert set(shown["reason"]) == {"Refund"}
     # the count matches the engine's for the same view
     from cxdash import store
-    from cxdash.metrics.engine import totals
     from cxdash.metrics.request import Filters, MetricRequest
+    from cxdash.metrics.runner import totals
 
     con = store.open_read(demo_store)
     view = at.session_state["view"]

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cxdash import register, store
-from cxdash.register import InvalidCause, RootCause
+from cxdash import cause_register, store
+from cxdash.cause_register import InvalidCause, RootCause
 from tests.storebuilder import build_store, ts
 
 D = dt.date
@@ -27,19 +27,19 @@ def db(tmp_path: Path) -> Path:
 def test_a_cause_is_saved_and_every_change_recorded(db: Path) -> None:
     cause = RootCause("RC1", "Carrier scans late", ("Late delivery",), "Ops",
                       "identified", D(2026, 3, 2))  # fmt: skip
-    first = register.save(db, cause, by="ana")
+    first = cause_register.save(db, cause, by="ana")
     assert ("status", None, "identified") in first and ("reasons", None, "Late delivery") in first
     fixed = RootCause("RC1", "Carrier scans late", ("Late delivery", "Invoice copy"), "Ops",
                       "eliminated", D(2026, 3, 2), D(2026, 4, 1))  # fmt: skip
-    second = register.save(db, fixed, by="local")
+    second = cause_register.save(db, fixed, by="local")
     assert second == [("reasons", "Late delivery", "Late delivery, Invoice copy"),
                       ("status", "identified", "eliminated"), ("fixed_on", None, "2026-04-01")]
-    assert register.save(db, fixed) == []  # saving it unchanged records nothing
+    assert cause_register.save(db, fixed) == []  # saving it unchanged records nothing
     con = store.open_read(db)
     try:
         stored = con.execute("SELECT cause_id, reasons, status, fixed_on FROM root_causes"
                              ).fetchall()  # fmt: skip
-        history = register.changes(con, "RC1")
+        history = cause_register.changes(con, "RC1")
     finally:
         con.close()
     assert stored == [("RC1", ["Late delivery", "Invoice copy"], "eliminated", D(2026, 4, 1))]
@@ -64,6 +64,6 @@ def test_a_cause_that_breaks_a_rule_is_refused_and_nothing_written(
 ) -> None:
     before = db.read_bytes()
     with pytest.raises(InvalidCause, match="cause 'RC2': ") as caught:
-        register.save(db, cause)
+        cause_register.save(db, cause)
     assert message in str(caught.value)
     assert db.read_bytes() == before

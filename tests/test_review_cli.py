@@ -12,8 +12,8 @@ from cxdash import store
 from cxdash.cli import main
 from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import METRICS_BY_ID
-from cxdash.metrics.engine import totals
 from cxdash.metrics.request import MetricRequest, Period
+from cxdash.metrics.runner import totals
 from tests.storebuilder import build_store
 
 W26 = Period(dt.date(2026, 6, 22), dt.date(2026, 6, 28))  # 2026-W26 in the demo store

@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 from cxdash import settings, store
 from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import METRICS_BY_ID
-from cxdash.metrics.engine import totals
 from cxdash.metrics.request import Filters, MetricRequest, Period
+from cxdash.metrics.runner import totals
 from cxdash.review.agenda import SCREENS, Review
 from cxdash.review.screens import Scope
 from cxdash.review.weeks import Week

@@ -11,7 +11,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from cxdash import register, store
+from cxdash import cause_register, store
 from tests.apptest import open_app
 from tests.storebuilder import build_store, ts
 
@@ -56,7 +56,7 @@ def stored_cause(db: Path, cause_id: str) -> tuple:
     con = store.open_read(db)
     row = con.execute("SELECT owner, status, fixed_on, title FROM root_causes WHERE cause_id = "
                       "$id", {"id": cause_id}).fetchall()  # fmt: skip
-    history = register.changes(con, cause_id)
+    history = cause_register.changes(con, cause_id)
     con.close()
     return (row[0] if row else None), history
 

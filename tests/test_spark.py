@@ -26,7 +26,7 @@ from cxdash import cli, store
 from cxdash.engines import lake
 from cxdash.engines.lake import LakeError, export_parquet
 from cxdash.engines.spark import SparkConnection, open_lake
-from cxdash.metrics import engine
+from cxdash.metrics import runner
 from cxdash.metrics.catalogue import METRIC_IDS
 from cxdash.metrics.compiler import contacts_avoided_by_cause
 from cxdash.metrics.request import Filters, MetricRequest, Period
@@ -83,9 +83,9 @@ def assert_frames_equal(d: pl.DataFrame, s: pl.DataFrame, *, types: bool = True)
 def both(duck: tuple, spark: SparkConnection, request: MetricRequest) -> tuple[pl.DataFrame, ...]:
     con, info = duck
     started = time.monotonic()
-    on_spark = engine.compute(spark, request, spark.inspect())
+    on_spark = runner.compute(spark, request, spark.inspect())
     print(f"spark {request.by or ''} {request.grain or ''}: {time.monotonic() - started:.1f} s")
-    return engine.compute(con, request, info), on_spark
+    return runner.compute(con, request, info), on_spark
 
 
 def test_the_lake_reads_as_the_store(duck: tuple, spark: SparkConnection) -> None:
@@ -182,7 +182,7 @@ def test_period_boundaries_do_not_follow_the_process_time_zone(
 def test_the_worked_example_on_spark(worked_store: Path, tmp_path: Path) -> None:
     export_parquet(worked_store, tmp_path / "lake")
     con = open_lake(str(tmp_path / "lake"), MASTER)
-    row = engine.compute(con, MetricRequest(Period(we.START, we.END))).row(0, named=True)
+    row = runner.compute(con, MetricRequest(Period(we.START, we.END))).row(0, named=True)
     for metric_id, expected in we.EXPECTED.items():
         assert row[metric_id] == pytest.approx(expected, abs=5e-7), metric_id
 

@@ -8,8 +8,8 @@ import pytest
 
 from cxdash import store
 from cxdash.metrics.catalogue import METRIC_IDS
-from cxdash.metrics.engine import compute
 from cxdash.metrics.request import MetricRequest, Period
+from cxdash.metrics.runner import compute
 from tests import worked_example as we
 
 
@@ -28,7 +28,7 @@ def test_cxdash_store_reads_stored_derived_columns(worked_store: Path) -> None:
     con = store.open_read(worked_store)
     info = store.inspect(con)
     assert info.derived_fresh
-    from cxdash.metrics.engine import compile_for
+    from cxdash.metrics.runner import compile_for
 
     sql = compile_for(con, MetricRequest(Period(we.START, we.END)), info).sql
     assert "OVER (" not in sql and "FROM contacts c" in sql
@@ -38,7 +38,7 @@ def test_bare_store_computes_derived_columns_per_query(worked_bare_store: Path) 
     con = store.open_read(worked_bare_store)
     info = store.inspect(con)
     assert not info.derived_fresh
-    from cxdash.metrics.engine import compile_for
+    from cxdash.metrics.runner import compile_for
 
     sql = compile_for(con, MetricRequest(Period(we.START, we.END)), info).sql
     assert "contacts_src AS MATERIALIZED" in sql

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from cxdash.analysis.registry import ACTION_ORDER
+from cxdash.analysis.listings import ACTION_ORDER
 
 HORIZON_DAYS = 28  # "a fix would avoid N contacts every 4 weeks at the current rate"
 UNKNOWN = "Unknown"

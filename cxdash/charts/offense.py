@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
-from cxdash.analysis.registry import QUADRANTS
+from cxdash.analysis.listings import QUADRANTS
 from cxdash.charts.style import (
     ACCENT,
     BETTER,

@@ -50,7 +50,7 @@ def generate(
     A store already there is kept as an automatic backup before the demo replaces it."""
     began = time.perf_counter()
     plan = make_plan(contacts, seed, end or default_end())
-    keep = store.Kept("demo")
+    keep = store.KeepReplaced("demo")
     with store.new_version(Path(path), from_existing=False, keep=keep) as con:
         _create_tables(con)
         for statement in clock.macros_sql(plan.clock, seed) + sql.macros_sql(plan):

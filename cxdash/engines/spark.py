@@ -1,7 +1,7 @@
 """The metric SQL on Apache Spark: a session, a lake's tables as views, and a connection that
 answers the calls the query layer makes on a DuckDB cursor.
 
-`SparkConnection` has the part of DuckDB's connection API that `cxdash.metrics.engine` and the
+`SparkConnection` has the part of DuckDB's connection API that `cxdash.metrics.runner` and the
 analyses use — `cursor()` (itself, as a context manager), `sql(sql, params=…)` and
 `execute(sql, params)` returning something with `.pl()` and `.fetchall()` — and runs every
 statement through `dialect.to_spark`. So the metrics are compiled exactly as for DuckDB and

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from cxdash import derived, register, store
+from cxdash import cause_register, derived, store
 from cxdash.importer import events
 from cxdash.importer.cells import restore_sql, split_list_sql
 from cxdash.importer.mapping import TABLES, Mapping
@@ -132,7 +132,7 @@ def import_file(
     if mode not in MODES:
         raise ImportFailed(f"mode must be one of {', '.join(MODES)}")
     say = progress or (lambda _msg: None)
-    keep = store.Kept("import") if mode == "replace" else None
+    keep = store.KeepReplaced("import") if mode == "replace" else None
     with _store_failures(), store.new_version(db, from_existing=True, keep=keep) as con:
         create_schema(con)
         checked = _check(con, path, table, mapping, sheet, progress)
@@ -193,7 +193,7 @@ def check_file(
             with contextlib.closing(store.open_read(db)) as live:
                 tz = load_settings(live).timezone
                 if wanted == "root_causes":
-                    known = register.known_reasons(live)
+                    known = cause_register.known_reasons(live)
         checked = _check(con, path, table, mapping, sheet, None, tz=tz, known_reasons=known)
         first = con.sql(f"SELECT * FROM raw ORDER BY _row LIMIT {int(preview_rows)}").pl()
         return checked.report(written=0, mode="check"), first
@@ -252,7 +252,7 @@ def _check(
     known_reasons: set[str] | None = None,
 ) -> _Checked:
     """Read, map, parse and validate on `con`. Root causes are also held to the register's
-    own rules (`cxdash.register`), against `known_reasons` (default: the store on `con`)."""
+    own rules (`cxdash.cause_register`), against `known_reasons` (default: the store on `con`)."""
     table = table or (mapping.table if mapping else None) or "contacts"
     if table not in IMPORTABLE:
         raise ImportFailed(f"--table must be one of {', '.join(IMPORTABLE)}")
@@ -283,7 +283,7 @@ def _check(
     cleared = _clear_before_created(con, plan, mapping)
     errors = _validate(con, spec, plan, path, params)
     if table == "root_causes":
-        known = register.known_reasons(con) if known_reasons is None else known_reasons
+        known = cause_register.known_reasons(con) if known_reasons is None else known_reasons
         errors = sorted(errors + _register_problems(con, plan, path, known), key=lambda e: e[0])
     rows_read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
     ignored = tuple(c for c in columns if c not in mapping.sources())
@@ -438,7 +438,7 @@ def _write_events(
 
 def _causes(
     con: duckdb.DuckDBPyConnection, plan: list[_Field]
-) -> list[tuple[int, register.RootCause, dict[str, str | None]]]:
+) -> list[tuple[int, cause_register.RootCause, dict[str, str | None]]]:
     """(row, cause, field → text in the file) for every row of `typed` that has an id; an
     empty status is the schema's default, identified. Registers are small: rows in Python."""
     by_name = {f.col.name: f for f in plan}
@@ -451,7 +451,7 @@ def _causes(
     for row, *pairs in rows:
         value = dict(zip(names, pairs[0::2], strict=True))
         text = dict(zip(names, pairs[1::2], strict=True))
-        cause = register.RootCause(
+        cause = cause_register.RootCause(
             cause_id=value["cause_id"], title=value["title"],
             reasons=tuple(value["reasons"] or ()), owner=value["owner"],
             status=value["status"] or "identified", identified_on=value["identified_on"],
@@ -464,13 +464,13 @@ def _causes(
 def _register_problems(
     con: duckdb.DuckDBPyConnection, plan: list[_Field], path: Path, known: set[str]
 ) -> list[tuple[int, str]]:
-    """The register's own rules (cxdash.register.broken_rules), row by row, naming the column
+    """The register's own rules (cxdash.cause_register.broken_rules), row by row, naming the column
     of the field each rule is about. A rule on a value that did not parse is left out: the
     parse error already names it (a fixed_on of "soon" is not also "missing")."""
     by_name = {f.col.name: f for f in plan}
     out = []
     for row, cause, text in _causes(con, plan):
-        for broken in register.broken_rules(cause, known):
+        for broken in cause_register.broken_rules(cause, known):
             unparsed = text[broken.field] is not None and getattr(cause, broken.field) in (None, ())
             if unparsed:
                 continue
@@ -485,7 +485,7 @@ def _register_problems(
 def _write_causes(
     con: duckdb.DuckDBPyConnection, plan: list[_Field], bad_rows: set[int], mode: str, by: str
 ) -> int:
-    """Upsert the good causes through the register (cxdash.register.apply), which records
+    """Upsert the good causes through the register (cxdash.cause_register.apply), which records
     every field that changes; `replace` also removes, and records, the causes not in the file."""
     now = dt.datetime.now().replace(microsecond=0)
     causes = [cause for row, cause, _ in _causes(con, plan) if row not in bad_rows]
@@ -493,9 +493,9 @@ def _write_causes(
         keep = {c.cause_id for c in causes}
         for (cause_id,) in con.execute("SELECT cause_id FROM root_causes ORDER BY 1").fetchall():
             if cause_id not in keep:
-                register.remove(con, cause_id, by, now)
+                cause_register.remove(con, cause_id, by, now)
     for cause in causes:
-        register.apply(con, cause, by, now)
+        cause_register.apply(con, cause, by, now)
     return len(causes)
 
 

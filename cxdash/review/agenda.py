@@ -32,11 +32,11 @@ import math
 import duckdb
 import polars as pl
 
-from cxdash.analysis import causes, opportunities, recovery, registry
+from cxdash.analysis import causes, listings, opportunities, recovery
 from cxdash.analysis.movers import Move, movers, top_moves
 from cxdash.formatting import format_hours
 from cxdash.masking import ID, NAME, Masker
-from cxdash.metrics import engine
+from cxdash.metrics import runner
 from cxdash.metrics.compiler import contacts_avoided_by_cause, period_fragment
 from cxdash.metrics.request import MetricRequest, Period
 from cxdash.review.screens import (
@@ -97,7 +97,7 @@ class Review:
         return MetricRequest(period, self.scope.filters, metrics=metrics, **kw)  # type: ignore[arg-type]
 
     def _totals(self, period: Period, metrics: tuple[str, ...]) -> dict[str, float | int | None]:
-        return engine.totals(self.con, self._request(period, metrics), self.info, self.settings)
+        return runner.totals(self.con, self._request(period, metrics), self.info, self.settings)
 
     def _weekly_values(self, metrics: tuple[str, ...]) -> list[dict[str, float | int | None]]:
         """Values for the week (index 0) and the AVERAGE_WEEKS weeks before it, same weekdays;
@@ -111,7 +111,7 @@ class Review:
 
     def _by_reason(self, period: Period, metrics: tuple[str, ...]) -> pl.DataFrame:
         request = self._request(period, metrics, by=("reason",))
-        return engine.compute(self.con, request, self.info, self.settings)
+        return runner.compute(self.con, request, self.info, self.settings)
 
     def _moves(self) -> tuple[list[Move], list[Move]]:
         now = self._by_reason(self.scope.window(0), ("contacts",))
@@ -125,7 +125,7 @@ class Review:
         return top_moves(movers(counts))
 
     def _register(self) -> pl.DataFrame:
-        return registry.root_causes(self.con, self.info)
+        return listings.root_causes(self.con, self.info)
 
     def _effects(self, register: pl.DataFrame) -> pl.DataFrame:
         return causes.effects(self.con, register, self.scope.filters, self.scope.end,
@@ -163,7 +163,7 @@ class Review:
         start = max(start, min(first_monday, scope.week.start))
         request = self._request(Period(start, scope.end), ("contacts", "happy_rate"),
                                 grain="week")  # fmt: skip
-        return engine.compute(self.con, request, self.info, self.settings)
+        return runner.compute(self.con, request, self.info, self.settings)
 
     def wins(self) -> Wins:
         scope = self.scope
@@ -292,7 +292,7 @@ class Review:
         now = self._by_reason(scope.window(0), ("contacts", "contact_rate"))
         before = self._by_reason(scope.window(1), ("contacts",))
         register = self._register()
-        table = opportunities.where_to_play(now, before, registry.driver_catalog(
+        table = opportunities.where_to_play(now, before, listings.driver_catalog(
             self.con, self.info), register, scope.days, self._effects(register))  # fmt: skip
         return Plays(table.head(PLAYS), table.height, scope.days)
 

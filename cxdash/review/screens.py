@@ -12,8 +12,8 @@ import polars as pl
 from cxdash.analysis.movers import Move
 from cxdash.formatting import format_change, format_hours, format_value
 from cxdash.metrics import catalogue
-from cxdash.metrics.engine import MetricValue
 from cxdash.metrics.request import Filters, Period
+from cxdash.metrics.runner import MetricValue
 from cxdash.review.weeks import Week
 
 

@@ -9,15 +9,15 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
-from cxdash import register
+from cxdash import cause_register
 from cxdash.analysis import causes
+from cxdash.cause_register import InvalidCause, RootCause
 from cxdash.charts import causes as cause_charts
 from cxdash.metrics.request import MetricRequest
-from cxdash.register import InvalidCause, RootCause
 from cxdash.schema import ROOT_CAUSE_STATUSES
 from cxdash.ui import auth, data
 from cxdash.ui.text import md
-from cxdash.ui.view_model import View
+from cxdash.views.view_model import View
 
 STATUS_LABELS = {
     "identified": "Identified",
@@ -60,7 +60,7 @@ def save(cause: RootCause, verb: str) -> None:
         st.error(f"Not saved: {md(refused)}", icon=":material/lock:")
         return
     try:
-        changed = register.save(data.db_path(), cause, by=auth.identity())
+        changed = cause_register.save(data.db_path(), cause, by=auth.identity())
     except InvalidCause as exc:
         st.error(f"Not saved: {md(in_form_words(str(exc)))}", icon=":material/error:")
         return

@@ -25,14 +25,14 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from cxdash import engines, exports, first_view, import_review, register, store
+from cxdash import cause_register, engines, exports, first_view, import_review, store
 from cxdash import settings as settings_mod
-from cxdash.analysis import causes, distribution, drilldown, recovery, registry, speed
+from cxdash.analysis import causes, distribution, drilldown, listings, recovery, speed
 from cxdash.engines.lake import LakeError, is_local, lake_version, read_manifest
-from cxdash.metrics import engine
+from cxdash.metrics import runner
 from cxdash.metrics.dimensions import distinct_values
-from cxdash.metrics.engine import MetricValue
 from cxdash.metrics.request import Filters, MetricRequest
+from cxdash.metrics.runner import MetricValue
 from cxdash.schema import SETTINGS, create_table_sql
 from cxdash.settings import Settings
 
@@ -210,9 +210,9 @@ def freshness() -> dict[str, Any]:
 # ---- cached analyses ---------------------------------------------------------------------
 # kind → analysis(con, request, info, settings); "drilldown" takes its paging from `extra`.
 _ANALYSES: dict[str, Any] = {
-    "compare": engine.compare,
-    "compute": engine.compute,
-    "compile": engine.compile_for,
+    "compare": runner.compare,
+    "compute": runner.compute,
+    "compile": runner.compile_for,
     "recovery": recovery.recovery_cohorts,
     "funnel": speed.funnel_and_frictions,
     "bands": distribution.resolution_bands,
@@ -260,7 +260,7 @@ def compute(request: MetricRequest) -> pl.DataFrame:
     return _run(*key(), "compute", request, ())
 
 
-def compiled(request: MetricRequest) -> engine.CompiledQuery:
+def compiled(request: MetricRequest) -> runner.CompiledQuery:
     """The statement and parameters the engine runs for `request` (Explore shows them)."""
     return _run(*key(), "compile", request, ())
 
@@ -291,7 +291,7 @@ def contacts_behind(
 def _registry(path: str, version: Version) -> tuple[pl.DataFrame, pl.DataFrame]:
     with reader(path, version) as con:
         inf = _info(path, version)
-        return registry.root_causes(con, inf), registry.driver_catalog(con, inf)
+        return listings.root_causes(con, inf), listings.driver_catalog(con, inf)
 
 
 def root_causes() -> pl.DataFrame:
@@ -319,7 +319,7 @@ def cause_effects(filters: Filters, last_day: dt.date) -> pl.DataFrame:
 @st.cache_data(max_entries=8)
 def _known_reasons(path: str, version: Version) -> list[str]:
     with reader(path, version) as cur:
-        return sorted(register.known_reasons(cur, _info(path, version)))
+        return sorted(cause_register.known_reasons(cur, _info(path, version)))
 
 
 def known_reasons() -> list[str]:
@@ -330,7 +330,7 @@ def known_reasons() -> list[str]:
 @st.cache_data(max_entries=64)
 def _cause_history(path: str, version: Version, cause_id: str) -> list[tuple]:
     with reader(path, version) as cur:
-        return register.changes(cur, cause_id)
+        return cause_register.changes(cur, cause_id)
 
 
 def cause_history(cause_id: str) -> list[tuple]:

@@ -19,7 +19,7 @@ from cxdash.metrics.compiler import BUCKET
 from cxdash.metrics.dimensions import DIMENSION_IDS, DIMENSIONS_BY_ID, GRAINS
 from cxdash.metrics.request import Filters, MetricRequest
 from cxdash.ui import data, panels, tiles
-from cxdash.ui.view_model import View
+from cxdash.views.view_model import View
 
 DEFAULT_METRICS = ["contacts", "resolution_rate", "csat"]
 NO_GRAIN = "none"

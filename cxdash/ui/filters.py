@@ -15,7 +15,7 @@ import streamlit as st
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
 from cxdash.metrics.request import Filters, Period, RequestError, preset_period
 from cxdash.ui.text import md
-from cxdash.ui.view_model import DEFAULT_PRESET, FILTER_DIMS, View
+from cxdash.views.view_model import DEFAULT_PRESET, FILTER_DIMS, View
 
 PERIOD_KEY, DATES_KEY = "period", "dates"
 PRESETS: dict[str, str] = {

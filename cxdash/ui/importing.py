@@ -316,7 +316,7 @@ def _done_message(name: str, done: ImportReport) -> str:
                 f"{done.target} ({how})")  # fmt: skip
     if done.rows_rejected:
         text += f"; {done.rows_rejected:,} rows with problems were skipped"
-    if done.backup:  # a replace keeps the store as it was (cxdash.store.Kept)
+    if done.backup:  # a replace keeps the store as it was (cxdash.store.KeepReplaced)
         text += (f". The store as it was is kept as `{done.backup}`: `cxdash restore "
                  f"{done.backup} --db {data.db_path()}` brings it back")  # fmt: skip
     return text + "."

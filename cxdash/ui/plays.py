@@ -8,7 +8,7 @@ import streamlit as st
 from cxdash.analysis import opportunities
 from cxdash.ui import data
 from cxdash.ui.text import md
-from cxdash.ui.view_model import View
+from cxdash.views.view_model import View
 
 TOP = 10
 ROOT_CAUSES_PAGE = "pages/root_causes.py"

@@ -64,7 +64,7 @@ def main() -> None:
     # The heavy libraries and the query layer, imported now rather than by the first viewer.
     import cxdash.analysis.movers
     import cxdash.charts
-    import cxdash.metrics.engine  # noqa: F401
+    import cxdash.metrics.runner  # noqa: F401
 
     threading.Thread(target=_warm, name="cxdash-warm-up", daemon=True).start()
     sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]

@@ -11,7 +11,7 @@ import streamlit as st
 
 from cxdash.charts import sparkline
 from cxdash.formatting import MISSING, format_change, format_value
-from cxdash.metrics.engine import MetricValue
+from cxdash.metrics.runner import MetricValue
 
 TILE_WIDTH = 200  # px: two per side fit a 421 px column at 1366 px, three at 1920 px
 

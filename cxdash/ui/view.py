@@ -1,12 +1,12 @@
 """Helpers every page shares: the current view and its caption. The requests a view implies
-are in `cxdash.ui.view_model` (plain data, no Streamlit)."""
+are in `cxdash.views.view_model` (plain data, no Streamlit)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from cxdash.ui.text import md
-from cxdash.ui.view_model import View
+from cxdash.views.view_model import View
 
 
 def current() -> View:

@@ -15,8 +15,8 @@ from cxdash import store
 from cxdash.cli import main
 from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import METRICS_BY_ID
-from cxdash.metrics.engine import totals
 from cxdash.metrics.request import MetricRequest, Period
+from cxdash.metrics.runner import totals
 from cxdash.review.agenda import SCREENS
 from tests.browser.conftest import SHOTS, screenshot, wait_for_app
 

@@ -11,8 +11,8 @@ from playwright.sync_api import Browser, expect
 from cxdash import store
 from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import METRICS_BY_ID
-from cxdash.metrics.engine import compute, totals
 from cxdash.metrics.request import MetricRequest, Period
+from cxdash.metrics.runner import compute, totals
 from tests.browser.conftest import screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser

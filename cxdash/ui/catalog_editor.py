@@ -5,17 +5,17 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from cxdash import catalog
+from cxdash import driver_catalog
+from cxdash.analysis.listings import QUADRANTS
 from cxdash.analysis.opportunities import TRIAGE, UNKNOWN
-from cxdash.analysis.registry import QUADRANTS
-from cxdash.catalog import Driver, InvalidCatalog
+from cxdash.driver_catalog import Driver, InvalidCatalog
 from cxdash.ui import data
 from cxdash.ui.text import md
 
 FLASH = "catalog_flash"
 EDITOR = "catalog_editor"
 PENDING = "catalog_pending"  # untriaged drivers added to the grid, not saved yet
-LEVELS = list(catalog.LEVELS)
+LEVELS = list(driver_catalog.LEVELS)
 
 
 def editor_frame(cat: pl.DataFrame, volumes: pl.DataFrame) -> pl.DataFrame:
@@ -65,7 +65,7 @@ def save(rows: pl.DataFrame) -> None:
         st.error(f"Not saved: {md(refused)}", icon=":material/lock:")
         return
     try:
-        change = catalog.save(data.db_path(), drivers)
+        change = driver_catalog.save(data.db_path(), drivers)
     except InvalidCatalog as exc:
         st.error(f"Not saved: {md(exc)}", icon=":material/error:")
         return

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from cxdash.metrics.catalogue import METRICS_BY_ID
 from cxdash.metrics.request import MetricRequest
-from cxdash.ui import layout, view_model
-from cxdash.ui.view_model import View
+from cxdash.views import layout, view_model
+from cxdash.views.view_model import View
 
 
 @dataclass(frozen=True)
