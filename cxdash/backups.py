@@ -1,134 +1,130 @@
-"""`cxdash backup`, `cxdash restore` and `cxdash backups`: copies of the store and the way back.
+"""The backups folder beside a store: names, listing, keeping the replaced version, pruning.
 
-A backup is a consistent copy: it is taken under the writers' lock (`store.writer_lock`), so
-no new version is swapped in while it is copied, and it is read back (opened read-only, every
-block of every table read, its contacts counted) before it is reported. A restore checks that
-the file is a cxdash store whose every block reads, copies it beside the live store, syncs
-it, reads the copy back and swaps it in with one `os.replace` under the same lock: running
-readers, the app too, pick the restored version up as they would an import. The store it
-replaces is kept as an automatic backup.
-
-Where backups go, their names and how many automatic ones are kept: `cxdash.store`
-(`backups/` beside the store; the newest 10 automatic ones; those taken by hand stay).
+Backups live in `backups/` beside the store, named <store stem>-YYYYmmdd-HHMMSS.duckdb (by
+hand: `cxdash backup`) or <stem>-YYYYmmdd-HHMMSS-before-<import|demo|restore>.duckdb (kept
+automatically by a writer that replaces the store's contents, `cxdash.publish`). Only the
+newest KEEP_AUTOMATIC automatic ones are kept; backups taken by hand are never deleted. Taking
+and restoring them: `cxdash.backup_restore`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
-import shutil
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+from cxdash.files import copy_durably, fsync_path
 
-from cxdash import diagnosis, store
-from cxdash.store import StoreError
-
-Progress = Callable[[str], None]
+BACKUP_DIR = "backups"
+KEEP_AUTOMATIC = 10
+ENV_KEEP = "CXDASH_KEEP_BACKUPS"
+BEFORE = ("import", "demo", "restore")
+_STAMP = "%Y%m%d-%H%M%S"
 
 
 @dataclass(frozen=True)
-class BackupResult:
+class Backup:
     path: Path
+    taken: dt.datetime
     size: int
-    contacts: int
+    before: str | None  # "import", "demo", "restore": kept automatically; None: by hand
+    seq: int = 0  # a second backup within the same second
+
+    @property
+    def automatic(self) -> bool:
+        return self.before is not None
+
+    @property
+    def kind(self) -> str:
+        if self.before == "import":
+            return "automatic, before an import --replace"
+        if self.before == "demo":
+            return "automatic, before cxdash demo"
+        if self.before == "restore":
+            return "automatic, before a restore"
+        return "taken by hand"
 
 
-@dataclass(frozen=True)
-class RestoreResult:
-    store: Path
-    source: Path
-    contacts: int
-    kept: Path | None  # the store it replaced, kept as an automatic backup (None: there was none)
-    kept_readable: bool
+def backup_dir(path: Path) -> Path:
+    return path.parent / BACKUP_DIR
 
 
-@dataclass(frozen=True)
-class Listed:
-    backup: store.Backup
-    contacts: int | None  # None: it does not read as a cxdash store
-    problem: str | None
+def _backup_name(path: Path) -> re.Pattern[str]:
+    return re.compile(rf"{re.escape(path.stem)}-(\d{{8}}-\d{{6}})"
+                      rf"(?:-before-({'|'.join(BEFORE)}))?(?:-(\d+))?\.duckdb")  # fmt: skip
 
 
-def count_contacts(path: Path, *, every_block: bool = False) -> int:
-    """Open a store read-only and count its contacts (StoreError when it does not read);
-    `every_block` reads every row of every table first, so damage anywhere shows."""
-    con = store.open_read(path)
-    try:
-        if every_block:
-            diagnosis.read_every_block(con)
-        return int(con.execute("SELECT count(*) FROM contacts").fetchall()[0][0])
-    except duckdb.Error as exc:
-        raise StoreError(diagnosis.from_error(path, exc).message) from exc
-    finally:
-        con.close()
-
-
-def take_backup(path: Path, out: Path | None = None) -> BackupResult:
-    """Copy the store at `path` to `out` (default: a new name in its backups folder) under the
-    writers' lock, and read the copy back. Leftovers of killed writers go first."""
-    found = diagnosis.problem(path)
-    if found is not None:
-        if found.kind == "missing":
-            raise StoreError(f"no store at {path}: nothing to back up")
-        raise StoreError(f"cannot back up: {found.message}")
-    if out is not None and out.exists():
-        raise StoreError(f"--out {out} already exists: name a new file")
-    with store.writer_lock(path):
-        store.remove_stale_temps(path)
-        target = out if out is not None else store.new_backup_path(path)
-        store.copy_durably(path, target, f"the backup {target}",
-                           "write the backup to another disk with --out")  # fmt: skip
-    try:
-        contacts = count_contacts(target, every_block=True)
-    except StoreError as exc:
-        with contextlib.suppress(OSError):
-            target.unlink()
-        raise StoreError(f"the copy {target} did not read back, so it was removed ({exc})") \
-            from exc
-    return BackupResult(target, target.stat().st_size, contacts)
-
-
-def restore(path: Path, source: Path, progress: Progress | None = None) -> RestoreResult:
-    """Make the backup `source` the store at `path`. The file must read as a cxdash store;
-    the store it replaces (if any) is kept as an automatic backup, readable or not."""
-    say = progress or (lambda _msg: None)
-    if not source.is_file():
-        raise StoreError(f"{source}: no such file")
-    if path.exists() and os.path.samefile(source, path):
-        raise StoreError(f"{source} is the store itself: name a backup to restore")
-    say(f"checking {source}")
-    found = diagnosis.classify_file(source, thorough=True)
-    if found is not None:
-        why = diagnosis.StoreProblem(*found, path=source).predicate
-        raise StoreError(f"cannot restore {source}: it {why}; nothing was changed")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with store.writer_lock(path), store.temp_version(path, "the restored copy of") as tmp:
-        say(f"copying it beside {path}")
-        shutil.copyfile(source, tmp)
-        say("reading the copy back")
-        contacts = count_contacts(tmp)
-        readable = path.exists() and diagnosis.classify_file(path) is None
-        keep = store.KeepReplaced("restore")
-        say("swapping it in")
-        store.swap_in(tmp, path, keep)
-    store.prune_backups(path, exclude=(source,))
-    return RestoreResult(path, source, contacts, keep.path, readable)
-
-
-def listed(path: Path) -> list[Listed]:
-    """The store's backups, newest first, each read back (contacts, or what is wrong)."""
-    out = []
-    for backup in store.list_backups(path):
-        found = diagnosis.classify_file(backup.path)
-        if found is not None:
-            problem = diagnosis.StoreProblem(*found, path=backup.path)
-            out.append(Listed(backup, None, f"it {problem.predicate}"))
+def list_backups(path: Path) -> list[Backup]:
+    """The store's backups in its backups folder, newest first."""
+    folder = backup_dir(path)
+    if not folder.is_dir():
+        return []
+    pattern = _backup_name(path)
+    found = []
+    for entry in folder.iterdir():
+        match = pattern.fullmatch(entry.name)
+        if match is None or not entry.is_file():
             continue
         try:
-            out.append(Listed(backup, count_contacts(backup.path), None))
-        except StoreError as exc:
-            out.append(Listed(backup, None, str(exc)))
-    return out
+            taken = dt.datetime.strptime(match.group(1), _STAMP)
+            info = entry.stat()
+        except (ValueError, OSError):
+            continue
+        found.append(Backup(entry, taken, info.st_size, match.group(2), int(match.group(3) or 0)))
+    return sorted(found, key=lambda b: (b.taken, b.seq), reverse=True)
+
+
+def new_backup_path(path: Path, before: str | None = None) -> Path:
+    """A name in the backups folder no backup has yet: the time now, which kind, and a
+    sequence number after the first within the same second (the list's order). Run under
+    `store.writer_lock`, so no other writer picks the same name."""
+    folder = backup_dir(path)
+    now = dt.datetime.now().replace(microsecond=0)
+    same_second = [b.seq for b in list_backups(path) if b.taken == now]
+    seq = max(same_second) + 1 if same_second else 0
+    base = f"{path.stem}-{now.strftime(_STAMP)}" + (f"-before-{before}" if before else "")
+    while (folder / (name := f"{base}-{seq}.duckdb" if seq else f"{base}.duckdb")).exists():
+        seq += 1
+    return folder / name
+
+
+def keep_old_version(path: Path, before: str) -> Path:
+    """Keep the store now at `path` as an automatic backup; run under `store.writer_lock`,
+    right before a new version replaces it. Nothing writes a version in place, so a hard link
+    *is* a backup (no copy, no space); across filesystems it is copied."""
+    target = new_backup_path(path, before)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(path, target)
+    except OSError:
+        copy_durably(path, target, f"the backup {target}")
+    fsync_path(target.parent)
+    return target
+
+
+def keep_automatic() -> int:
+    """How many automatic backups are kept: CXDASH_KEEP_BACKUPS (at least 1), else 10."""
+    try:
+        return max(1, int(os.environ.get(ENV_KEEP, KEEP_AUTOMATIC)))
+    except ValueError:
+        return KEEP_AUTOMATIC
+
+
+def prune_backups(
+    path: Path, keep: int | None = None, exclude: tuple[Path, ...] = ()
+) -> list[Path]:
+    """Delete automatic backups beyond the newest `keep` (CXDASH_KEEP_BACKUPS, else 10)."""
+    keep = keep_automatic() if keep is None else keep
+    spared = {p.resolve() for p in exclude}
+    automatic = [b for b in list_backups(path) if b.automatic]
+    removed = []
+    for old in automatic[keep:]:
+        if old.path.resolve() in spared:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            old.path.unlink()
+            removed.append(old.path)
+    return removed

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxdash import store
+from cxdash import publish
 from cxdash.schema import ROOT_CAUSE_STATUSES, create_schema
 from cxdash.store import StoreInfo
 
@@ -163,7 +163,8 @@ def _record(
 def save(db: Path, cause: RootCause, by: str = "local") -> list[Change]:
     """Add or change one cause (all or nothing) and record what changed; returns the changes
     (field, old, new). Raises InvalidCause, naming every rule broken."""
-    with store.new_version(db, from_existing=True) as con:
+    with publish.new_version(db) as draft:
+        con = draft.con
         create_schema(con)
         broken = problems(cause, known_reasons(con))
         if broken:

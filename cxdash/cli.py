@@ -242,21 +242,21 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from cxdash import backups
+    from cxdash import backup_restore
 
     path = store.resolve_db_path(args.db)
     if args.list:
         if args.out:
             raise UsageError("--list takes no --out")
         return _backups(args)
-    done = backups.take_backup(path, Path(args.out) if args.out else None)
+    done = backup_restore.take_backup(path, Path(args.out) if args.out else None)
     print(f"backed up {path} to {done.path} ({_size(done.size)}, {_contacts(done.contacts)}; "
           f"read back)")  # fmt: skip
     return 0
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from cxdash import backups
+    from cxdash import backup_restore
 
     path = store.resolve_db_path(args.db)
     started = time.monotonic()
@@ -264,7 +264,7 @@ def _restore(args: argparse.Namespace) -> int:
     def progress(message: str) -> None:
         print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 
-    done = backups.restore(path, Path(args.file), None if args.quiet else progress)
+    done = backup_restore.restore(path, Path(args.file), None if args.quiet else progress)
     print(f"restored {path} from {done.source} ({_contacts(done.contacts)})")
     if done.kept is not None:
         state = "" if done.kept_readable else " (it did not read as a cxdash store; kept as it was)"
@@ -273,12 +273,12 @@ def _restore(args: argparse.Namespace) -> int:
 
 
 def _backups(args: argparse.Namespace) -> int:
-    from cxdash import backups
+    from cxdash import backup_restore, backups
 
     path = store.resolve_db_path(args.db)
-    found = backups.listed(path)
+    found = backup_restore.listed(path)
     if not found:
-        print(f"no backups of {path} in {store.backup_dir(path)} (`cxdash backup --db {path}` "
+        print(f"no backups of {path} in {backups.backup_dir(path)} (`cxdash backup --db {path}` "
               "takes one)")  # fmt: skip
         return 0
     print(f"backups of {path}, newest first:")
@@ -291,7 +291,7 @@ def _backups(args: argparse.Namespace) -> int:
               f"{b.kind}; {what}")  # fmt: skip
     automatic = sum(1 for item in found if item.backup.automatic)
     print(f"{len(found)} backup{'' if len(found) == 1 else 's'}, {automatic} automatic (the "
-          f"newest {store.keep_automatic()} automatic ones are kept)")  # fmt: skip
+          f"newest {backups.keep_automatic()} automatic ones are kept)")  # fmt: skip
     return 0
 
 

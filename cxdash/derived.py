@@ -4,9 +4,10 @@ Three metrics look past a contact or an order to the same customer's *next* even
 repeat contacts (the next contact within the repeat window), repurchase after contact (the
 first order after resolution) and the repurchase baseline (the next order after an order).
 Computed per query these need a window over every contact and order ever made — seconds at
-10M contacts. So cxdash stores them as columns, refreshed by every writer in the same
-transaction, and records the row counts they were computed for; a store written by another
-tool (or changed behind cxdash's back) gets the very same SQL inlined per query instead.
+10M contacts. So cxdash stores them as columns, refreshed when every new version is
+published (`cxdash.publish`, in the writer's transaction), and records the row counts they
+were computed for; a store written by another tool (or changed behind cxdash's back) gets the
+very same SQL inlined per query instead.
 
 "Next" is always strictly later: a second contact at the same microsecond is not a repeat.
 """
@@ -75,9 +76,9 @@ FROM {orders} GROUP BY ALL"""
 
 
 def stamp_fresh(con: duckdb.DuckDBPyConnection, *, orders_changed: bool = True) -> None:
-    """Rebuild the orders_daily rollup (when orders changed), record that the derived data
-    matches the rows, and store the rollups read by the compiler (cxdash.metrics.rollups).
-    Writers call it last, inside their transaction."""
+    """Rebuild the orders_daily rollup (when orders changed) and record that the derived data
+    matches the rows. `cxdash.publish` calls it after the writer's rows, in its transaction,
+    and then rebuilds the compiler's rollups (`cxdash.metrics.rollups`)."""
     if orders_changed:
         con.execute("DELETE FROM orders_daily")
         con.execute(
@@ -90,9 +91,6 @@ def stamp_fresh(con: duckdb.DuckDBPyConnection, *, orders_changed: bool = True) 
         "INSERT OR REPLACE INTO cxdash_meta VALUES ('derived_for', $v)",
         {"v": f"{contacts}:{orders}"},
     )
-    from cxdash.metrics import rollups  # the compiler's SQL, which itself builds on this module
-
-    rollups.rebuild(con)
 
 
 # Only the columns the look-ahead needs: carrying every column through the windows and joins
@@ -104,7 +102,8 @@ KEY_ORDERS = "(SELECT order_id, customer_id, ordered_at FROM orders{where})"
 def refresh(
     con: duckdb.DuckDBPyConnection, *, customers: str | None = None, orders_changed: bool = True
 ) -> None:
-    """Recompute the derived columns from the contract columns and stamp them fresh.
+    """Recompute the derived columns from the contract columns (`stamp_fresh` then records
+    them fresh; `cxdash.publish` runs both).
 
     Every derived value depends only on the same customer's rows, so a writer that names the
     customers it touched (`customers`: a relation with a customer_id column) has only their
@@ -137,7 +136,6 @@ def refresh(
                OR contacts.next_order_after_created_at
                   IS DISTINCT FROM d.next_order_after_created_at)"""
     )
-    stamp_fresh(con, orders_changed=orders_changed)
 
 
 def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:

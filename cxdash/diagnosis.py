@@ -11,6 +11,7 @@ import`. The CLI prints the line; the app shows it with the commands and the bac
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,10 +19,17 @@ from pathlib import Path
 
 import duckdb
 
-from cxdash import store
+from cxdash.backups import Backup, backup_dir, list_backups
+from cxdash.files import connect_read
 from cxdash.schema import SCHEMA_VERSION, TABLES_BY_NAME
 
 KINDS = ("missing", "not_duckdb", "corrupt", "not_cxdash", "version", "locked")
+
+# What DuckDB says about a file it cannot read as a database.
+DAMAGE = re.compile(r"Corrupt database file|Could not read enough bytes|checksum|"
+                    r"not a valid DuckDB database file|storage version", re.IGNORECASE)  # fmt: skip
+STORAGE_VERSION = re.compile(r"storage version number (\d+), but we can only read storage "
+                             r"versions between (\d+) and (\d+)")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -33,11 +41,11 @@ class StoreProblem:
     path: Path
 
     @cached_property
-    def backups(self) -> list[store.Backup]:
-        return store.list_backups(self.path)
+    def backups(self) -> list[Backup]:
+        return list_backups(self.path)
 
     @cached_property
-    def good_backup(self) -> store.Backup | None:
+    def good_backup(self) -> Backup | None:
         """The newest backup that is itself a readable cxdash store."""
         return next((b for b in self.backups if classify_file(b.path) is None), None)
 
@@ -94,7 +102,7 @@ class StoreProblem:
         if self.kind == "missing":
             return (f"{self.what}: run `cxdash demo --db {db}` for demo data or "
                     f"`cxdash import FILE --db {db}` for your own")  # fmt: skip
-        none = f"there is no backup of it in {store.backup_dir(self.path)}"
+        none = f"there is no backup of it in {backup_dir(self.path)}"
         if self.unreadable:
             upgrade = "open it with a newer cxdash, or " if self.kind == "version" else ""
             return (f"{self.what}: {upgrade}rebuild it with `cxdash demo --db {db}` (the file "
@@ -130,7 +138,7 @@ def classify_file(path: Path, *, thorough: bool = False) -> tuple[str, str] | No
     if path.stat().st_size == 0:
         return ("not_duckdb", "the file is empty")
     try:
-        con = store.connect_read(path)
+        con = connect_read(path)
     except duckdb.Error as exc:
         found = from_error(path, exc)
         return (found.kind, found.detail)
@@ -194,7 +202,7 @@ def from_error(path: Path, exc: BaseException, alias: Path | None = None) -> Sto
     first = lines[0] if lines else type(exc).__name__
     if "not a valid DuckDB database file" in text:
         return StoreProblem("not_duckdb", "DuckDB does not recognise its header", path)
-    version = store.STORAGE_VERSION.search(text)
+    version = STORAGE_VERSION.search(text)
     if version is not None:
         return StoreProblem("version", f"DuckDB storage version {version.group(1)}; this "
                             f"cxdash's DuckDB {duckdb.__version__} reads {version.group(2)}–"
@@ -207,6 +215,13 @@ def from_error(path: Path, exc: BaseException, alias: Path | None = None) -> Sto
 def damaged_message(path: Path, exc: BaseException) -> str | None:
     """For an error a query on the store raised: the store's problem in one line if the error
     says the file is damaged, else None (a bug or bad input, reported as it is)."""
-    if not store.DAMAGE.search(str(exc)):
+    if not DAMAGE.search(str(exc)):
         return None
     return from_error(path, exc).message
+
+
+def write_failure_message(path: Path, exc: BaseException, alias: Path) -> str:
+    """For a writer whose copy of the store (`alias`) did not read: what is wrong with the
+    store itself, read thoroughly, in one line with the way back."""
+    found = problem(path, thorough=True) or from_error(path, exc, alias)
+    return found.message

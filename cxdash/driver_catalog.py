@@ -9,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxdash import store
+from cxdash import publish
 from cxdash.schema import create_schema
 
 LEVELS = ("high", "low")
@@ -77,7 +77,8 @@ def save(db: Path, drivers: list[Driver]) -> CatalogChange:
     broken = problems(cleaned)
     if broken:
         raise InvalidCatalog("; ".join(broken))
-    with store.new_version(db, from_existing=True) as con:
+    with publish.new_version(db) as draft:
+        con = draft.con
         create_schema(con)
         broken = _orphaned(con, {d.reason for d in cleaned})
         if broken:

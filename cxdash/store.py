@@ -8,44 +8,45 @@ reopens. A writer that dies half-way leaves only a temporary file behind, never 
 the next writer (or backup) removes it. A full disk fails the write in one line, the store
 unchanged.
 
-Because no version is ever written in place, the version a writer replaces can be kept as a
-backup by a hard link (`KeepReplaced`: an import --replace, `cxdash demo`, a restore), in `backups/`
-beside the store with those taken by hand (`cxdash.backups`); the newest 10 automatic ones are
-kept. What is wrong with a store that does not read, and the way back: `cxdash.diagnosis`.
+This module is the file mechanics only: the lock, the temporary file, the checkpoint, fsync
+and swap, opening and inspecting. What a new version carries besides the writer's rows (the
+derived columns, the rollups, the first page) and which version is kept as a backup is
+`cxdash.publish`, which hands its steps in as the hook run just before the swap. What is wrong
+with a store that does not read, and the way back: `cxdash.diagnosis`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import fcntl
 import os
-import re
 import shutil
 import tempfile
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from cxdash import derived
+from cxdash import derived, diagnosis
+from cxdash.files import (
+    READ_CONFIG,
+    StoreError,
+    connect_read,
+    fsync_path,
+    no_space,
+    no_space_message,
+    remove_stale_temps,
+    remove_temp,
+)
 from cxdash.schema import TABLES_BY_NAME
 
+__all__ = ["READ_CONFIG", "StoreError", "connect_read", "fsync_path", "no_space_message"]
+
 DEFAULT_DB = Path("data") / "cxdash.duckdb"
+BeforeSwap = Callable[[Path], None]
 ENV_DB = "CXDASH_DB"
-
-# Leave room for Streamlit, Polars copies and caches next to DuckDB (ENGINEERING §2.1).
-# Readers only query the store: no SQL on a read connection may touch other files (read_csv,
-# COPY, ATTACH, glob …) — a second wall behind the custom-metric checks. Spilling still works.
-READ_CONFIG = {"threads": 2, "memory_limit": "4GB", "enable_external_access": False}
-
-
-class StoreError(Exception):
-    """A store that is missing, empty, corrupt or locked; the message says what to do."""
-
 
 def resolve_db_path(cli_value: str | os.PathLike[str] | None = None) -> Path:
     """`--db` wins over `CXDASH_DB`, which wins over data/cxdash.duckdb (relative to the cwd)."""
@@ -65,8 +66,6 @@ def diagnose(path: Path) -> str | None:
     """One line naming the path, what keeps cxdash from reading the store there (missing; not
     a DuckDB file or damaged; no contract tables; a newer version) and the way back; None if
     it reads (it may still be empty). The classification is `cxdash.diagnosis`."""
-    from cxdash import diagnosis
-
     return diagnosis.diagnose(path)
 
 
@@ -79,8 +78,6 @@ def open_read(path: Path) -> duckdb.DuckDBPyConnection:
     A store that is missing or cannot be opened raises StoreError with what is wrong and the
     way back (`diagnose`).
     """
-    from cxdash import diagnosis  # only its messages; it reads stores through this module
-
     if not path.exists():
         raise StoreError(diagnosis.StoreProblem("missing", "", path).message)
     try:
@@ -93,8 +90,6 @@ def open_read(path: Path) -> duckdb.DuckDBPyConnection:
 def open_checked(path: Path) -> duckdb.DuckDBPyConnection:
     """`open_read`, and the store must be one cxdash reads: a contacts table with its
     required columns, written by this cxdash's schema version or an older one."""
-    from cxdash import diagnosis
-
     con = open_read(path)
     try:
         found = diagnosis.contract_problem(con)
@@ -105,25 +100,6 @@ def open_checked(path: Path) -> duckdb.DuckDBPyConnection:
         con.close()
         raise StoreError(diagnosis.StoreProblem(*found, path=path).message)
     return con
-
-
-def connect_read(path: Path) -> duckdb.DuckDBPyConnection:
-    link = path.with_name(f".{path.name}.read-{os.getpid()}-{uuid.uuid4().hex[:12]}")
-    try:
-        os.link(path, link)
-        target = link
-    except OSError:  # no hard links here (another filesystem): fall back to the path itself
-        target = path
-    try:
-        return duckdb.connect(str(target), read_only=True, config=READ_CONFIG)
-    except duckdb.Error as exc:
-        if target is link:  # name the store, not our private link, in the message
-            exc.args = (str(exc).replace(str(link), str(path)), *exc.args[1:])
-        raise
-    finally:
-        if target is link:
-            with contextlib.suppress(OSError):
-                link.unlink()
 
 
 @dataclass(frozen=True)
@@ -214,18 +190,9 @@ def write_memory_bytes() -> float:
         return float("inf")
 
 
-@dataclass
-class KeepReplaced:
-    """Asks a writer to keep the version it replaces as an automatic backup (`before`:
-    "import", "demo" or "restore"); after the swap `path` says where it went."""
-
-    before: str
-    path: Path | None = None
-
-
 @contextlib.contextmanager
 def new_version(
-    path: Path, *, from_existing: bool, keep: KeepReplaced | None = None
+    path: Path, *, from_existing: bool, before_swap: BeforeSwap | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a writable connection to the next version of the store at `path`.
 
@@ -233,9 +200,9 @@ def new_version(
     checkpointed, closed, synced and atomically renamed over `path`. On any error — or Ctrl-C,
     or a kill — the live store is untouched and the temporary file is removed (or, after a
     kill, left as an inert `.tmp-*` file that the next writer or backup cleans up). A full
-    disk raises StoreError ("no space left on device …; the store is unchanged"). With
-    `keep`, the version being replaced is kept as an automatic backup (a hard link to it:
-    no copy, no extra space until it is pruned).
+    disk raises StoreError ("no space left on device …; the store is unchanged").
+    `before_swap(tmp)` runs on the finished, closed file under the lock, right before it is
+    synced and swapped in (`cxdash.publish`: the first page, the backup of the old version).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with writer_lock(path), temp_version(path, "the new version of") as tmp:
@@ -251,7 +218,7 @@ def new_version(
                         "memory_limit": os.environ.get("CXDASH_WRITE_MEMORY", WRITE_MEMORY)},
             )  # fmt: skip
         except duckdb.Error as exc:
-            if existing and not _no_space(exc):  # the copy is byte for byte the store
+            if existing and not no_space(exc):  # the copy is byte for byte the store
                 raise StoreError(_damaged(path, exc, tmp)) from exc
             raise
         try:
@@ -263,26 +230,14 @@ def new_version(
         except duckdb.Error as exc:  # the copy's blocks do not read: so would the store's
             text = str(exc)
             if existing and ("Corrupt database file" in text or str(tmp) in text) \
-                    and not _no_space(exc):
+                    and not no_space(exc):
                 raise StoreError(_damaged(path, exc, tmp)) from exc
             raise
-        swap_in(tmp, path, keep)
-        if keep is not None and keep.path is not None:
-            prune_backups(path)
-
-
-# What DuckDB says about a file it cannot read as a database.
-DAMAGE = re.compile(r"Corrupt database file|Could not read enough bytes|checksum|"
-                    r"not a valid DuckDB database file|storage version", re.IGNORECASE)  # fmt: skip
-STORAGE_VERSION = re.compile(r"storage version number (\d+), but we can only read storage "
-                             r"versions between (\d+) and (\d+)")  # fmt: skip
+        swap_in(tmp, path, before_swap)
 
 
 def _damaged(path: Path, exc: BaseException, alias: Path) -> str:
-    from cxdash import diagnosis
-
-    found = diagnosis.problem(path, thorough=True) or diagnosis.from_error(path, exc, alias)
-    return found.message
+    return diagnosis.write_failure_message(path, exc, alias)
 
 
 @contextlib.contextmanager
@@ -312,225 +267,19 @@ def temp_version(path: Path, what: str = "the new version of") -> Iterator[Path]
     try:
         yield tmp
     except BaseException as exc:
-        if _no_space(exc):
+        if no_space(exc):
             raise StoreError(no_space_message(f"{what} {path}")) from exc
         raise
     finally:
-        _remove_temp(tmp)
+        remove_temp(tmp)
 
 
-def swap_in(tmp: Path, path: Path, keep: KeepReplaced | None = None) -> None:
-    """Make the finished file `tmp` the store at `path`, durably and in one step; with `keep`,
-    the version it replaces becomes an automatic backup first (the caller prunes old ones).
-    The first page's reads of the new version are saved beside it just before
-    (`cxdash.first_view`: a rename keeps the inode, time and size they are keyed by)."""
-    from cxdash import first_view  # it reads stores through this module
-
-    first_view.prepare(tmp, path)
+def swap_in(tmp: Path, path: Path, before_swap: BeforeSwap | None = None) -> None:
+    """Make the finished file `tmp` the store at `path`, durably and in one step, running
+    `before_swap(tmp)` first (under the caller's writer lock: nothing else is swapped in
+    meanwhile). A rename keeps the inode, time and size the new version is keyed by."""
+    if before_swap is not None:
+        before_swap(tmp)
     fsync_path(tmp)
-    if keep is not None and path.exists():
-        keep.path = keep_old_version(path, keep.before)
     os.replace(tmp, path)
     fsync_path(path.parent)
-
-
-def fsync_path(path: Path) -> None:
-    """Flush a file's data, or a folder's entries (a rename), to the disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _remove_temp(tmp: Path) -> None:
-    for leftover in (tmp, Path(f"{tmp}.wal"), Path(f"{tmp}.tmp")):
-        if leftover.is_dir() and not leftover.is_symlink():
-            shutil.rmtree(leftover, ignore_errors=True)
-        else:
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
-
-
-def remove_stale_temps(path: Path) -> list[Path]:
-    """Delete what killed processes left beside the store: temporary versions (with their WAL
-    and spill folders) and private read links, when the pid in their name is gone. Returns
-    what was removed."""
-    removed = []
-    for pattern in (f".{path.name}.tmp-*", f".{path.name}.read-*", f"..{path.name}.tmp-*"):
-        for stale in path.parent.glob(pattern):
-            if _owner_alive(stale.name):
-                continue
-            _remove_temp(stale)
-            removed.append(stale)
-    return removed
-
-
-def _owner_alive(name: str) -> bool:
-    """`.x.tmp-<pid>-…` / `.x.read-<pid>-…`: is that process still running?"""
-    rest = name.split(".tmp-", 1)[1] if ".tmp-" in name else name.split(".read-", 1)[-1]
-    pid_text = rest.split("-", 1)[0]
-    return pid_text.isdigit() and _alive(int(pid_text))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _no_space(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    text = str(exc)
-    return "No space left on device" in text or "Disk quota exceeded" in text
-
-
-ELSEWHERE = "put the store on another one with --db"
-
-
-def no_space_message(what: str, elsewhere: str = ELSEWHERE) -> str:
-    return (f"no space left on device while writing {what}; the store is unchanged (free "
-            f"some space on that disk, or {elsewhere})")  # fmt: skip
-
-
-# ---- backups ------------------------------------------------------------------------------
-# Backups live in `backups/` beside the store, named <store stem>-YYYYmmdd-HHMMSS.duckdb (by
-# hand: `cxdash backup`) or <stem>-YYYYmmdd-HHMMSS-before-<import|demo|restore>.duckdb (kept
-# automatically by a writer that replaces the store's contents). Only the newest
-# KEEP_AUTOMATIC automatic ones are kept; backups taken by hand are never deleted.
-BACKUP_DIR = "backups"
-KEEP_AUTOMATIC = 10
-ENV_KEEP = "CXDASH_KEEP_BACKUPS"
-BEFORE = ("import", "demo", "restore")
-_STAMP = "%Y%m%d-%H%M%S"
-
-
-@dataclass(frozen=True)
-class Backup:
-    path: Path
-    taken: dt.datetime
-    size: int
-    before: str | None  # "import", "demo", "restore": kept automatically; None: by hand
-    seq: int = 0  # a second backup within the same second
-
-    @property
-    def automatic(self) -> bool:
-        return self.before is not None
-
-    @property
-    def kind(self) -> str:
-        if self.before == "import":
-            return "automatic, before an import --replace"
-        if self.before == "demo":
-            return "automatic, before cxdash demo"
-        if self.before == "restore":
-            return "automatic, before a restore"
-        return "taken by hand"
-
-
-def backup_dir(path: Path) -> Path:
-    return path.parent / BACKUP_DIR
-
-
-def _backup_name(path: Path) -> re.Pattern[str]:
-    return re.compile(rf"{re.escape(path.stem)}-(\d{{8}}-\d{{6}})"
-                      rf"(?:-before-({'|'.join(BEFORE)}))?(?:-(\d+))?\.duckdb")  # fmt: skip
-
-
-def list_backups(path: Path) -> list[Backup]:
-    """The store's backups in its backups folder, newest first."""
-    folder = backup_dir(path)
-    if not folder.is_dir():
-        return []
-    pattern = _backup_name(path)
-    found = []
-    for entry in folder.iterdir():
-        match = pattern.fullmatch(entry.name)
-        if match is None or not entry.is_file():
-            continue
-        try:
-            taken = dt.datetime.strptime(match.group(1), _STAMP)
-            info = entry.stat()
-        except (ValueError, OSError):
-            continue
-        found.append(Backup(entry, taken, info.st_size, match.group(2), int(match.group(3) or 0)))
-    return sorted(found, key=lambda b: (b.taken, b.seq), reverse=True)
-
-
-def new_backup_path(path: Path, before: str | None = None) -> Path:
-    """A name in the backups folder no backup has yet: the time now, which kind, and a
-    sequence number after the first within the same second (the list's order). Run under
-    `writer_lock`, so no other writer picks the same name."""
-    folder = backup_dir(path)
-    now = dt.datetime.now().replace(microsecond=0)
-    same_second = [b.seq for b in list_backups(path) if b.taken == now]
-    seq = max(same_second) + 1 if same_second else 0
-    base = f"{path.stem}-{now.strftime(_STAMP)}" + (f"-before-{before}" if before else "")
-    while (folder / (name := f"{base}-{seq}.duckdb" if seq else f"{base}.duckdb")).exists():
-        seq += 1
-    return folder / name
-
-
-def keep_old_version(path: Path, before: str) -> Path:
-    """Keep the store now at `path` as an automatic backup; run under `writer_lock`, right
-    before a new version replaces it. Nothing writes a version in place, so a hard link *is*
-    a backup (no copy, no space); across filesystems it is copied."""
-    target = new_backup_path(path, before)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(path, target)
-    except OSError:
-        copy_durably(path, target, f"the backup {target}")
-    fsync_path(target.parent)
-    return target
-
-
-def copy_durably(source: Path, target: Path, what: str, elsewhere: str = "") -> None:
-    """Copy to a temporary name beside `target`, sync, then rename: `target` appears whole or
-    not at all. A full disk raises StoreError; nothing is left behind."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    for pattern in (".*.tmp-*", ".*.read-*"):  # copies and read links of killed processes
-        for stale in target.parent.glob(pattern):
-            if not _owner_alive(stale.name):
-                _remove_temp(stale)
-    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-    try:
-        shutil.copyfile(source, tmp)
-        fsync_path(tmp)
-        os.replace(tmp, target)
-        fsync_path(target.parent)
-    except BaseException as exc:
-        _remove_temp(tmp)
-        if _no_space(exc):
-            raise StoreError(no_space_message(what, elsewhere or ELSEWHERE)) from exc
-        raise
-
-
-def keep_automatic() -> int:
-    """How many automatic backups are kept: CXDASH_KEEP_BACKUPS (at least 1), else 10."""
-    try:
-        return max(1, int(os.environ.get(ENV_KEEP, KEEP_AUTOMATIC)))
-    except ValueError:
-        return KEEP_AUTOMATIC
-
-
-def prune_backups(
-    path: Path, keep: int | None = None, exclude: tuple[Path, ...] = ()
-) -> list[Path]:
-    """Delete automatic backups beyond the newest `keep` (CXDASH_KEEP_BACKUPS, else 10)."""
-    keep = keep_automatic() if keep is None else keep
-    spared = {p.resolve() for p in exclude}
-    automatic = [b for b in list_backups(path) if b.automatic]
-    removed = []
-    for old in automatic[keep:]:
-        if old.path.resolve() in spared:
-            continue
-        with contextlib.suppress(FileNotFoundError):
-            old.path.unlink()
-            removed.append(old.path)
-    return removed

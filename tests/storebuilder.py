@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from cxdash import derived, store
+from cxdash import publish
 from cxdash.schema import CONTACTS, ORDERS, REASONS, ROOT_CAUSES, Table, create_schema
 from cxdash.settings import Settings
 from cxdash.settings import save as save_settings
@@ -43,7 +43,8 @@ def build_store(
     root_causes: Iterable[Row] = (),
     settings: Settings | None = None,
 ) -> Path:
-    with store.new_version(path, from_existing=False) as con:
+    with publish.new_version(path, from_existing=False) as draft:
+        con = draft.con
         create_schema(con)
         _insert(con, CONTACTS, contacts)
         _insert(con, ORDERS, orders)
@@ -51,7 +52,7 @@ def build_store(
         _insert(con, ROOT_CAUSES, root_causes)
         if settings is not None:
             save_settings(con, settings)
-        derived.refresh(con)
+        draft.rows_changed()
     return path
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cxdash import backups, store
+from cxdash import backup_restore, backups, store
 from cxdash.cli import main
 from cxdash.importer.run import import_file
 from tests.storebuilder import build_bare_store, build_store, ts
@@ -49,13 +49,13 @@ def test_backup_is_a_read_back_copy_in_the_backups_folder(tmp_path: Path, capsys
     db = build_store(tmp_path / "s.duckdb", TWO)
     code, out, err = run(capsys, "backup", "--db", str(db))
     assert code == 0 and err == ""
-    [taken] = store.list_backups(db)
+    [taken] = backups.list_backups(db)
     assert taken.path.parent == tmp_path / "backups" and not taken.automatic
     assert taken.path.name.startswith("s-") and taken.path.suffix == ".duckdb"
     assert out.startswith(f"backed up {db} to {taken.path} (") and "2 contacts; read back" in out
     assert taken.path.read_bytes() == db.read_bytes() and ids(taken.path) == ["a", "b"]
     code, out, _ = run(capsys, "backup", "--db", str(db))  # a second within the same second
-    assert code == 0 and len(store.list_backups(db)) == 2
+    assert code == 0 and len(backups.list_backups(db)) == 2
 
 
 def test_backup_out_file_and_bad_input(tmp_path: Path, capsys) -> None:
@@ -81,12 +81,12 @@ def test_backup_out_file_and_bad_input(tmp_path: Path, capsys) -> None:
 def test_backup_waits_for_a_writer_to_finish(tmp_path: Path) -> None:
     """Taken under the writers' lock: no version is swapped in half-way through the copy."""
     db = build_store(tmp_path / "s.duckdb", ONE)
-    done: list[backups.BackupResult] = []
+    done: list[backup_restore.BackupResult] = []
     with store.writer_lock(db):
-        worker = threading.Thread(target=lambda: done.append(backups.take_backup(db)))
+        worker = threading.Thread(target=lambda: done.append(backup_restore.take_backup(db)))
         worker.start()
         time.sleep(0.5)
-        assert not done and store.list_backups(db) == []
+        assert not done and backups.list_backups(db) == []
     worker.join(30)
     assert done and done[0].contacts == 1
 
@@ -108,7 +108,7 @@ def test_backup_clears_what_killed_writers_left(tmp_path: Path) -> None:
     partial.write_bytes(b"half a copy")
     link = tmp_path / "backups" / f".s-20260101-000000.duckdb.read-{pid}-cd"
     link.write_bytes(b"a reader's link")
-    backups.take_backup(db)
+    backup_restore.take_backup(db)
     assert not any(p.exists() for p in [*stale, spill, partial, link])
     assert live.exists()
 
@@ -138,7 +138,7 @@ def test_restore_swaps_the_backup_in_and_keeps_the_store_it_replaced(tmp_path: P
                                                                      capsys) -> None:  # fmt: skip
     db = build_store(tmp_path / "s.duckdb", ONE)
     assert run(capsys, "backup", "--db", str(db))[0] == 0
-    [saved] = store.list_backups(db)
+    [saved] = backups.list_backups(db)
     build_store(tmp_path / "s.duckdb", TWO)
     newer = db.read_bytes()
     reader = store.open_read(db)  # an open reader, as the app holds one
@@ -148,7 +148,7 @@ def test_restore_swaps_the_backup_in_and_keeps_the_store_it_replaced(tmp_path: P
     assert [line.split("] ", 1)[1] for line in err.splitlines()] == [
         f"checking {saved.path}", f"copying it beside {db}", "reading the copy back",
         "swapping it in"]  # fmt: skip
-    kept = next(b for b in store.list_backups(db) if b.before == "restore")
+    kept = next(b for b in backups.list_backups(db) if b.before == "restore")
     assert out.splitlines() == [f"restored {db} from {saved.path} (1 contact)",
                                 f"the store it replaced is kept as {kept.path}"]  # fmt: skip
     assert ids(db) == ["a"] and db.read_bytes() == saved.path.read_bytes()
@@ -177,7 +177,7 @@ def test_restore_refuses_what_is_not_a_cxdash_store(tmp_path: Path, capsys) -> N
     ]:
         code, out, err = run(capsys, "restore", str(source), "--db", str(db), "--quiet")
         assert code == 2 and out == "" and needle in err and err.count("\n") == 1, err
-    assert db.read_bytes() == before and store.list_backups(db) == []
+    assert db.read_bytes() == before and backups.list_backups(db) == []
 
 
 def test_restore_over_a_damaged_store_keeps_the_damaged_file(tmp_path: Path, capsys) -> None:
@@ -186,7 +186,7 @@ def test_restore_over_a_damaged_store_keeps_the_damaged_file(tmp_path: Path, cap
     db.write_bytes(b"\0" * 8192)
     code, out, _ = run(capsys, "restore", str(good), "--db", str(db), "--quiet")
     assert code == 0 and ids(db) == ["a", "b"]
-    [kept] = store.list_backups(db)
+    [kept] = backups.list_backups(db)
     assert kept.path.read_bytes() == b"\0" * 8192
     assert "(it did not read as a cxdash store; kept as it was)" in out
 
@@ -202,11 +202,11 @@ def test_replace_import_keeps_the_store_as_it_was(tmp_path: Path, capsys) -> Non
     db = build_store(tmp_path / "s.duckdb", TWO)
     before = db.read_bytes()
     code, out, _ = run(capsys, "import", str(csv(tmp_path, "x")), "--db", str(db), "--quiet")
-    assert code == 0 and "kept" not in out and store.list_backups(db) == []  # upsert: none
+    assert code == 0 and "kept" not in out and backups.list_backups(db) == []  # upsert: none
     upserted = db.read_bytes()
     code, out, _ = run(capsys, "import", str(csv(tmp_path, "y")), "--db", str(db), "--replace",
                        "--quiet")  # fmt: skip
-    [kept] = store.list_backups(db)
+    [kept] = backups.list_backups(db)
     assert code == 0 and kept.before == "import" and kept.path.read_bytes() == upserted
     assert out.splitlines()[-1] == (
         f"the store as it was before this import is kept as {kept.path} (`cxdash restore "
@@ -236,7 +236,7 @@ def test_a_failed_replace_import_keeps_no_backup(tmp_path: Path, capsys) -> None
     bad = tmp_path / "bad.csv"
     bad.write_text("id,created\nx,not a date\n")
     assert run(capsys, "import", str(bad), "--db", str(db), "--replace", "--quiet")[0] == 2
-    assert store.list_backups(db) == []
+    assert backups.list_backups(db) == []
 
 
 def test_demo_over_an_existing_store_keeps_it(tmp_path: Path, capsys) -> None:
@@ -244,12 +244,12 @@ def test_demo_over_an_existing_store_keeps_it(tmp_path: Path, capsys) -> None:
     before = db.read_bytes()
     code, out, _ = run(capsys, "demo", "--db", str(db), "--contacts", "1000", "--end",
                        "2026-06-30")  # fmt: skip
-    [kept] = store.list_backups(db)
+    [kept] = backups.list_backups(db)
     assert code == 0 and kept.before == "demo" and kept.path.read_bytes() == before
     assert out.splitlines()[-1].startswith(f"the store it replaced is kept as {kept.path}")
     fresh = tmp_path / "fresh.duckdb"
     code, out, _ = run(capsys, "demo", "--db", str(fresh), "--contacts", "1000")
-    assert code == 0 and len(out.splitlines()) == 1 and store.list_backups(fresh) == []
+    assert code == 0 and len(out.splitlines()) == 1 and backups.list_backups(fresh) == []
 
 
 def test_automatic_backups_are_bounded_and_hand_taken_ones_stay(tmp_path: Path, capsys,
@@ -260,7 +260,7 @@ def test_automatic_backups_are_bounded_and_hand_taken_ones_stay(tmp_path: Path, 
     for i in range(5):
         src = csv(tmp_path, f"r{i}")
         assert run(capsys, "import", str(src), "--db", str(db), "--replace", "--quiet")[0] == 0
-    found = store.list_backups(db)
+    found = backups.list_backups(db)
     assert [b.before for b in found] == ["import", "import", "import", None]
     assert ids(found[0].path) == ["r3"] and ids(found[2].path) == ["r1"]  # the newest kept
 
@@ -268,6 +268,6 @@ def test_automatic_backups_are_bounded_and_hand_taken_ones_stay(tmp_path: Path, 
 def test_a_bare_store_from_another_tool_backs_up_and_restores(tmp_path: Path, capsys) -> None:
     db = build_bare_store(tmp_path / "bare.duckdb", ONE)
     assert run(capsys, "backup", "--db", str(db))[0] == 0
-    [saved] = store.list_backups(db)
+    [saved] = backups.list_backups(db)
     assert run(capsys, "restore", str(saved.path), "--db", str(db), "--quiet")[0] == 0
     assert ids(db) == ["a"]

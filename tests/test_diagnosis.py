@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxdash import derived, diagnosis, store
+from cxdash import backups, diagnosis, publish, store
 from cxdash.cli import main
 from cxdash.schema import create_schema
 from tests.storebuilder import build_store, ts
@@ -124,7 +124,7 @@ def test_a_readable_store_has_no_problem(tmp_path: Path) -> None:
 def test_the_way_back_is_the_newest_backup_that_reads(tmp_path: Path, capsys) -> None:
     path = build_store(tmp_path / "s.duckdb", ONE)
     assert run(capsys, "backup", "--db", str(path))[0] == 0
-    [good] = store.list_backups(path)
+    [good] = backups.list_backups(path)
     unreadable = tmp_path / "backups" / "s-20991231-235959-before-demo.duckdb"  # newer
     unreadable.write_bytes(b"garbage")
     path.write_bytes(b"\0" * 10_000)
@@ -146,7 +146,7 @@ def test_the_way_back_is_the_newest_backup_that_reads(tmp_path: Path, capsys) ->
 def test_a_missing_store_with_backups_points_to_them(tmp_path: Path, capsys) -> None:
     path = build_store(tmp_path / "s.duckdb", ONE)
     assert run(capsys, "backup", "--db", str(path))[0] == 0
-    [good] = store.list_backups(path)
+    [good] = backups.list_backups(path)
     path.unlink()
     message = diagnosis.diagnose(path)
     assert message is not None and message.startswith(f"no store at {path}: restore the newest")
@@ -165,12 +165,13 @@ def _damaged_data_block(tmp_path: Path) -> Path:
     """A store that opens and counts, but one of whose data blocks `cxdash metrics` reads no
     longer does."""
     path = tmp_path / "s.duckdb"
-    with store.new_version(path, from_existing=False) as con:
+    with publish.new_version(path, from_existing=False) as draft:
+        con = draft.con
         create_schema(con)
         con.execute("""INSERT INTO contacts (contact_id, created_at, customer_id, comment)
                        SELECT 'c' || i, TIMESTAMP '2026-03-01' + to_seconds(i * 20),
                               'k' || (i % 5000), md5(i::VARCHAR) FROM range(100000) t(i)""")
-        derived.refresh(con)
+        draft.rows_changed()
     good = path.read_bytes()
     header, block = 3 * 4096, 256 * 1024
     for n in range(1, (len(good) - header) // block):  # block 0 holds the catalogue
@@ -195,7 +196,7 @@ def test_damage_inside_the_data_is_named_too(tmp_path: Path, capsys) -> None:
     assert f"`cxdash demo --db {path}`" in err
     code, _, err = run(capsys, "backup", "--db", str(path))  # a backup reads every block back
     assert code == 2 and "did not read back, so it was removed" in err
-    assert store.list_backups(path) == []
+    assert backups.list_backups(path) == []
 
 
 def test_an_import_into_a_damaged_store_changes_nothing(tmp_path: Path, capsys,
@@ -208,5 +209,5 @@ def test_an_import_into_a_damaged_store_changes_nothing(tmp_path: Path, capsys,
     for extra in ([], ["--replace"]):
         code, _, err = run(capsys, "import", str(src), "--db", str(path), "--quiet", *extra)
         assert code == 2 and err == f"cxdash: error: {diagnosis.diagnose(path)}\n"
-    assert path.read_bytes() == before and store.list_backups(path) == []
+    assert path.read_bytes() == before and backups.list_backups(path) == []
     assert not list(tmp_path.glob(".s.duckdb.tmp-*"))

@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxdash import derived, store
+from cxdash import backups, publish, store
 from cxdash.cli import main
 from cxdash.importer.run import ImportFailed, import_file
 from cxdash.schema import create_schema
@@ -320,7 +320,7 @@ def test_kill_9_at_random_points_of_an_import(tmp_path: Path, capsys) -> None:
         seen.append((where, mode, delay))
         left = leftovers(folder)
         assert all(n.startswith((".s.duckdb.tmp-", ".s.duckdb.read-")) for n in left), left
-        for kept in store.list_backups(db):  # a replace keeps the store as it was, whole
+        for kept in backups.list_backups(db):  # a replace keeps the store as it was, whole
             assert kept.before == "import" and kept.path.read_bytes() == before
         assert main(["metrics", "--db", str(db), "--json"]) == 0, capsys.readouterr().err
         capsys.readouterr()
@@ -337,7 +337,8 @@ def test_kill_9_at_random_points_of_an_import(tmp_path: Path, capsys) -> None:
 
 def backup_store(path: Path, rows: int) -> Path:
     """A cxdash store of some size (~44 MB at 300,000 rows), so that copying it takes time."""
-    with store.new_version(path, from_existing=False) as con:
+    with publish.new_version(path, from_existing=False) as draft:
+        con = draft.con
         create_schema(con)
         con.execute(f"""INSERT INTO contacts (contact_id, created_at, customer_id, comment)
                         SELECT 'b' || i, TIMESTAMP '2026-01-01' + to_seconds(i * 20),
@@ -345,7 +346,7 @@ def backup_store(path: Path, rows: int) -> Path:
                                || md5((i + 2)::VARCHAR) || md5((i + 3)::VARCHAR)
                                || md5((i + 4)::VARCHAR) || md5((i + 5)::VARCHAR)
                         FROM range({rows}) t(i)""")  # fmt: skip
-        derived.refresh(con)
+        draft.rows_changed()
     return path
 
 
@@ -394,7 +395,7 @@ def test_kill_9_at_random_points_of_a_restore(tmp_path: Path, capsys) -> None:
         left = leftovers(folder)
         assert all(n.startswith((".s.duckdb.tmp-", ".s.duckdb.read-", "..s.duckdb.tmp-"))
                    for n in left), left  # fmt: skip
-        for kept in store.list_backups(db):
+        for kept in backups.list_backups(db):
             assert kept.before == "restore" and kept.size in (len(before), source.stat().st_size)
         assert main(["metrics", "--db", str(db), "--json"]) == 0, capsys.readouterr().err
         capsys.readouterr()

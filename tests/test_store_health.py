@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cxdash import store
+from cxdash import backups, store
 from cxdash.cli import main
 from tests.apptest import APP, open_app
 from tests.storebuilder import build_store, ts
@@ -36,12 +36,12 @@ def _run(monkeypatch: pytest.MonkeyPatch, path: Path) -> AppTest:
     return at
 
 
-def _backed_up(tmp_path: Path, capsys) -> tuple[Path, store.Backup]:
+def _backed_up(tmp_path: Path, capsys) -> tuple[Path, backups.Backup]:
     """A one-contact store with one backup taken by hand."""
     path = build_store(tmp_path / "s.duckdb", ONE)
     assert main(["backup", "--db", str(path)]) == 0
     capsys.readouterr()
-    [good] = store.list_backups(path)
+    [good] = backups.list_backups(path)
     return path, good
 
 

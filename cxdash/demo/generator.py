@@ -1,6 +1,6 @@
 """`cxdash demo`: a year of realistic CX data with known effects, written as a new store.
 
-The whole store is built in a fresh temporary file and swapped in (cxdash.store.new_version),
+The whole store is built in a fresh temporary file and swapped in (cxdash.publish.new_version),
 so a failed or interrupted run leaves the previous store as it was. Work tables are TEMP
 tables, never part of the file. At 10M contacts the cost is dominated by writing ~71M orders,
 so orders are computed in closed form (cxdash.demo.clock) and written once, in time order.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxdash import derived, schema, store
+from cxdash import publish, schema
 from cxdash.demo import catalog, clock
 from cxdash.demo import contact_sql as sql
 from cxdash.demo.plan import Plan, make_plan
@@ -50,8 +50,8 @@ def generate(
     A store already there is kept as an automatic backup before the demo replaces it."""
     began = time.perf_counter()
     plan = make_plan(contacts, seed, end or default_end())
-    keep = store.KeepReplaced("demo")
-    with store.new_version(Path(path), from_existing=False, keep=keep) as con:
+    with publish.new_version(Path(path), from_existing=False, keep="demo") as draft:
+        con = draft.con
         _create_tables(con)
         for statement in clock.macros_sql(plan.clock, seed) + sql.macros_sql(plan):
             con.execute(statement)
@@ -62,7 +62,7 @@ def generate(
         _write_orders(con, plan)
         customers = _count_customers(con, plan)
         con.execute("DROP TABLE churn")
-        derived.stamp_fresh(con)
+        draft.lookahead_written()
         n_contacts, n_orders = con.execute(
             "SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM orders)"
         ).fetchall()[0]
@@ -73,7 +73,7 @@ def generate(
         start=plan.dates.start,
         end=plan.dates.end,
         seconds=round(time.perf_counter() - began, 2),
-        backup=keep.path,
+        backup=draft.kept,
     )
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from cxdash import cause_register, derived, store
+from cxdash import cause_register, derived, publish, store
 from cxdash.importer import events
 from cxdash.importer.cells import restore_sql, split_list_sql
 from cxdash.importer.mapping import TABLES, Mapping
@@ -132,8 +132,9 @@ def import_file(
     if mode not in MODES:
         raise ImportFailed(f"mode must be one of {', '.join(MODES)}")
     say = progress or (lambda _msg: None)
-    keep = store.KeepReplaced("import") if mode == "replace" else None
-    with _store_failures(), store.new_version(db, from_existing=True, keep=keep) as con:
+    keep = "import" if mode == "replace" else None
+    with _store_failures(), publish.new_version(db, keep=keep, progress=say) as draft:
+        con = draft.con
         create_schema(con)
         checked = _check(con, path, table, mapping, sheet, progress)
         if rejects is not None:
@@ -144,20 +145,19 @@ def import_file(
             raise ImportFailed(checked.summary())
         say("writing")
         if checked.table == "events":
-            written = _write_events(con, checked.plan, checked.mapping, bad_rows, mode)
+            written = _write_events(draft, checked.plan, checked.mapping, bad_rows, mode)
         elif checked.table == "root_causes":
             by = changed_by or f"import: {Path(source_name or path).name}"
             written = _write_causes(con, checked.plan, bad_rows, mode, by)
         else:
             fits = path.stat().st_size < store.write_memory_bytes()
-            written = _write_rows(con, checked.spec, checked.plan, bad_rows, mode, say, fits)
+            written = _write_rows(draft, checked.spec, checked.plan, bad_rows, mode, fits)
         con.execute(
             "INSERT INTO import_history VALUES ($f, $h, $t, $r, $w, $x, $at)",
             {"f": source_name or str(path), "h": _sha256(path), "t": checked.table,
              "r": checked.rows_read, "w": written, "x": len(bad_rows), "at": dt.datetime.now()},
         )  # fmt: skip
-        say("saving the new version of the store")
-    kept = str(keep.path) if keep is not None and keep.path is not None else None
+    kept = str(draft.kept) if draft.kept is not None else None
     return replace(checked.report(written=written, mode=mode), backup=kept)
 
 
@@ -361,16 +361,17 @@ def _unparsed_auto_fields(con: duckdb.DuckDBPyConnection, plan: list[_Field]) ->
 
 
 def _write_rows(
-    con: duckdb.DuckDBPyConnection,
+    draft: publish.Draft,
     spec: Table,
     plan: list[_Field],
     bad_rows: set[int],
     mode: str,
-    say: Progress,
     fits_in_memory: bool = False,
 ) -> int:
-    """Upsert (or replace) the good rows, and bring the derived columns up to date: for
-    every row after a replace or into an empty table, else for the customers touched."""
+    """Upsert (or replace) the good rows, and say which derived columns publishing must bring
+    up to date: every row's after a replace or into an empty table, else the customers
+    touched."""
+    con = draft.con
     by_name = {f.col.name: f for f in plan}
     cols = [
         f"{by_name[c.name].typed} AS {c.name}" if c.name in by_name
@@ -402,23 +403,20 @@ def _write_rows(
         _exec(con, f"INSERT INTO contacts ({names}, next_contact_at) SELECT {names}, "
                    f"{derived.NEXT_CONTACT_AT.format(c='s')} FROM {source} s", params)  # fmt: skip
         written = _exec(con, f"SELECT count(*) FROM {source}", params)[0][0]
-        say("refreshing derived columns")
-        derived.stamp_fresh(con, orders_changed=False)
+        draft.lookahead_written(orders=False)
         return written
     _exec(con, f"INSERT INTO {spec.name} ({names}) SELECT {names} FROM {source}", params)
     written = _exec(con, f"SELECT count(*) FROM {source}", params)[0][0]
     if looked_ahead:
-        say("refreshing derived columns")
-        derived.refresh(con, customers=None if empty else "touched",
-                        orders_changed=spec.name == "orders")  # fmt: skip
+        draft.rows_changed(customers=None if empty else "touched", orders=spec.name == "orders")
     return written
 
 
 def _write_events(
-    con: duckdb.DuckDBPyConnection, plan: list[_Field], mapping: Mapping, bad_rows: set[int],
-    mode: str,
+    draft: publish.Draft, plan: list[_Field], mapping: Mapping, bad_rows: set[int], mode: str
 ) -> int:
     """One contact per case, merged into the contacts already in the store."""
+    con = draft.con
     mapped = {f.col.name for f in plan}
     sql, params = events.staged_contacts_sql(mapped, mapping.events)
     _exec(con, sql, {**params, "bad": sorted(bad_rows)})
@@ -432,7 +430,7 @@ def _write_events(
                 "WHERE contact_id IN (SELECT contact_id FROM merged))")  # fmt: skip
     con.execute("DELETE FROM contacts WHERE contact_id IN (SELECT contact_id FROM merged)")
     con.execute(f"INSERT INTO contacts ({names}) SELECT {names} FROM merged")
-    derived.refresh(con, customers="touched", orders_changed=False)
+    draft.rows_changed(customers="touched", orders=False)
     return con.execute("SELECT count(*) FROM merged").fetchall()[0][0]
 
 

@@ -2,12 +2,12 @@
 
 The repurchase baseline anti-joins a period's orders with the period's contacts: 1 s for 28
 days at 10M contacts, 2–3 s with the previous period beside it, more for 90 days. Every other
-metric of the Scoreboard takes a fraction of that. So each writer that changes contacts or
-orders (`cxdash.derived.stamp_fresh`) also stores the baseline for the sidebar's preset
-periods and the period before each, computed by the very query the compiler builds; the
-compiler then reads a stored row when a request asks for exactly such a period with no product
-or region filter (`_Compiler._stored_baseline`), and computes everything else live. Same SQL,
-same numbers: tests/test_fast_paths.py compares both paths.
+metric of the Scoreboard takes a fraction of that. So every new version in which contacts or
+orders changed (`cxdash.publish`, after the derived columns) also stores the baseline for the
+sidebar's preset periods and the period before each, computed by the very query the
+compiler builds; the compiler then reads a stored row when a request asks for exactly such a
+period with no product or region filter (`_Compiler._stored_baseline`), and computes
+everything else live. Same SQL, same numbers: tests/test_fast_paths.py compares both paths.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from cxdash import cause_register, engines, exports, first_view, import_review, store
+from cxdash import cause_register, engines, exports, first_view, import_review, store, targets
 from cxdash import settings as settings_mod
 from cxdash.analysis import causes, distribution, drilldown, listings, recovery, speed
 from cxdash.engines.lake import LakeError, is_local, lake_version, read_manifest
@@ -33,7 +33,6 @@ from cxdash.metrics import runner
 from cxdash.metrics.dimensions import distinct_values
 from cxdash.metrics.request import Filters, MetricRequest
 from cxdash.metrics.runner import MetricValue
-from cxdash.schema import SETTINGS, create_table_sql
 from cxdash.settings import Settings
 
 Version = tuple[int, int, int]
@@ -367,6 +366,4 @@ def save_settings(new: Settings) -> None:
     (The pages offer it only when `read_only()` is None.)"""
     if read_only():
         raise store.StoreError(read_only())
-    with store.new_version(db_path(), from_existing=True) as con:
-        con.execute(create_table_sql(SETTINGS))
-        settings_mod.save(con, new)
+    targets.save(db_path(), new)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cxdash import backups, diagnosis, store
+from cxdash import backup_restore, backups, diagnosis
 from cxdash.ui.text import md
 
 
@@ -23,7 +23,7 @@ def show_problem(path: Path) -> bool:
     found = diagnosis.problem(path, thorough=True)  # the app found no data: damage inside?
     if found is None:
         return False
-    listed = backups.listed(path) if found.backups else []
+    listed = backup_restore.listed(path) if found.backups else []
     if found.kind == "missing":
         if listed:
             st.warning(f"There is no store at {md(path)}, but it has backups: restore one, or "
@@ -40,7 +40,7 @@ def show_problem(path: Path) -> bool:
     return True
 
 
-def _way_back(found: diagnosis.StoreProblem, listed: list[backups.Listed]) -> None:
+def _way_back(found: diagnosis.StoreProblem, listed: list[backup_restore.Listed]) -> None:
     newer = "open it with a newer cxdash, or " if found.kind == "version" else ""
     if found.good_backup is not None:
         how = ("restore the newest backup that reads, on the command line (the store it "
@@ -55,7 +55,7 @@ def _way_back(found: diagnosis.StoreProblem, listed: list[backups.Listed]) -> No
     st.code("\n".join(found.commands()), language="bash")
     if not listed:
         return
-    st.markdown(f"**Backups** in {md(store.backup_dir(found.path))}, newest first")
+    st.markdown(f"**Backups** in {md(backups.backup_dir(found.path))}, newest first")
     st.dataframe(
         [{"file": item.backup.path.name,
           "taken": item.backup.taken,
