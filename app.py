@@ -23,8 +23,9 @@ if extent is None:
                   position="hidden").run()  # fmt: skip
     st.stop()
 
-custom_metrics.check_and_register()  # the team's metrics.toml, checked; problems shown here
-st.session_state["view"] = sidebar_filters(*extent, data.dimension_values(FILTER_DIMS))
+checked = custom_metrics.check()  # the team's metrics.toml, checked; problems shown here
+st.session_state["view"] = sidebar_filters(*extent, data.dimension_values(FILTER_DIMS),
+                                           checked.catalogue)  # fmt: skip
 
 pages = {
     "Overview": [

@@ -26,7 +26,7 @@ from cxdash.exports import EXPORTABLE
 from cxdash.formatting import format_value
 from cxdash.importer.run import IMPORTABLE, ImportFailed
 from cxdash.metrics import custom
-from cxdash.metrics.catalogue import METRICS_BY_ID, register_custom
+from cxdash.metrics.catalogue import BUILTIN, Catalogue
 from cxdash.metrics.dimensions import DIMENSION_IDS, GRAINS
 from cxdash.metrics.request import Filters, MetricRequest, Period, RequestError, parse_date
 from cxdash.metrics.runner import compute
@@ -426,7 +426,6 @@ def _metrics(args: argparse.Namespace) -> int:
             raise UsageError("--db names a DuckDB store; the spark engine reads the lake that "
                              "`cxdash export-parquet` wrote (--lake DIR)")  # fmt: skip
         # Custom metrics run on DuckDB only (their checks bind them on a DuckDB store).
-        register_custom(())
         if os.environ.get(custom.ENV_METRICS, "").strip():
             print(f"cxdash: note: the custom metrics in ${custom.ENV_METRICS} run on DuckDB "
                   "only; the spark engine reports the built-in ones", file=sys.stderr)
@@ -436,17 +435,20 @@ def _metrics(args: argparse.Namespace) -> int:
             raise UsageError("--lake and --spark-master are for --engine spark")
         path = store.resolve_db_path(args.db)
         con, info = _open_with_contacts(path)
+    catalogue: Catalogue = BUILTIN
     try:
         if not choice.spark:
             # Custom metrics ($CXDASH_METRICS or metrics.toml beside the store) join the
             # built-in ones after them; a file with any problem is bad input.
-            loaded = custom.load_and_register(con, path, info=info)
+            loaded = custom.load_for_store(con, path, info=info)
             if loaded.problems:
                 raise custom.MetricsFileError(loaded.message())
-        metric_ids = tuple(args.metric) or tuple(METRICS_BY_ID)
+            catalogue = loaded.catalogue
+        metric_ids = tuple(args.metric) or tuple(catalogue)
         period = _period(con, args)
-        request = MetricRequest(period, filters, by, grain, metric_ids)
-        totals = compute(con, MetricRequest(period, filters, (), None, metric_ids), info)
+        request = MetricRequest(period, filters, by, grain, metric_ids, catalogue=catalogue)
+        flat = MetricRequest(period, filters, (), None, metric_ids, catalogue=catalogue)
+        totals = compute(con, flat, info)
         rows = compute(con, request, info) if args.by else None
     finally:
         con.close()
@@ -466,7 +468,7 @@ def _metrics(args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, indent=2, allow_nan=False)
         sys.stdout.write("\n")
     else:
-        _print_table(out)
+        _print_table(out, catalogue)
     return 0
 
 
@@ -481,13 +483,13 @@ def _jsonable(row: dict[str, object]) -> dict[str, object]:
     return clean
 
 
-def _print_table(out: dict[str, object]) -> None:
+def _print_table(out: dict[str, object], catalogue: Catalogue) -> None:
     print(f"{out['start']} – {out['end']}  filters: {out['filters'] or 'none'}")
     metrics = out["metrics"]
     assert isinstance(metrics, dict)
-    width = max(len(METRICS_BY_ID[m].label) for m in metrics)
+    width = max(len(catalogue[m].label) for m in metrics)
     for metric_id, value in metrics.items():
-        metric = METRICS_BY_ID[metric_id]
+        metric = catalogue[metric_id]
         print(f"  {metric.label:<{width}}  {format_value(metric, value):>12}  ({metric_id})")
     if "rows" in out:
         print(f"\nby {out['by']}: {len(out['rows'])} rows (use --json for all values)")  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from cxdash.metrics.catalogue import BUILTIN, Catalogue
 from cxdash.metrics.compiler import BUCKET
 from cxdash.metrics.request import Filters, MetricRequest, Period
 
@@ -38,10 +39,10 @@ def shape(by: tuple[str, ...], grain: str | None) -> Shape:
 
 def build_request(
     period: Period, filters: Filters, metrics: tuple[str, ...], by: tuple[str, ...],
-    grain: str | None,
+    grain: str | None, catalogue: Catalogue = BUILTIN,
 ) -> MetricRequest:  # fmt: skip
     """Validated by MetricRequest itself (known metrics and dimensions, at most two)."""
-    return MetricRequest(period, filters, tuple(by), grain, tuple(metrics))
+    return MetricRequest(period, filters, tuple(by), grain, tuple(metrics), catalogue=catalogue)
 
 
 def behind_row(

@@ -4,7 +4,7 @@ Nearly every visit opens on the Scoreboard's default view: the last 28 days, no 
 10M contacts its reads — every tile now and before, the weekly sparklines, the drivers that
 moved, the filters' values — take about 2.5 s of CPU, which on a small server compete with the
 browser drawing that very page right after a start. So every new version of the store is
-swapped in (`store.swap_in`: imports, `cxdash demo`, register, catalog and target edits, a
+published (`cxdash.publish`: imports, `cxdash demo`, register, catalog and target edits, a
 restore) with them computed and saved here, and the app looks here before it computes one of
 them (`cxdash.ui.data`). The server saves them too when it had
 to compute them itself (`cxdash.ui.serve`: a store written by an older cxdash, say).
@@ -37,8 +37,8 @@ import polars as pl
 
 from cxdash import settings as settings_mod
 from cxdash import store
-from cxdash.metrics import catalogue, custom, runner
-from cxdash.metrics.catalogue import METRICS_BY_ID
+from cxdash.metrics import custom, runner
+from cxdash.metrics.catalogue import BUILTIN, Catalogue
 from cxdash.metrics.dimensions import distinct_values
 from cxdash.metrics.runner import MetricValue
 from cxdash.views import landing, view_model
@@ -68,9 +68,10 @@ def entry_key(kind: str, request: Any) -> str:
     return f"{kind}|{request!r}|{getattr(request, 'definitions', '')}"
 
 
-def reads(first: dt.date, last: dt.date) -> list[Read]:
-    """What the first page asks for, in the parts the app caches it in."""
-    default = landing.scoreboard(view_model.default_view(first, last))
+def reads(first: dt.date, last: dt.date, catalogue: Catalogue = BUILTIN) -> list[Read]:
+    """What the first page asks for, in the parts the app caches it in, with the metric
+    catalogue the app's requests carry."""
+    default = landing.scoreboard(view_model.default_view(first, last, catalogue))
     compare = [("compare", part) for part in default.values.cache_parts()]
     frames = (default.weekly, default.drivers_now, default.drivers_before)
     return [("dims", view_model.FILTER_DIMS), *compare, *(("compute", r) for r in frames)]
@@ -78,28 +79,23 @@ def reads(first: dt.date, last: dt.date) -> list[Read]:
 
 def compute(con: duckdb.DuckDBPyConnection, store_path: Path) -> dict[str, Any]:
     """Every read of the first page, computed on `con` (the store that will be at
-    `store_path`) as the app computes it, with the custom metrics the app would register."""
+    `store_path`) as the app computes it, with the custom metrics the app would load."""
     extent = store.contact_days(con)
     if extent is None:
         return {}
     info, settings = store.inspect(con), settings_mod.load(con)
     path, explicit = custom.metrics_path(store_path)
     checked = custom.load(path, con, info=info, settings=settings, missing_ok=not explicit)
-    before = catalogue.custom_metrics()  # put back after: this process may be the app's
-    catalogue.register_custom(checked.metrics)
-    try:
-        out: dict[str, Any] = {}
-        for kind, request in reads(*extent):
-            if kind == "dims":
-                value: Any = distinct_values(con, request)
-            elif kind == "compare":
-                value = runner.compare(con, request, info, settings)
-            else:
-                value = runner.compute(con, request, info, settings)
-            out[entry_key(kind, request)] = value
-        return out
-    finally:
-        catalogue.register_custom(before)
+    out: dict[str, Any] = {}
+    for kind, request in reads(*extent, checked.catalogue):
+        if kind == "dims":
+            value: Any = distinct_values(con, request)
+        elif kind == "compare":
+            value = runner.compare(con, request, info, settings)
+        else:
+            value = runner.compute(con, request, info, settings)
+        out[entry_key(kind, request)] = value
+    return out
 
 
 def prepare(new_file: Path, store_path: Path) -> None:
@@ -152,7 +148,7 @@ def saved(store_path: Path, version: Version, kind: str, request: Any) -> Any | 
     """The saved result of this read of this version of the store, or None."""
     encoded = _entries(store_path, version).get(entry_key(kind, request))
     try:
-        return None if encoded is None else _decode(encoded)
+        return None if encoded is None else _decode(encoded, request)
     except Exception:  # a damaged or hand-edited file (Arrow, JSON, an unknown metric…)
         return None  # is only a miss: computed live
 
@@ -201,10 +197,10 @@ def _encode(value: Any) -> dict[str, Any]:
     raise TypeError(f"{type(value).__name__} does not save")
 
 
-def _decode(encoded: dict[str, Any]) -> Any:
+def _decode(encoded: dict[str, Any], request: Any) -> Any:
     if "frame" in encoded:
         return pl.read_ipc(io.BytesIO(base64.b64decode(encoded["frame"])))
     if "values" in encoded:
-        return [MetricValue(METRICS_BY_ID[m], value, previous)
+        return [MetricValue(request.catalogue[m], value, previous)
                 for m, value, previous in encoded["values"]]  # fmt: skip
     return encoded["json"]

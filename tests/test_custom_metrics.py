@@ -81,12 +81,12 @@ description = "Contacts, again."
 
 
 @pytest.fixture(autouse=True)
-def no_custom_metrics(monkeypatch: pytest.MonkeyPatch):
-    """Each test starts and ends with only the built-in metrics registered."""
+def no_metrics_file_named(monkeypatch: pytest.MonkeyPatch):
+    """Each test finds the metrics file beside its store, not one named in the environment;
+    afterwards the module-level catalogue still holds the built-in metrics alone."""
     monkeypatch.delenv(custom.ENV_METRICS, raising=False)
-    catalogue.register_custom(())
     yield
-    catalogue.register_custom(())
+    assert tuple(METRICS_BY_ID) == METRIC_IDS
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def load_file(db: Path, text: str) -> custom.LoadResult:
     path.write_text(text)
     con = store.open_read(db)
     try:
-        return custom.load_and_register(con, db)
+        return custom.load_for_store(con, db)
     finally:
         con.close()
 
@@ -124,13 +124,15 @@ def test_example_file_values_by_hand_through_the_engine(tiny: Path) -> None:
     shutil.copy(EXAMPLES, tiny.parent / custom.FILE_NAME)
     con = store.open_read(tiny)
     try:
-        result = custom.load_and_register(con, tiny)
+        result = custom.load_for_store(con, tiny)
         assert result.ok, result.message()
         assert tuple(m.id for m in result.metrics) == EXAMPLE_IDS
-        request = MetricRequest(MAY, metrics=("contacts", *EXAMPLE_IDS))
+        cat = result.catalogue
+        request = MetricRequest(MAY, metrics=("contacts", *EXAMPLE_IDS), catalogue=cat)
         totals = runner.totals(con, request)
         compared = {v.metric.id: v for v in runner.compare(con, request)}
-        by_channel = runner.compute(con, MetricRequest(MAY, by=("channel",), metrics=EXAMPLE_IDS))
+        by_channel = runner.compute(
+            con, MetricRequest(MAY, by=("channel",), metrics=EXAMPLE_IDS, catalogue=cat))
     finally:
         con.close()
     assert totals["contacts"] == 4
@@ -148,19 +150,21 @@ def test_example_file_values_by_hand_through_the_engine(tiny: Path) -> None:
     assert rows["chat"]["contacts_per_customer"] == pytest.approx(1.0)
 
 
-def test_registered_metrics_appear_wherever_metrics_are_listed(tiny: Path) -> None:
+def test_the_files_metrics_join_its_catalogue_wherever_metrics_are_listed(tiny: Path) -> None:
     shutil.copy(EXAMPLES, tiny.parent / custom.FILE_NAME)
-    load_file(tiny, EXAMPLES.read_text())
-    ids = [m.id for m in catalogue.all_metrics()]
+    cat = load_file(tiny, EXAMPLES.read_text()).catalogue
+    ids = [m.id for m in cat.all()]
     assert ids == [*METRIC_IDS, *EXAMPLE_IDS]  # built-in first, then the file's order
-    assert [m.id for m in catalogue.by_side("happiness")] == ["happy_rate", "csat_five_star_share"]
-    assert catalogue.get("avg_handle_minutes").origin == str(tiny.parent / custom.FILE_NAME)
-    assert list(METRICS_BY_ID)[-4:] == list(EXAMPLE_IDS)
-    assert MetricRequest(MAY, metrics=("avg_handle_minutes",)).metrics == ("avg_handle_minutes",)
-    # SPEC §3 stays the contract: the catalogue's own tuple is unchanged.
+    assert [m.id for m in cat.by_side("happiness")] == ["happy_rate", "csat_five_star_share"]
+    assert cat.get_metric("avg_handle_minutes").origin == str(tiny.parent / custom.FILE_NAME)
+    assert list(cat)[-4:] == list(EXAMPLE_IDS)
+    request = MetricRequest(MAY, metrics=("avg_handle_minutes",), catalogue=cat)
+    assert request.metrics == ("avg_handle_minutes",)
+    # SPEC §3 stays the contract: the catalogue's own tuple is unchanged, and loading a file
+    # changes nothing module-level — the catalogue is a value, not a registry.
     assert tuple(m.id for m in catalogue.METRICS) == METRIC_IDS
-    catalogue.register_custom(())
-    assert [m.id for m in catalogue.all_metrics()] == list(METRIC_IDS)
+    assert [m.id for m in catalogue.BUILTIN.all()] == list(METRIC_IDS)
+    assert "avg_handle_minutes" not in METRICS_BY_ID
     with pytest.raises(RequestError, match="unknown metric 'avg_handle_minutes'"):
         MetricRequest(MAY, metrics=("avg_handle_minutes",))
 
@@ -169,10 +173,10 @@ def test_a_changed_definition_changes_the_request_key(tiny: Path) -> None:
     """Results are cached per request: editing the file must not serve the old numbers."""
     builtin = MetricRequest(MAY, metrics=("contacts",))
     assert builtin.definitions == ""
-    load_file(tiny, GOOD)
-    first = MetricRequest(MAY, metrics=("contacts", "good_one"))
-    load_file(tiny, GOOD.replace('"count(*)"', '"count(csat)"'))
-    second = MetricRequest(MAY, metrics=("contacts", "good_one"))
+    before = load_file(tiny, GOOD).catalogue
+    first = MetricRequest(MAY, metrics=("contacts", "good_one"), catalogue=before)
+    after = load_file(tiny, GOOD.replace('"count(*)"', '"count(csat)"')).catalogue
+    second = MetricRequest(MAY, metrics=("contacts", "good_one"), catalogue=after)
     assert first.definitions and second.definitions
     assert first != second
     assert MetricRequest(MAY, metrics=("contacts",)) == builtin
@@ -225,11 +229,11 @@ def test_no_file_means_no_custom_metrics(tiny: Path) -> None:
     (tiny.parent / custom.FILE_NAME).unlink()
     con = store.open_read(tiny)
     try:
-        result = custom.load_and_register(con, tiny)
+        result = custom.load_for_store(con, tiny)
     finally:
         con.close()
     assert result.ok and result.metrics == ()
-    assert catalogue.custom_metrics() == ()
+    assert result.catalogue.custom == () and result.catalogue == catalogue.BUILTIN
 
 
 def test_a_bare_store_checks_and_computes_the_same(tmp_path: Path) -> None:
@@ -239,19 +243,21 @@ def test_a_bare_store_checks_and_computes_the_same(tmp_path: Path) -> None:
     assert result.ok, result.message()
     con = store.open_read(db)
     try:
-        totals = runner.totals(con, MetricRequest(MAY, metrics=EXAMPLE_IDS))
+        totals = runner.totals(con, MetricRequest(MAY, metrics=EXAMPLE_IDS,
+                                                  catalogue=result.catalogue))
     finally:
         con.close()
     assert totals == pytest.approx(MAY_VALUES)
 
 
 def test_catalog_columns_are_missing_while_the_catalog_is_empty(tiny: Path) -> None:
-    load_file(tiny, metric_toml(id="prev_share", sql="avg(preventable::DOUBLE)", format="rate"))
-    metric = catalogue.get("prev_share")
+    cat = load_file(tiny, metric_toml(id="prev_share", sql="avg(preventable::DOUBLE)",
+                                      format="rate")).catalogue  # fmt: skip
+    metric = cat.get_metric("prev_share")
     assert metric.needs_catalog
     con = store.open_read(tiny)
     try:
-        assert runner.totals(con, MetricRequest(MAY, metrics=("prev_share",))) == {
+        assert runner.totals(con, MetricRequest(MAY, metrics=("prev_share",), catalogue=cat)) == {
             "prev_share": None}  # fmt: skip
     finally:
         con.close()
@@ -313,9 +319,9 @@ def test_each_kind_of_bad_metric_is_named_and_left_out(tiny: Path, fields, words
     for problem in result.problems:
         # The file, the line of its [[metric]] table, the metric.
         assert str(problem).startswith(f"{path}:11: metric {bad_id!r}: "), str(problem)
-    # The good metric of the same file is still registered; the bad one is not.
+    # The good metric of the same file still joins the catalogue; the bad one does not.
     assert [m.id for m in result.metrics] == ["good_one"]
-    assert [m.id for m in catalogue.custom_metrics()] == ["good_one"]
+    assert [m.id for m in result.catalogue.custom] == ["good_one"]
     assert result.refused() == (bad_id,)
 
 

@@ -5,10 +5,10 @@ block of the compiled query that computes it (see cxdash.metrics.compiler); metr
 `contacts` family are a single SQL aggregate over the period's contacts, given in `sql`, over
 the columns the compiler prepares (see `PERIOD_CONTACT_COLUMNS`).
 
-A team's own metrics (a TOML file, checked by cxdash.metrics.custom) join these at run time
-through `register_custom`: from then on `all_metrics()`, `by_side()`, `get()` and
-`METRICS_BY_ID` include them, after the built-in ones. `METRICS` and `METRIC_IDS` stay the
-SPEC §3 contract.
+A team's own metrics (a TOML file, checked by cxdash.metrics.custom) join these in a
+`Catalogue`, an immutable value built per version of the store and of the file and passed
+along with every request (`MetricRequest.catalogue`); nothing module-level changes at run
+time. `METRICS`, `METRIC_IDS` and `METRICS_BY_ID` stay the SPEC §3 contract.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 Side = Literal["offense", "defense", "happiness"]
@@ -237,16 +238,30 @@ BUILTIN_BY_ID: dict[str, Metric] = {m.id: m for m in METRICS}
 METRIC_IDS: tuple[str, ...] = tuple(m.id for m in METRICS)
 
 
-class _Registry(Mapping[str, Metric]):
-    """Built-in metrics, then the registered custom ones: a read-only mapping by id.
+@dataclass(frozen=True)
+class Catalogue(Mapping[str, Metric]):
+    """Every metric a request may ask for: the built-in ones, then a team's custom metrics
+    (checked by cxdash.metrics.custom), as an immutable value — built once per version of the
+    store and of the metrics file and handed to whatever validates, compiles or shows
+    requests (`MetricRequest.catalogue`). Two catalogues are equal when their custom metrics'
+    definitions are."""
 
-    Registering swaps in a new dict rather than changing the old one, so a page iterating the
-    catalogue in one thread never sees it change size because another thread registered.
-    """
+    custom: tuple[Metric, ...] = ()
 
-    def __init__(self) -> None:
-        self._by_id: dict[str, Metric] = dict(BUILTIN_BY_ID)
-        self._custom: tuple[Metric, ...] = ()
+    def __post_init__(self) -> None:
+        self._by_id  # noqa: B018 - checked now, not at first use
+
+    @cached_property
+    def _by_id(self) -> dict[str, Metric]:
+        # Not a field: Streamlit's cache keys and `dataclasses.asdict` see `custom` alone.
+        by_id = dict(BUILTIN_BY_ID)
+        for metric in self.custom:
+            if metric.id in by_id:
+                raise ValueError(f"metric id {metric.id!r} is already in the catalogue")
+            if metric.family != "contacts" or metric.sql is None:
+                raise ValueError(f"custom metric {metric.id!r} must be a contacts aggregate")
+            by_id[metric.id] = metric
+        return by_id
 
     def __getitem__(self, metric_id: str) -> Metric:
         return self._by_id[metric_id]
@@ -260,70 +275,41 @@ class _Registry(Mapping[str, Metric]):
     def __repr__(self) -> str:
         return f"<metric catalogue: {', '.join(self._by_id)}>"
 
-    @property
-    def custom(self) -> tuple[Metric, ...]:
-        return self._custom
+    def get_metric(self, metric_id: str) -> Metric:
+        """The metric, or KeyError naming the ids there are."""
+        try:
+            return self._by_id[metric_id]
+        except KeyError:
+            raise KeyError(f"unknown metric {metric_id!r}; known: {', '.join(self)}") from None
 
-    def replace_custom(self, metrics: tuple[Metric, ...]) -> None:
-        by_id = dict(BUILTIN_BY_ID)
-        for metric in metrics:
-            if metric.id in by_id:
-                raise ValueError(f"metric id {metric.id!r} is already in the catalogue")
-            if metric.family != "contacts" or metric.sql is None:
-                raise ValueError(f"custom metric {metric.id!r} must be a contacts aggregate")
-            by_id[metric.id] = metric
-        self._by_id, self._custom = by_id, metrics
+    def all(self) -> tuple[Metric, ...]:
+        """Every metric a person may ask for: the built-in ones, then the custom ones (pages
+        and the CLI list these)."""
+        return METRICS + self.custom
+
+    def by_side(self, side: Side) -> tuple[Metric, ...]:
+        return tuple(m for m in self.all() if m.side == side)
+
+    def definitions_key(self, metric_ids: Iterable[str]) -> str:
+        """A short digest of the definitions of the custom metrics among `metric_ids` ("" when
+        there are none), so a result cached for a request is not reused after the file
+        changed."""
+        custom = [self._by_id[m] for m in metric_ids
+                  if m in self._by_id and m not in BUILTIN_BY_ID]  # fmt: skip
+        if not custom:
+            return ""
+        return hashlib.sha256(repr(custom).encode()).hexdigest()[:16]
 
 
-# Every metric by id, custom ones included once registered (a live view: import it freely).
-METRICS_BY_ID: Mapping[str, Metric] = _Registry()
+# The built-in metrics alone: the catalogue of a store without a metrics file.
+BUILTIN = Catalogue()
+# The built-in metrics by id (SPEC §3): a constant, never extended at run time.
+METRICS_BY_ID: Mapping[str, Metric] = BUILTIN
 
 
 def get(metric_id: str) -> Metric:
-    try:
-        return METRICS_BY_ID[metric_id]
-    except KeyError:
-        known = ", ".join(METRICS_BY_ID)
-        raise KeyError(f"unknown metric {metric_id!r}; known: {known}") from None
-
-
-def all_metrics() -> tuple[Metric, ...]:
-    """Every metric a person may ask for: the catalogue's, then the registered custom ones
-    (pages and the CLI list these)."""
-    return METRICS + custom_metrics()
-
-
-def by_side(side: Side) -> tuple[Metric, ...]:
-    return tuple(m for m in all_metrics() if m.side == side)
-
-
-def custom_metrics() -> tuple[Metric, ...]:
-    """The custom metrics registered now (in their file's order)."""
-    return _registry().custom
-
-
-def register_custom(metrics: Iterable[Metric]) -> None:
-    """Make `metrics` the custom metrics of this process, replacing any registered before.
-
-    Call it with metrics that cxdash.metrics.custom has checked; an empty list removes them.
-    """
-    chosen = tuple(metrics)
-    if chosen != _registry().custom:
-        _registry().replace_custom(chosen)
-
-
-def definitions_key(metric_ids: Iterable[str]) -> str:
-    """A short digest of the definitions of the custom metrics among `metric_ids` ("" when
-    there are none), so a result cached for a request is not reused after the file changed."""
-    custom = [METRICS_BY_ID[m] for m in metric_ids if m in METRICS_BY_ID and m not in BUILTIN_BY_ID]
-    if not custom:
-        return ""
-    return hashlib.sha256(repr(custom).encode()).hexdigest()[:16]
-
-
-def _registry() -> _Registry:
-    assert isinstance(METRICS_BY_ID, _Registry)
-    return METRICS_BY_ID
+    """A built-in metric by id (KeyError naming the known ones)."""
+    return BUILTIN.get_metric(metric_id)
 
 
 def validate_catalogue() -> None:

@@ -131,7 +131,7 @@ class _Compiler:
         self.info = info
         self.settings = settings
         self.src: Sources = build_sources(info)
-        self.metrics: list[Metric] = [METRICS_BY_ID[m] for m in request.metrics]
+        self.metrics: list[Metric] = [request.catalogue[m] for m in request.metrics]
         self.families = {m.family for m in self.metrics}
         self.dims = [DIMENSIONS_BY_ID[d] for d in request.by]
         self.order_dims = [d for d in self.dims if d.order_sql is not None]

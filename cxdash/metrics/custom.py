@@ -10,7 +10,7 @@
     description = "Mean handle time of the period's contacts, in minutes."
 
 The file is `$CXDASH_METRICS`, else `metrics.toml` beside the store; no file, no custom metrics.
-Every metric is checked before it is registered, and each problem is one message naming the
+Every metric is checked before it joins the catalogue, and each problem is one message naming the
 file, the line of its `[[metric]]` table and its id:
 
 1. the keys and their values (side, format, direction, an id that is new, snake_case, not a
@@ -22,12 +22,13 @@ file, the line of its `[[metric]]` table and its id:
    and common arithmetic, comparison and date functions — no table functions, no file or
    environment access); every column inside an aggregate, so it gives one value per group;
 3. the expression DuckDB prints back from the checked tree (`json_deserialize_sql`) — not the
-   text as typed — is what gets registered, so what runs is what was checked, comments and all
+   text as typed — is what joins the catalogue, so what runs is what was checked, comments and all
    dropped; it goes through `compiler.contact_metric_probe` on the store's read-only
    connection: the very blocks a request compiles to, bound by DuckDB and run with LIMIT 0, which
    catches type errors; the result must be a number.
 
-Invalid metrics are left out; the valid ones in the same file are still registered.
+Invalid metrics are left out; the valid ones in the same file still join the catalogue
+(`LoadResult.catalogue`).
 """
 
 from __future__ import annotations
@@ -159,6 +160,11 @@ class LoadResult:
         """Ids of metrics left out because of a problem (in file order, no repeats)."""
         return tuple(dict.fromkeys(p.metric for p in self.problems if p.metric))
 
+    @property
+    def catalogue(self) -> catalogue.Catalogue:
+        """The built-in metrics and the valid ones of this file, as one immutable value."""
+        return catalogue.Catalogue(self.metrics)
+
 
 # ---- where the file is --------------------------------------------------------------------
 def metrics_path(db_path: str | os.PathLike[str] | None = None) -> tuple[Path, bool]:
@@ -233,24 +239,17 @@ def load(
     return LoadResult(path, tuple(metrics), tuple(problems))
 
 
-def load_and_register(
+def load_for_store(
     con: duckdb.DuckDBPyConnection,
     db_path: str | os.PathLike[str] | None = None,
     *,
     info: StoreInfo | None = None,
     settings: Settings | None = None,
 ) -> LoadResult:
-    """Load the metrics file that belongs to the store (see `metrics_path`), check it against
-    the store on `con`, and register the valid metrics (replacing any registered before)."""
+    """Load the metrics file that belongs to the store (see `metrics_path`) and check it
+    against the store on `con`; `LoadResult.catalogue` is what requests then carry."""
     path, explicit = metrics_path(db_path)
-    result = load(path, con, info=info, settings=settings, missing_ok=not explicit)
-    catalogue.register_custom(result.metrics)
-    return result
-
-
-def register(result: LoadResult) -> None:
-    """Make the valid metrics of `result` the registered custom metrics."""
-    catalogue.register_custom(result.metrics)
+    return load(path, con, info=info, settings=settings, missing_ok=not explicit)
 
 
 def _table_lines(text: str, count: int) -> list[int] | None:
@@ -356,7 +355,7 @@ class _Walk:
 def check_sql(source: str, parser: duckdb.DuckDBPyConnection) -> tuple[
     str | None, frozenset[str], list[str]
 ]:  # fmt: skip
-    """(the expression to register, the columns it reads, problems) for one metric's SQL.
+    """(the expression to keep, the columns it reads, problems) for one metric's SQL.
 
     `parser` is a scratch connection (see `_parser`); nothing here reads a store."""
     if len(source) > MAX_SQL:
@@ -559,7 +558,7 @@ def _probe(
     settings: Settings,
 ) -> tuple[Metric | None, Problem | None]:
     """Bind and run (LIMIT 0) the metric's compiled blocks on the store; a DECIMAL result is
-    registered as DOUBLE (JSON and the formatter want plain numbers)."""
+    kept as DOUBLE (JSON and the formatter want plain numbers)."""
     day = dt.date(2000, 1, 1)
     sql, params = contact_metric_probe(metric, Period(day, day), info, settings)
     try:

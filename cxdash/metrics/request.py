@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from cxdash.metrics.catalogue import METRIC_IDS, METRICS_BY_ID, definitions_key
+from cxdash.metrics.catalogue import BUILTIN, METRIC_IDS, Catalogue
 from cxdash.metrics.dimensions import DIMENSION_IDS, DIMENSIONS_BY_ID, GRAINS
 
 
@@ -122,6 +122,9 @@ class MetricRequest:
     metrics: tuple[str, ...] = METRIC_IDS
     # Also compute the previous period of the same length, in the same statement (two buckets).
     with_previous: bool = False
+    # The metrics it may name and their definitions (built-in ones, then the team's custom
+    # ones); compared through `definitions` below, not as a whole.
+    catalogue: Catalogue = field(default=BUILTIN, repr=False, compare=False)
     # Set here, not by callers: a digest of the custom metrics' definitions among `metrics`
     # ("" for built-in ones), so caches keyed on the request miss when a metrics file changed.
     definitions: str = field(default="", init=False, repr=False)
@@ -139,27 +142,25 @@ class MetricRequest:
                 f"unknown time grain {self.grain!r}; use one of: {', '.join(GRAINS)}"
             )
         for metric_id in self.metrics:
-            if metric_id not in METRICS_BY_ID:
+            if metric_id not in self.catalogue:
                 raise RequestError(
-                    f"unknown metric {metric_id!r}; use one of: {', '.join(METRICS_BY_ID)}"
+                    f"unknown metric {metric_id!r}; use one of: {', '.join(self.catalogue)}"
                 )
         if not self.metrics:
             raise RequestError("ask for at least one metric")
         if self.with_previous and self.grain is not None:
             raise RequestError("a time grain and the previous period cannot be combined")
-        object.__setattr__(self, "definitions", definitions_key(self.metrics))
+        object.__setattr__(self, "definitions", self.catalogue.definitions_key(self.metrics))
 
     def for_period(self, period: Period) -> MetricRequest:
-        return MetricRequest(
-            period, self.filters, self.by, self.grain, self.metrics, self.with_previous
-        )
+        return replace(self, period=period)
 
     def cache_parts(self) -> tuple[MetricRequest, ...]:
         """The request as the app caches it: metrics that only order filters can change (the
         repurchase baseline, most of the Scoreboard's time at 10M contacts) apart, under the
         order filters only, so a channel, team, reason, priority or agent filter finds them
         cached. Same compiler, same numbers (tests/test_threads.py checks against one query)."""
-        orders_only = tuple(m for m in self.metrics if METRICS_BY_ID[m].orders_only)
+        orders_only = tuple(m for m in self.metrics if self.catalogue[m].orders_only)
         rest = tuple(m for m in self.metrics if m not in orders_only)
         if not orders_only or not rest:
             return (self,)

@@ -6,14 +6,14 @@ connection, and Streamlit runs every session in its own thread (ENGINEERING §2.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import polars as pl
 
 from cxdash import settings as settings_mod
 from cxdash import store
-from cxdash.metrics.catalogue import METRICS_BY_ID, Metric
+from cxdash.metrics.catalogue import Metric
 from cxdash.metrics.compiler import BUCKET, CompiledQuery, compile_request
 from cxdash.metrics.request import MetricRequest
 from cxdash.settings import Settings
@@ -81,7 +81,7 @@ def totals(
     settings: Settings | None = None,
 ) -> dict[str, float | int | None]:
     """The request's metrics for its whole period, as {id: value} (ignores `by` and grain)."""
-    flat = MetricRequest(request.period, request.filters, (), None, request.metrics)
+    flat = replace(request, by=(), grain=None, with_previous=False)
     row = compute(con, flat, info, settings).row(0, named=True)
     return {m: row[m] for m in request.metrics}
 
@@ -95,8 +95,8 @@ def compare(
     """Every requested metric for the period and for the previous period of the same length."""
     info = info if info is not None else store.inspect(con)
     settings = settings if settings is not None else settings_mod.load(con)
-    both = MetricRequest(request.period, request.filters, (), None, request.metrics, True)
+    both = replace(request, by=(), grain=None, with_previous=True)
     rows = {r[BUCKET]: r for r in compute(con, both, info, settings).iter_rows(named=True)}
     now = rows[request.period.start]
     before = rows[request.period.previous().start]
-    return [MetricValue(METRICS_BY_ID[m], now[m], before[m]) for m in request.metrics]
+    return [MetricValue(request.catalogue[m], now[m], before[m]) for m in request.metrics]

@@ -1,5 +1,6 @@
 """Custom metrics in the app: the file is checked once per version of it and of the store,
-its valid metrics registered on every run, and its problems shown on every page until fixed.
+its valid metrics joined to the metric catalogue the view carries (`View.catalogue`), and its
+problems shown on every page until fixed.
 
 The check runs on the app's read-only store connection (cxdash.metrics.custom); a metric with
 a problem is left out and the rest of the app works without it.
@@ -42,21 +43,19 @@ def _checked(
                            missing_ok=not explicit)  # fmt: skip
 
 
-def register() -> custom.LoadResult:
-    """Register the store's custom metrics, checked (once per version of the file and the
-    store). On Spark none: custom metrics are checked on, and run by, DuckDB only."""
+def load() -> custom.LoadResult:
+    """The store's custom metrics, checked (once per version of the file and the store);
+    `.catalogue` is the catalogue requests carry. On Spark none: custom metrics are checked
+    on, and run by, DuckDB only."""
     if data.spark_lake() is not None:
-        result = custom.LoadResult(Path())
-    else:
-        path, explicit = custom.metrics_path(data.db_path())
-        result = _checked(str(path), explicit, _file_version(path), data.current_version())
-    custom.register(result)
-    return result
+        return custom.LoadResult(Path())
+    path, explicit = custom.metrics_path(data.db_path())
+    return _checked(str(path), explicit, _file_version(path), data.current_version())
 
 
-def check_and_register() -> custom.LoadResult:
-    """Register the store's custom metrics for this run; show the file's problems, if any."""
-    result = register()
+def check() -> custom.LoadResult:
+    """The store's custom metrics for this run; shows the file's problems, if any."""
+    result = load()
     if result.problems:
         refused = result.refused()
         left_out = (

@@ -14,7 +14,7 @@ import streamlit as st
 
 from cxdash import downloads, explore
 from cxdash.charts import explore as charts
-from cxdash.metrics.catalogue import METRICS_BY_ID, Metric, all_metrics
+from cxdash.metrics.catalogue import Metric
 from cxdash.metrics.compiler import BUCKET
 from cxdash.metrics.dimensions import DIMENSION_IDS, DIMENSIONS_BY_ID, GRAINS
 from cxdash.metrics.request import Filters, MetricRequest
@@ -32,7 +32,7 @@ UNIT_FORMATS = {"rate": "percent", "count": "localized", "hours": "%.2f h", "min
 def choices(view: View) -> tuple[MetricRequest | None, str]:
     """The metric, group-by and grain pickers and Explore's own filters; the request they make
     (None when the filters leave nothing) and a note for the person."""
-    metrics = {m.id: m for m in all_metrics()}
+    metrics = {m.id: m for m in view.catalogue.all()}
     left, middle, right = st.columns([3, 2, 1])
     chosen = left.multiselect(
         "Metrics", list(metrics), default=DEFAULT_METRICS, key="x_metrics",
@@ -53,7 +53,8 @@ def choices(view: View) -> tuple[MetricRequest | None, str]:
         return None, ("Explore's filters and the sidebar's have no value in common on one "
                       "dimension: nothing to show.")  # fmt: skip
     request = explore.build_request(view.period, filters, tuple(chosen), tuple(by),
-                                    None if grain == NO_GRAIN else grain)  # fmt: skip
+                                    None if grain == NO_GRAIN else grain,
+                                    view.catalogue)  # fmt: skip
     return request, ""
 
 
@@ -76,7 +77,7 @@ def _extra_filters(view: View) -> Filters:
 
 def show_charts(request: MetricRequest, frame: pl.DataFrame) -> None:
     kind = explore.shape(request.by, request.grain)
-    metrics = [METRICS_BY_ID[m] for m in request.metrics]
+    metrics = [request.catalogue[m] for m in request.metrics]
     if kind == "tiles":
         tiles.tile_grid(data.compare(request))
         return
@@ -102,7 +103,7 @@ def _column_config(metrics: Sequence[Metric]) -> dict[str, Any]:
 
 def show_table(request: MetricRequest, frame: pl.DataFrame) -> dict[str, Any] | None:
     """The numbers as a table; the selected row, if any."""
-    metrics = [METRICS_BY_ID[m] for m in request.metrics]
+    metrics = [request.catalogue[m] for m in request.metrics]
     event = st.dataframe(frame, key="x_table", hide_index=True, width="stretch",
                          on_select="rerun", selection_mode="single-row",
                          column_config=_column_config(metrics))  # fmt: skip

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
+from cxdash.metrics.catalogue import BUILTIN, Catalogue
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
 from cxdash.metrics.request import Filters, Period, RequestError, preset_period
 from cxdash.ui.text import md
@@ -54,7 +55,12 @@ def _reset() -> None:
         st.session_state[dim] = []
 
 
-def sidebar_filters(first: dt.date, last: dt.date, options: Mapping[str, Sequence[str]]) -> View:
+def sidebar_filters(
+    first: dt.date,
+    last: dt.date,
+    options: Mapping[str, Sequence[str]],
+    catalogue: Catalogue = BUILTIN,
+) -> View:
     raw = {key: st.query_params.get_all(key) for key in (PERIOD_KEY, DATES_KEY, *FILTER_DIMS)}
     ignored = invalid_url_values(raw, options)
 
@@ -105,4 +111,4 @@ def sidebar_filters(first: dt.date, last: dt.date, options: Mapping[str, Sequenc
             "Ignored from the link (not in this data): " + md(", ".join(ignored)),
             icon=":material/link_off:",
         )
-    return View(period, Filters.of(chosen_filters), first, last)
+    return View(period, Filters.of(chosen_filters), first, last, catalogue)

@@ -44,11 +44,11 @@ def _warm() -> None:
             return
         data.info()
         data.settings()
-        custom_metrics.register()  # the same custom metrics a session registers
+        catalogue = custom_metrics.load().catalogue  # the one a session's view carries
         # The first page's reads, as its page asks for them: from the snapshot the store's
         # writer saved, else computed now — and then saved for the next start.
         results = {first_view.entry_key(kind, request): data.first_view_read(kind, request)
-                   for kind, request in first_view.reads(*extent)}  # fmt: skip
+                   for kind, request in first_view.reads(*extent, catalogue)}  # fmt: skip
         path, version = data.key()
         if not path.startswith(data.SPARK) and not first_view.has(Path(path), version):
             first_view.save(Path(path), version, results)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cxdash.metrics.catalogue import METRICS_BY_ID
 from cxdash.metrics.request import MetricRequest
 from cxdash.views import layout, view_model
 from cxdash.views.view_model import View
@@ -24,11 +23,12 @@ class ScoreboardReads:
 
 
 def scoreboard(current: View) -> ScoreboardReads:
-    offense, defense = layout.tiles("offense"), layout.tiles("defense")
-    speed = layout.tiles("happiness")  # custom metrics follow the built-in ones of a side
+    catalogue = current.catalogue
+    offense, defense = layout.tiles("offense", catalogue), layout.tiles("defense", catalogue)
+    speed = layout.tiles("happiness", catalogue)  # custom metrics follow the built-in ones
     shown = offense + defense + speed
     # No sparkline for metrics that look months ahead: their recent weeks are never complete.
-    spark_ids = tuple(m for m in shown if not METRICS_BY_ID[m].horizon_days)
+    spark_ids = tuple(m for m in shown if not catalogue[m].horizon_days)
     now = view_model.request(current, ("contacts",), by=("reason",))
     return ScoreboardReads(
         offense, defense, speed,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cxdash.metrics.catalogue import Side, custom_metrics
+from cxdash.metrics.catalogue import BUILTIN, Catalogue, Side
 
 OFFENSE_TILES = (
     "contacts", "contact_rate", "repeat_contact_rate", "self_service_rate",
@@ -19,7 +19,7 @@ SPEED_STRIP = (
 )  # fmt: skip
 
 
-def tiles(side: Side) -> tuple[str, ...]:
-    """A side's tiles: the built-in ones above, then the custom metrics registered for it."""
+def tiles(side: Side, catalogue: Catalogue = BUILTIN) -> tuple[str, ...]:
+    """A side's tiles: the built-in ones above, then the catalogue's custom metrics of it."""
     builtin = {"offense": OFFENSE_TILES, "defense": DEFENSE_TILES, "happiness": SPEED_STRIP}
-    return builtin[side] + tuple(m.id for m in custom_metrics() if m.side == side)
+    return builtin[side] + tuple(m.id for m in catalogue.custom if m.side == side)
