@@ -28,51 +28,45 @@ import streamlit as st
 from cxdash import cause_register, engines, exports, first_view, import_review, store, targets
 from cxdash import settings as settings_mod
 from cxdash.analysis import causes, distribution, drilldown, listings, recovery, speed
-from cxdash.engines.lake import LakeError, is_local, lake_version, read_manifest
+from cxdash.engines import source as source_mod
+from cxdash.engines.lake import LakeError
 from cxdash.metrics import runner
 from cxdash.metrics.dimensions import distinct_values
 from cxdash.metrics.request import Filters, MetricRequest
 from cxdash.metrics.runner import MetricValue
 from cxdash.settings import Settings
 
-Version = tuple[int, int, int]
-SPARK = "spark:"  # the cache key's path for a lake read by Spark: spark:<lake>
-# A lake that is not a local folder (hdfs://, s3a://…) has no version to watch.
-URI_VERSION: Version = (0, 0, 0)
+Version = source_mod.Version
+SPARK = source_mod.SPARK
+URI_VERSION = source_mod.URI_VERSION
+
+
+def current_source() -> source_mod.Source:
+    """What the app reads now (the store or a lake on Spark: `cxdash.engines.source`)."""
+    return source_mod.current()
 
 
 def db_path() -> Path:
-    return store.resolve_db_path().resolve()
+    return current_source().db
 
 
 def spark_lake() -> engines.EngineChoice | None:
     """The engine choice when the app reads a lake on Spark (CXDASH_ENGINE=spark), else None."""
-    choice = engines.resolve()
-    return choice if choice.spark else None
+    return current_source().lake
 
 
 def read_only() -> str | None:
     """Why nothing can be written here (the app reads a lake on Spark), or None."""
-    choice = spark_lake()
-    if choice is None:
-        return None
-    return (f"This dashboard reads the Parquet lake {choice.lake} on Spark and is read-only: "
-            "import, edit the register or the catalog and set targets on the DuckDB store, "
-            "then write the lake again with `cxdash export-parquet`.")  # fmt: skip
+    return current_source().read_only_reason()
 
 
 def source() -> str:
     """What the app reads, in words: the store's path or the lake on Spark."""
-    choice = spark_lake()
-    return f"{choice.lake} (Parquet on Spark, {choice.master})" if choice else str(db_path())
+    return current_source().describe()
 
 
 def current_version() -> Version | None:
-    choice = spark_lake()
-    if choice is not None:
-        return lake_version(str(choice.lake)) if is_local(str(choice.lake)) else URI_VERSION
-    path = db_path()
-    return store.store_version(path) if path.exists() else None
+    return current_source().version()
 
 
 @st.cache_resource(max_entries=2)
@@ -81,12 +75,8 @@ def _connection(path: str, version: Version) -> duckdb.DuckDBPyConnection:
     itself: two sessions' threads on one DuckDB connection do not queue, the second fails
     (ENGINEERING §0.2), so every query goes through its own cursor (`reader`). For a lake,
     a SparkConnection, which takes statements from several threads."""
-    if path.startswith(SPARK):
-        from cxdash.engines.spark import open_lake
-
-        choice = spark_lake()
-        return open_lake(path.removeprefix(SPARK), choice.master if choice else "local[*]")  # type: ignore[return-value]
-    return store.open_read(Path(path))
+    connection: duckdb.DuckDBPyConnection = source_mod.connect(path)
+    return connection
 
 
 @contextmanager
@@ -103,20 +93,13 @@ def reading() -> AbstractContextManager[duckdb.DuckDBPyConnection]:
 
 def source_name() -> str:
     """The store's file name, or the lake's folder name, for a report to name its source."""
-    choice = spark_lake()
-    return Path(str(choice.lake).rstrip("/")).name if choice else db_path().name
+    return current_source().name()
 
 
 def key() -> tuple[str, Version]:
     """The cache key of what the app reads now: (the store's path or spark:<lake>, version).
     Modules with their own cached reads (the weekly review) pass it to `reader`."""
-    version = current_version()
-    choice = spark_lake()
-    if version is None:
-        if choice is not None:
-            raise store.StoreError(f"no lake at {choice.lake}")
-        raise store.StoreError(f"no store at {db_path()}")
-    return (f"{SPARK}{choice.lake}" if choice else str(db_path())), version
+    return current_source().key()
 
 
 @st.cache_data(max_entries=8)
@@ -160,12 +143,11 @@ def data_extent() -> tuple[dt.date, dt.date] | None:
 def lake_problem() -> str | None:
     """For the app on Spark: why the lake shows nothing (None when it reads and has data)."""
     try:
-        choice = spark_lake()
-        if choice is None:
+        current = current_source()
+        if current.lake is None:
             return None
-        lake = str(choice.lake)
-        if is_local(lake):
-            read_manifest(lake)  # a missing folder or a half-written export, in words
+        lake = str(current.lake.lake)
+        current.check_lake()  # a missing folder or a half-written export, in words
         found = _info(*key())
     except (store.StoreError, LakeError, engines.EngineError) as exc:
         return str(exc)
@@ -197,8 +179,7 @@ def _freshness(path: str, version: Version) -> dict[str, Any]:
         "contacts": inf.contacts_rows,
         "orders": inf.orders_rows,
         "drivers": inf.reasons_rows,
-        # When the store (or the lake's manifest) was written; unknown for a lake at a URI.
-        "updated": None if version == URI_VERSION else dt.datetime.fromtimestamp(version[1] / 1e9),
+        "updated": current_source().updated(version),
     }
 
 
