@@ -1,10 +1,14 @@
-"""The core never imports Streamlit: only cxdash.ui (and app.py, pages/) may."""
+"""The core never imports Streamlit: only cxdash.ui (and app.py, pages/) may; the layers of
+pyproject.toml's import-linter contracts hold; no import loop anywhere in cxdash."""
 
 from __future__ import annotations
 
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
+
+import grimp
 
 import cxdash
 
@@ -29,3 +33,78 @@ def test_core_does_not_import_streamlit() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "", f"core imported {proc.stdout.strip()}"
+
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_the_layer_contracts_hold() -> None:
+    """pyproject.toml's import-linter contracts: each layer imports only from those below it,
+    and nothing outside cxdash.ui imports Streamlit or cxdash.ui (imports inside functions
+    count)."""
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    proc = subprocess.run([str(lint_imports), "--no-cache"], cwd=ROOT, capture_output=True,
+                          text=True)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    assert "0 broken" in proc.stdout
+
+
+def _import_graph() -> dict[str, set[str]]:
+    graph = grimp.build_graph("cxdash", cache_dir=None)
+    return {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan, iteratively)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_import_loop_anywhere_in_cxdash() -> None:
+    """Not between layers (the contract) and not inside one either: every module of cxdash,
+    imports inside functions included. A package's __init__ importing its own modules is
+    not a loop here, as none of ours do."""
+    edges = _import_graph()
+    assert len(edges) > 90
+    assert _cycles(edges) == []
