@@ -33,7 +33,7 @@ def resolution_bands(
     )
     body = f"""
 SELECT CASE {cases} ELSE {len(BANDS) - 1} END AS band, count(*) AS contacts
-FROM pc WHERE resolution_hours IS NOT NULL GROUP BY ALL"""
+FROM {frag.period_contacts} WHERE resolution_hours IS NOT NULL GROUP BY ALL"""
     sql, params = frag.query(body)
     with con.cursor() as cur:
         counts = dict(cur.sql(sql, params=params).fetchall())

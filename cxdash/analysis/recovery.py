@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 
 from cxdash.analysis.stats import wilson_interval
-from cxdash.metrics.compiler import period_fragment
+from cxdash.metrics.compiler import Fragment, period_fragment
 from cxdash.metrics.request import MetricRequest
 from cxdash.settings import Settings
 from cxdash.store import StoreInfo
@@ -34,10 +34,10 @@ _COLUMNS = (
     "next_order_after_resolved_at", "next_order_after_created_at",
 )  # fmt: skip
 
-_CONTACTED = """
+_CONTACTED = f"""
 first_contacts AS (
   SELECT *, row_number() OVER (PARTITION BY customer_id ORDER BY created_at, contact_id) AS rn
-  FROM pc WHERE customer_id IS NOT NULL),
+  FROM {Fragment.period_contacts} WHERE customer_id IS NOT NULL),
 contacted AS (
   SELECT CASE WHEN resolved_at IS NULL THEN 'unresolved'
               WHEN csat >= 4 THEN 'resolved_happy'
@@ -64,13 +64,13 @@ def recovery_cohorts(
                     "high": pl.Float64}
         )  # fmt: skip
     frag = period_fragment(request, info, settings, _COLUMNS, baseline=True)
-    body = """
+    body = f"""
 SELECT cohort, count(*) AS customers, sum(repurchased::INTEGER) AS repurchased
 FROM contacted GROUP BY cohort
 UNION ALL
 SELECT 'no_contact', coalesce(sum(customers), 0),
        coalesce(round(sum(customers * repurchase_baseline_90d)), 0)
-FROM rb"""
+FROM {frag.repurchase_baseline}"""
     sql, params = frag.query(body, _CONTACTED)
     with con.cursor() as cur:
         raw = cur.sql(sql, params=params).pl()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from cxdash.metrics.compiler import period_fragment
+from cxdash.metrics.compiler import Fragment, period_fragment
 from cxdash.metrics.request import MetricRequest
 from cxdash.settings import Settings
 from cxdash.store import StoreInfo
@@ -38,7 +38,7 @@ _COLUMNS = (
     "reopens", "csat",
 )  # fmt: skip
 
-_FLAGS = """
+_FLAGS = f"""
 flags AS (
   SELECT self_served OR coalesce(first_response_hours <= $fr_target, false) AS responded,
          is_resolved AS resolved,
@@ -50,7 +50,7 @@ flags AS (
          is_resolved AND resolution_hours > $happy_hours AS slow_resolution,
          transfers > 0 AS transferred, reopens > 0 AS reopened,
          coalesce(csat < 4, false) AS unhappy
-  FROM pc),
+  FROM {Fragment.period_contacts}),
 ends AS (SELECT *, responded AND resolved AND smooth AND happy_end AS done FROM flags)"""
 
 

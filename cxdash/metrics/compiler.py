@@ -1,11 +1,13 @@
 """Compile a MetricRequest into one parameterised DuckDB statement.
 
 Shape of the statement: a `buckets` relation (one row for the period, or one per day/week/month
-clipped to it), then one block per metric family, each keyed by (bucket, dimensions…), joined
-onto the set of keys. Every user value — dates, filter values, settings — travels as a `$name`
-parameter; the only identifiers in the SQL text come from the catalogue, the dimension
-allow-list and the grain allow-list. The same text runs on every store; `cxdash.metrics.sources`
-adapts what it reads.
+clipped to it), the period's contacts (`period_contacts`), then one block per metric family —
+`FAMILIES`, a table: what builds it, which dimensions key it, each metric's final expression,
+whether it needs orders and whether its rows are key rows — each keyed by (bucket,
+dimensions…), joined onto the set of keys. Every user value — dates, filter values, settings —
+travels as a `$name` parameter; the only identifiers in the SQL text come from the catalogue,
+the dimension allow-list and the grain allow-list. The same text runs on every store;
+`cxdash.metrics.sources` adapts what it reads.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import ClassVar, Literal, get_args
 
-from cxdash.metrics.catalogue import METRICS_BY_ID, Metric
+from cxdash.metrics.catalogue import METRICS_BY_ID, Family, Metric
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
 from cxdash.metrics.request import MetricRequest, Period
 from cxdash.metrics.sources import Sources, build_sources
@@ -27,6 +32,25 @@ _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 _QUANTILE = re.compile(r"quantile_cont\((?P<col>[a-z_]+), (?P<q>0\.[0-9]+)\)")
 _HOURS = "/ 3600000000.0"  # microseconds → hours
 _FAR_FUTURE = "TIMESTAMP '9999-12-31 00:00:00'"
+# Hours from a contact's creation to its resolution, over a contacts row `c` (NULL while it is
+# unresolved): the one definition, used by the metrics and by whatever else shows the hours.
+RESOLUTION_HOURS_SQL = f"date_diff('microsecond', c.created_at, c.resolved_at) {_HOURS}"
+
+# The relations other modules may read from a Fragment (see there); the compiler's other CTEs
+# are its own and may change shape or name at any time.
+BUCKETS = "buckets"
+PERIOD_CONTACTS = "period_contacts"
+REPURCHASE_BASELINE = "repurchase_baseline"
+
+
+def _with(
+    ctes: Iterable[str], body: str, params: Mapping[str, object]
+) -> tuple[str, dict[str, object]]:
+    """The statement `WITH <ctes> <body>` and, of `params`, only those its text uses (DuckDB
+    refuses a parameter the statement does not name)."""
+    sql = "WITH " + ",\n".join(ctes) + "\n" + body
+    used = set(_PARAM.findall(sql))
+    return sql, {k: v for k, v in params.items() if k in used}
 
 
 @dataclass(frozen=True)
@@ -45,9 +69,20 @@ def compile_request(
 
 @dataclass(frozen=True)
 class Fragment:
-    """The shared start of a query — sources, buckets and the period's contacts `pc` — for
-    analyses beyond the metric catalogue (distributions, cohorts, drill-down) to build on, so
-    they filter exactly as the metrics do."""
+    """The shared start of a query for analyses beyond the metric catalogue (distributions,
+    cohorts, drill-down) to build on, so they filter exactly as the metrics do. Its relations,
+    by the names below (the only compiler CTEs another module may read):
+
+    - `buckets`: bucket, bucket_end, bucket_end_ts — one row per bucket of the request;
+    - `period_contacts`: bucket, the request's dimensions and the columns asked of
+      `period_fragment`, one row per contact of the period under the filters;
+    - `repurchase_baseline` (with `baseline=True` on a store with orders): bucket, the order
+      dimensions, repurchase_baseline_90d and customers — the no-contact repurchase cohort.
+    """
+
+    buckets: ClassVar[str] = BUCKETS
+    period_contacts: ClassVar[str] = PERIOD_CONTACTS
+    repurchase_baseline: ClassVar[str] = REPURCHASE_BASELINE
 
     ctes: tuple[str, ...]
     params: dict[str, object]
@@ -60,9 +95,9 @@ class Fragment:
         return dataclasses.replace(self, params={**self.params, **extra})
 
     def query(self, body: str, *more_ctes: str) -> tuple[str, dict[str, object]]:
-        sql = "WITH " + ",\n".join((*self.ctes, *more_ctes)) + "\n" + body
-        used = set(_PARAM.findall(sql))
-        return sql, {k: v for k, v in self.params.items() if k in used}
+        """The statement `body` over this fragment's relations and `more_ctes`, with the
+        parameters it uses."""
+        return _with((*self.ctes, *more_ctes), body, self.params)
 
 
 def period_fragment(
@@ -73,8 +108,8 @@ def period_fragment(
     *,
     baseline: bool = False,
 ) -> Fragment:
-    """Sources, `buckets` and `pc` holding `columns` (names of `_Compiler.PC_COLUMNS`);
-    with `baseline`, also `rb`: the no-contact repurchase cohort (rate and customers)."""
+    """Sources, `buckets` and `period_contacts` holding `columns` (names of
+    `PERIOD_CONTACT_SQL`); with `baseline`, also `repurchase_baseline` (see Fragment)."""
     comp = _Compiler(request, info, settings or Settings())
     ctes = (*comp.src.ctes, comp._buckets(), comp._period_contacts([], extra=columns))
     if baseline and comp.has_orders:
@@ -100,18 +135,18 @@ def contacts_avoided_by_cause(
     flat = MetricRequest(request.period, request.filters, metrics=("contacts_avoided",))
     comp = _Compiler(flat, info, settings or Settings())
     ctes = [*comp.src.ctes, comp._buckets(), comp._contacts_avoided()]
-    sql = ("WITH " + ",\n".join(ctes) + "\nSELECT cause_id, w_start, w_end, base_n, actual_n, "
-           "orders_w, orders_base, scale, base_n * scale AS expected, "
-           "base_n * scale - actual_n AS avoided FROM av_cause ORDER BY cause_id")  # fmt: skip
-    used = set(_PARAM.findall(sql))
-    return sql, {k: v for k, v in comp.params.items() if k in used}
+    body = ("SELECT cause_id, w_start, w_end, base_n, actual_n, orders_w, orders_base, scale, "
+            "base_n * scale AS expected, base_n * scale - actual_n AS avoided "
+            "FROM av_cause ORDER BY cause_id")  # fmt: skip
+    return _with(ctes, body, comp.params)
 
 
 def contact_metric_probe(
     metric: Metric, period: Period, info: StoreInfo, settings: Settings | None = None
 ) -> tuple[str, dict[str, object]]:
     """A statement that puts `metric` (a `contacts` aggregate, perhaps not registered yet)
-    through exactly the blocks a request would — sources, `pc`, `cm` — and returns no rows.
+    through exactly the blocks a request would — sources, `period_contacts`, `cm` — and
+    returns no rows.
 
     cxdash.metrics.custom runs it to check a custom metric against a store before it is
     registered: DuckDB binds every column and function, so a type error shows up here."""
@@ -120,9 +155,40 @@ def contact_metric_probe(
     comp = _Compiler(MetricRequest(period, metrics=("contacts",)), info, settings or Settings())
     ctes = [*comp.src.ctes, comp._buckets(), comp._period_contacts([metric]),
             comp._contact_metrics([metric])]  # fmt: skip
-    sql = "WITH " + ",\n".join(ctes) + f"\nSELECT cm.{metric.id} FROM cm LIMIT 0"
-    used = set(_PARAM.findall(sql))
-    return sql, {k: v for k, v in comp.params.items() if k in used}
+    return _with(ctes, f"SELECT cm.{metric.id} FROM cm LIMIT 0", comp.params)
+
+
+# The columns of `period_contacts`, as SQL over a contacts row `c` (and its catalog row `r`);
+# only those some metric (or analysis) uses are built.
+PERIOD_CONTACT_SQL: Mapping[str, str] = MappingProxyType({
+    "customer_id": "c.customer_id",
+    "created_at": "c.created_at",
+    "first_response_at": "c.first_response_at",
+    "resolved_at": "c.resolved_at",
+    "reopens": "coalesce(c.reopens, 0)",
+    "transfers": "coalesce(c.transfers, 0)",
+    "escalated": "coalesce(c.escalated, false)",
+    "self_served": "coalesce(c.self_served, false)",
+    "first_contact_resolved": "c.first_contact_resolved",
+    "csat": "c.csat",
+    "ces": "c.ces",
+    "handle_seconds": "c.handle_seconds",
+    "hold_seconds": "c.hold_seconds",
+    "is_resolved": "c.resolved_at IS NOT NULL",
+    "is_repeat": (
+        "coalesce(c.customer_id IS NOT NULL"
+        " AND c.next_contact_at <= c.created_at + $repeat_window, false)"
+    ),
+    "preventable": "coalesce(r.preventable, false)",
+    "external": "coalesce(r.external, false)",
+    "first_response_hours": (
+        f"date_diff('microsecond', c.created_at, c.first_response_at) {_HOURS}"
+    ),
+    "resolution_hours": RESOLUTION_HOURS_SQL,
+    "next_order_after_resolved_at": "c.next_order_after_resolved_at",
+    "next_order_after_created_at": "c.next_order_after_created_at",
+    "contact_id": "c.contact_id",
+})  # fmt: skip
 
 
 class _Compiler:
@@ -137,6 +203,13 @@ class _Compiler:
         self.order_dims = [d for d in self.dims if d.order_sql is not None]
         self.has_orders = info.orders_rows > 0
         self.params: dict[str, object] = self._all_params()
+        # The `contacts` aggregates to build: those asked for, after any that another asked
+        # family reads (contact rate divides the contact count).
+        asked = [m for m in self.metrics if m.family == "contacts"]
+        used = dict.fromkeys(u for f in FAMILIES if f.name in self.families for u in f.uses)
+        self.contact_metrics: list[Metric] = [
+            *(METRICS_BY_ID[u] for u in used if all(m.id != u for m in asked)), *asked
+        ]
 
     # ---- parameters and shared fragments ---------------------------------------------------
     def _all_params(self) -> dict[str, object]:
@@ -215,55 +288,24 @@ class _Compiler:
        least(CAST(g + INTERVAL 1 {grain} AS DATE) - 1, $end_date) AS bucket_end
 FROM generate_series(CAST(date_trunc('{grain}', $start_date) AS TIMESTAMP),
                      CAST($end_date AS TIMESTAMP), INTERVAL 1 {grain}) AS t(g)"""
-        return f"""buckets AS (
+        return f"""{BUCKETS} AS (
 SELECT bucket, bucket_end, CAST(bucket_end AS TIMESTAMP) + INTERVAL 1 DAY AS bucket_end_ts
 FROM ({body}))"""
 
-    # Per-contact columns of the period relation `pc`; only those some metric uses are built.
-    PC_COLUMNS: dict[str, str] = {  # noqa: RUF012 - read-only table
-        "customer_id": "c.customer_id",
-        "created_at": "c.created_at",
-        "first_response_at": "c.first_response_at",
-        "resolved_at": "c.resolved_at",
-        "reopens": "coalesce(c.reopens, 0)",
-        "transfers": "coalesce(c.transfers, 0)",
-        "escalated": "coalesce(c.escalated, false)",
-        "self_served": "coalesce(c.self_served, false)",
-        "first_contact_resolved": "c.first_contact_resolved",
-        "csat": "c.csat",
-        "ces": "c.ces",
-        "handle_seconds": "c.handle_seconds",
-        "hold_seconds": "c.hold_seconds",
-        "is_resolved": "c.resolved_at IS NOT NULL",
-        "is_repeat": (
-            "coalesce(c.customer_id IS NOT NULL"
-            " AND c.next_contact_at <= c.created_at + $repeat_window, false)"
-        ),
-        "preventable": "coalesce(r.preventable, false)",
-        "external": "coalesce(r.external, false)",
-        "first_response_hours": (
-            f"date_diff('microsecond', c.created_at, c.first_response_at) {_HOURS}"
-        ),
-        "resolution_hours": f"date_diff('microsecond', c.created_at, c.resolved_at) {_HOURS}",
-        "next_order_after_resolved_at": "c.next_order_after_resolved_at",
-        "next_order_after_created_at": "c.next_order_after_created_at",
-        "contact_id": "c.contact_id",
-    }
-
     def _pc_columns(self, metrics: list[Metric], extra: tuple[str, ...] = ()) -> list[str]:
         text = " ".join(m.sql or "" for m in metrics) + " " + " ".join(extra)
-        if "repurchase_after" in self.families and self.has_orders:
-            text += " customer_id resolved_at is_resolved next_order_after_resolved_at"
-        return [name for name in self.PC_COLUMNS if re.search(rf"\b{name}\b", text)]
+        for family in self._built():
+            text += " " + " ".join(family.period_columns)
+        return [name for name in PERIOD_CONTACT_SQL if re.search(rf"\b{name}\b", text)]
 
     def _period_contacts(self, metrics: list[Metric], extra: tuple[str, ...] = ()) -> str:
         s = self.src
         names = self._pc_columns(metrics, extra)
-        cols = "".join(f",\n  {self.PC_COLUMNS[n]} AS {n}" for n in names)
+        cols = "".join(f",\n  {PERIOD_CONTACT_SQL[n]} AS {n}" for n in names)
         join = ""
         if {"preventable", "external"} & set(names):
             join = f" LEFT JOIN {s.reasons} r ON r.reason = coalesce(c.reason, 'Unknown')"
-        return f"""pc AS (
+        return f"""{PERIOD_CONTACTS} AS (
 SELECT {self._bucket('c.created_at')} AS bucket{self._dim_select()}{cols}
 FROM {s.contacts} c{join}
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND {self._contact_filters()})"""
@@ -285,10 +327,10 @@ WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND {self._contact_fi
             qs = ", ".join(q for _, q in items)
             inner.append(f"quantile_cont({col}, [{qs}]) AS _q{n}")
             outer += [f"_q{n}[{i + 1}] AS {mid}" for i, (mid, _) in enumerate(items)]
-        keys = f"bucket{self._cols()}"
+        keys, aggregates = f"bucket{self._cols()}", ", ".join(inner) or "count(*) AS _n"
         return f"""cm AS (
 SELECT {keys}, {', '.join(outer)}
-FROM (SELECT {keys}, {', '.join(inner) or 'count(*) AS _n'} FROM pc GROUP BY ALL))"""
+FROM (SELECT {keys}, {aggregates} FROM {PERIOD_CONTACTS} GROUP BY ALL))"""
 
     def _orders_count(self) -> str:
         return f"""po AS (
@@ -308,7 +350,7 @@ GROUP BY ALL)"""
         # Two inequalities so DuckDB can use its inequality join (IEJoin) for many buckets.
         return f"""bl AS (
 SELECT b.bucket{self._dim_select()}, count(*) AS backlog
-FROM {self.src.contacts} c JOIN buckets b
+FROM {self.src.contacts} c JOIN {BUCKETS} b
   ON c.created_at < b.bucket_end_ts AND coalesce(c.resolved_at, {_FAR_FUTURE}) >= b.bucket_end_ts
 WHERE c.created_at < $end_ts AND (c.resolved_at IS NULL OR c.resolved_at >= $start_ts)
   AND {self._contact_filters()}
@@ -319,15 +361,16 @@ GROUP BY ALL)"""
         return f"""ra_c AS (
 SELECT bucket{self._cols()}, customer_id, min(resolved_at) AS r,
        min(next_order_after_resolved_at) AS nxt
-FROM pc WHERE is_resolved AND customer_id IS NOT NULL GROUP BY ALL),
+FROM {PERIOD_CONTACTS} WHERE is_resolved AND customer_id IS NOT NULL GROUP BY ALL),
 ra AS (
 SELECT bucket{self._cols()},
        avg(coalesce(nxt <= r + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_after_contact_90d
 FROM ra_c GROUP BY ALL)"""
 
     def _stored_baseline(self) -> str | None:
-        """`rb` read from the repurchase_baselines rollup, when it holds every bucket of this
-        request and no order dimension filters or groups it; None means compute it."""
+        """`repurchase_baseline` read from the repurchase_baselines rollup, when it holds every
+        bucket of this request and no order dimension filters or groups it; None means compute
+        it."""
         if self.order_dims or self._order_filters() != "true" or self.src.orders != "orders":
             return None
         period = self.req.period
@@ -343,7 +386,7 @@ FROM ra_c GROUP BY ALL)"""
             return None
         if not wanted <= self.info.baseline_periods:
             return None
-        return f"""rb AS (
+        return f"""{REPURCHASE_BASELINE} AS (
 SELECT period_start AS bucket, repurchase_baseline_90d, customers
 FROM repurchase_baselines WHERE (period_start, period_end) IN ({rows}))"""
 
@@ -376,7 +419,7 @@ WHERE o.ordered_at >= $start_ts AND o.ordered_at < $end_ts AND o.customer_id IS 
   AND (o.prev_ordered_at IS NULL OR o.prev_ordered_at < CAST({bucket} AS TIMESTAMP)))"""
         return f"""{first},
 {contacted},
-rb AS (
+{REPURCHASE_BASELINE} AS (
 SELECT f.bucket{self._cols('f.', orders=True)},
        avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_baseline_90d,
        count(*) AS customers
@@ -388,7 +431,7 @@ GROUP BY ALL)"""
     def _causes_eliminated(self) -> str:
         return f"""ce AS (
 SELECT b.bucket, count(rc.cause_id) AS causes_eliminated
-FROM buckets b LEFT JOIN {self.src.root_causes} rc
+FROM {BUCKETS} b LEFT JOIN {self.src.root_causes} rc
   ON rc.status = 'eliminated' AND rc.fixed_on >= b.bucket AND rc.fixed_on <= b.bucket_end
 GROUP BY b.bucket)"""
 
@@ -418,7 +461,7 @@ FROM (SELECT cause_id, fixed_on, unnest(reasons) AS reason FROM {s.root_causes}
       WHERE status = 'eliminated' AND fixed_on IS NOT NULL)),
 av_windows AS (
 SELECT b.bucket, b.bucket_end, a.cause_id, greatest(a.fixed_on, b.bucket) AS w_start
-FROM buckets b JOIN av_causes a ON a.fixed_on <= b.bucket_end),
+FROM {BUCKETS} b JOIN av_causes a ON a.fixed_on <= b.bucket_end),
 av_actual AS (
 SELECT w.bucket, w.cause_id{self._dim_select()}, count(*) AS n
 FROM av_windows w JOIN av_reasons cr ON cr.cause_id = w.cause_id
@@ -463,72 +506,56 @@ FROM av_cause GROUP BY ALL),
 av_q AS (SELECT DISTINCT bucket FROM av_windows)"""
 
     # ---- assembly --------------------------------------------------------------------------
+    def _contacts_block(self) -> str:
+        return self._contact_metrics(self.contact_metrics)
+
+    def _active(self, family: FamilyBlock) -> bool:
+        if family.name == "contacts":
+            return bool(self.contact_metrics)
+        return family.name in self.families
+
+    def _built(self) -> list[FamilyBlock]:
+        """The families whose blocks this statement holds, in FAMILIES order."""
+        return [f for f in FAMILIES
+                if self._active(f) and (self.has_orders or not f.needs_orders)]  # fmt: skip
+
+    def _key_names(self, family: FamilyBlock) -> list[str]:
+        dims = {"contact": self.dims, "order": self.order_dims, "bucket": []}[family.keys]
+        return [d.id for d in dims]
+
     def compile(self) -> CompiledQuery:
-        ctes = [*self.src.ctes, self._buckets()]
-        joins: list[str] = []
-        key_sources: list[str] = []
         dims = [d.id for d in self.dims]
-        odims = [d.id for d in self.order_dims]
-        all_order_dims = len(odims) == len(dims)
-        fam = self.families
-
-        contact_metrics = [m for m in self.metrics if m.family == "contacts"]
-        need_counts = "contact_rate" in fam and not any(m.id == "contacts" for m in contact_metrics)
-        if need_counts:
-            contact_metrics = [METRICS_BY_ID["contacts"], *contact_metrics]
-        need_pc = bool(contact_metrics) or "repurchase_after" in fam or bool(dims)
-        if need_pc:
-            ctes.append(self._period_contacts(contact_metrics))
+        ctes = [*self.src.ctes, self._buckets()]
+        if self.contact_metrics or dims or any(
+            f.needs_period_contacts for f in FAMILIES if self._active(f)
+        ):
+            ctes.append(self._period_contacts(self.contact_metrics))
+        # Grouped, the keys are every (bucket, dimensions…) with a contact, then the rows of the
+        # families that add keys.
+        key_sources: list[str] = []
         if dims:
-            key_sources.append(f"SELECT DISTINCT bucket{self._cols()} FROM pc")
-        if contact_metrics:
-            ctes.append(self._contact_metrics(contact_metrics))
-            joins.append(f"LEFT JOIN cm ON {self._match('cm', 'k', dims)}")
-        if "contact_rate" in fam and self.has_orders:
-            ctes.append(self._orders_count())
-            joins.append(f"LEFT JOIN po ON {self._match('po', 'k', odims)}")
-            if dims and all_order_dims:
-                key_sources.append(f"SELECT bucket{self._cols()} FROM po")
-        if "backlog" in fam:
-            ctes.append(self._backlog())
-            joins.append(f"LEFT JOIN bl ON {self._match('bl', 'k', dims)}")
-            if dims:
-                key_sources.append(f"SELECT bucket{self._cols()} FROM bl")
-        if "repurchase_after" in fam and self.has_orders:
-            ctes.append(self._repurchase_after())
-            joins.append(f"LEFT JOIN ra ON {self._match('ra', 'k', dims)}")
-        if "repurchase_baseline" in fam and self.has_orders:
-            ctes.append(self._repurchase_baseline())
-            joins.append(f"LEFT JOIN rb ON {self._match('rb', 'k', odims)}")
-            if dims and all_order_dims:
-                key_sources.append(f"SELECT bucket{self._cols()} FROM rb")
-        if "causes_eliminated" in fam:
-            ctes.append(self._causes_eliminated())
-            joins.append("LEFT JOIN ce ON ce.bucket = k.bucket")
-        if "contacts_avoided" in fam:
-            ctes.append(self._contacts_avoided())
-            joins.append(f"LEFT JOIN av ON {self._match('av', 'k', dims)}")
-            joins.append("LEFT JOIN av_q ON av_q.bucket = k.bucket")
-            if dims:
-                key_sources.append(f"SELECT bucket{self._cols()} FROM av")
-
+            key_sources.append(f"SELECT DISTINCT bucket{self._cols()} FROM {PERIOD_CONTACTS}")
+        joins: list[str] = []
+        for family in self._built():
+            ctes.append(family.build(self))
+            names = self._key_names(family)
+            target = family.relation if family.alias == family.relation else (
+                f"{family.relation} {family.alias}")  # fmt: skip
+            joins.append(f"LEFT JOIN {target} ON {self._match(family.alias, 'k', names)}")
+            joins += [f"LEFT JOIN {r} ON {self._match(r, 'k', [])}" for r in family.also_joins]
+            # Its rows are key rows only when it carries every dimension asked for.
+            if dims and family.adds_keys and len(names) == len(dims):
+                key_sources.append(f"SELECT bucket{self._cols()} FROM {family.relation}")
         if dims:
             ctes.append(f"keys AS ({' UNION '.join(key_sources)})")
         else:
-            ctes.append("keys AS (SELECT bucket FROM buckets)")
+            ctes.append(f"keys AS (SELECT bucket FROM {BUCKETS})")
 
         selects = [f"k.{BUCKET}", *(f"k.{d}" for d in dims)]
         selects += [f"{self._final(m)} AS {m.id}" for m in self.metrics]
         order = ", ".join(f"{n} NULLS LAST" for n in [BUCKET, *dims])
-        sql = (
-            "WITH "
-            + ",\n".join(ctes)
-            + f"\nSELECT {', '.join(selects)}\nFROM keys k\n"
-            + "\n".join(joins)
-            + f"\nORDER BY {order}"
-        )
-        used = set(_PARAM.findall(sql))
-        params = {k: v for k, v in self.params.items() if k in used}
+        body = f"SELECT {', '.join(selects)}\nFROM keys k\n" + "\n".join(joins)
+        sql, params = _with(ctes, body + f"\nORDER BY {order}", self.params)
         return CompiledQuery(
             sql=sql,
             params=params,
@@ -537,20 +564,84 @@ av_q AS (SELECT DISTINCT bucket FROM av_windows)"""
         )
 
     def _final(self, m: Metric) -> str:
-        if m.family == "contacts":
-            return "coalesce(cm.contacts, 0)" if m.id == "contacts" else f"cm.{m.id}"
-        if m.family == "contact_rate":
-            if not self.has_orders:
-                return "CAST(NULL AS DOUBLE)"
-            return "1000.0 * coalesce(cm.contacts, 0) / NULLIF(po.orders, 0)"
-        if m.family == "backlog":
-            return "coalesce(bl.backlog, 0)"
-        if m.family == "repurchase_after":
-            return "ra.repurchase_after_contact_90d" if self.has_orders else "CAST(NULL AS DOUBLE)"
-        if m.family == "repurchase_baseline":
-            return "rb.repurchase_baseline_90d" if self.has_orders else "CAST(NULL AS DOUBLE)"
-        if m.family == "causes_eliminated":
-            return "coalesce(ce.causes_eliminated, 0)"
-        if m.family == "contacts_avoided":
-            return "CASE WHEN av_q.bucket IS NOT NULL THEN coalesce(av.contacts_avoided, 0) END"
-        raise AssertionError(m.family)
+        family = FAMILIES_BY_NAME[m.family]
+        if family.needs_orders and not self.has_orders:
+            return "CAST(NULL AS DOUBLE)"
+        return family.final(m)
+
+
+KeyDims = Literal["contact", "order", "bucket"]
+
+
+@dataclass(frozen=True)
+class FamilyBlock:
+    """One metric family (`Metric.family`) as the statement computes it.
+
+    Its block is the CTE(s) `build` returns, the last of them `relation` (joined as `alias`),
+    with a row per bucket and per value of its key dimensions: the request's contact
+    dimensions, only its order dimensions, or none (bucket only). `final` is a metric's
+    expression in the outer SELECT. A family that `needs_orders` is not built on a store
+    without orders and its metrics are NULL there. When the request groups, the rows of a
+    family that `adds_keys` (and carries every dimension asked for) are key rows, so a
+    combination with no contact still gets its backlog, orders or avoided contacts.
+    """
+
+    name: Family
+    build: Callable[[_Compiler], str]
+    relation: str
+    keys: KeyDims
+    final: Callable[[Metric], str]
+    alias: str = ""  # defaults to `relation`
+    needs_orders: bool = False
+    adds_keys: bool = False
+    needs_period_contacts: bool = False  # reads `period_contacts`, so it is built
+    period_columns: tuple[str, ...] = ()  # columns of `period_contacts` it reads
+    uses: tuple[str, ...] = ()  # `contacts` metrics it reads from `cm`
+    also_joins: tuple[str, ...] = ()  # relations of its block joined on the bucket alone
+
+    def __post_init__(self) -> None:
+        if not self.alias:
+            object.__setattr__(self, "alias", self.relation)
+
+
+# In the order of the statement's CTEs and joins.
+FAMILIES: tuple[FamilyBlock, ...] = (
+    FamilyBlock(
+        "contacts", _Compiler._contacts_block, "cm", "contact",
+        lambda m: "coalesce(cm.contacts, 0)" if m.id == "contacts" else f"cm.{m.id}",
+        needs_period_contacts=True,
+    ),
+    FamilyBlock(
+        "contact_rate", _Compiler._orders_count, "po", "order",
+        lambda m: "1000.0 * coalesce(cm.contacts, 0) / NULLIF(po.orders, 0)",
+        needs_orders=True, adds_keys=True, uses=("contacts",),
+    ),
+    FamilyBlock(
+        "backlog", _Compiler._backlog, "bl", "contact",
+        lambda m: "coalesce(bl.backlog, 0)",
+        adds_keys=True,
+    ),
+    FamilyBlock(
+        "repurchase_after", _Compiler._repurchase_after, "ra", "contact",
+        lambda m: "ra.repurchase_after_contact_90d",
+        needs_orders=True, needs_period_contacts=True,
+        period_columns=("customer_id", "resolved_at", "is_resolved",
+                        "next_order_after_resolved_at"),
+    ),
+    FamilyBlock(
+        "repurchase_baseline", _Compiler._repurchase_baseline, REPURCHASE_BASELINE, "order",
+        lambda m: "rb.repurchase_baseline_90d",
+        alias="rb", needs_orders=True, adds_keys=True,
+    ),
+    FamilyBlock(
+        "causes_eliminated", _Compiler._causes_eliminated, "ce", "bucket",
+        lambda m: "coalesce(ce.causes_eliminated, 0)",
+    ),
+    FamilyBlock(
+        "contacts_avoided", _Compiler._contacts_avoided, "av", "contact",
+        lambda m: "CASE WHEN av_q.bucket IS NOT NULL THEN coalesce(av.contacts_avoided, 0) END",
+        adds_keys=True, also_joins=("av_q",),
+    ),
+)  # fmt: skip
+FAMILIES_BY_NAME: Mapping[str, FamilyBlock] = MappingProxyType({f.name: f for f in FAMILIES})
+assert set(FAMILIES_BY_NAME) == set(get_args(Family)), "every metric family needs a row"

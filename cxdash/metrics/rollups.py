@@ -45,8 +45,8 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> int:
         request = MetricRequest(period, metrics=("repurchase_baseline_90d",), with_previous=True)
         frag = period_fragment(request, info, settings, baseline=True)
         sql, params = frag.query(
-            "SELECT b.bucket, b.bucket_end, rb.repurchase_baseline_90d, "
-            "coalesce(rb.customers, 0) FROM buckets b LEFT JOIN rb ON rb.bucket = b.bucket"
+            "SELECT b.bucket, b.bucket_end, rb.repurchase_baseline_90d, coalesce(rb.customers, 0) "
+            f"FROM {frag.buckets} b LEFT JOIN {frag.repurchase_baseline} rb ON rb.bucket = b.bucket"
         )
         for start, end, rate, customers in con.execute(sql, params).fetchall():
             stored[(start, end)] = (rate, customers)

@@ -6,7 +6,7 @@ FROM (SELECT greatest(CAST(g AS DATE), $start_date) AS bucket,
        least(CAST(g + INTERVAL 1 week AS DATE) - 1, $end_date) AS bucket_end
 FROM generate_series(CAST(date_trunc('week', $start_date) AS TIMESTAMP),
                      CAST($end_date AS TIMESTAMP), INTERVAL 1 week) AS t(g))),
-pc AS (
+period_contacts AS (
 SELECT greatest(CAST(date_trunc('week', c.created_at) AS DATE), $start_date) AS bucket, coalesce(c.reason, 'Unknown') AS reason,
   c.customer_id AS customer_id,
   c.resolved_at AS resolved_at,
@@ -28,7 +28,7 @@ FROM contacts c LEFT JOIN reasons_src r ON r.reason = coalesce(c.reason, 'Unknow
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND true),
 cm AS (
 SELECT bucket, reason, contacts, repeat_contact_rate, self_service_rate, preventable_share, external_share, resolution_rate, fcr_rate, reopen_rate, csat, csat_response_rate, ces_avg, transfer_rate, escalation_rate, happy_rate, _q0[1] AS first_response_hours_median, _q0[2] AS first_response_hours_p90, _q1[1] AS resolution_hours_median, _q1[2] AS resolution_hours_p90
-FROM (SELECT bucket, reason, count(*) AS contacts, avg(is_repeat::DOUBLE) FILTER (WHERE customer_id IS NOT NULL) AS repeat_contact_rate, avg(self_served::DOUBLE) AS self_service_rate, avg(preventable::DOUBLE) AS preventable_share, avg(external::DOUBLE) AS external_share, avg(is_resolved::DOUBLE) AS resolution_rate, avg((coalesce(first_contact_resolved, reopens = 0 AND transfers = 0 AND NOT is_repeat))::DOUBLE) FILTER (WHERE is_resolved) AS fcr_rate, avg((reopens > 0)::DOUBLE) FILTER (WHERE is_resolved) AS reopen_rate, avg((csat >= 4)::DOUBLE) AS csat, count(csat) / NULLIF(count(*) FILTER (WHERE is_resolved), 0) AS csat_response_rate, avg(ces) AS ces_avg, avg((transfers >= 1)::DOUBLE) AS transfer_rate, avg(escalated::DOUBLE) AS escalation_rate, avg((is_resolved AND resolution_hours <= $happy_hours AND transfers <= 1 AND reopens = 0 AND (csat IS NULL OR csat >= 4))::DOUBLE) AS happy_rate, quantile_cont(first_response_hours, [0.5, 0.9]) AS _q0, quantile_cont(resolution_hours, [0.5, 0.9]) AS _q1 FROM pc GROUP BY ALL)),
+FROM (SELECT bucket, reason, count(*) AS contacts, avg(is_repeat::DOUBLE) FILTER (WHERE customer_id IS NOT NULL) AS repeat_contact_rate, avg(self_served::DOUBLE) AS self_service_rate, avg(preventable::DOUBLE) AS preventable_share, avg(external::DOUBLE) AS external_share, avg(is_resolved::DOUBLE) AS resolution_rate, avg((coalesce(first_contact_resolved, reopens = 0 AND transfers = 0 AND NOT is_repeat))::DOUBLE) FILTER (WHERE is_resolved) AS fcr_rate, avg((reopens > 0)::DOUBLE) FILTER (WHERE is_resolved) AS reopen_rate, avg((csat >= 4)::DOUBLE) AS csat, count(csat) / NULLIF(count(*) FILTER (WHERE is_resolved), 0) AS csat_response_rate, avg(ces) AS ces_avg, avg((transfers >= 1)::DOUBLE) AS transfer_rate, avg(escalated::DOUBLE) AS escalation_rate, avg((is_resolved AND resolution_hours <= $happy_hours AND transfers <= 1 AND reopens = 0 AND (csat IS NULL OR csat >= 4))::DOUBLE) AS happy_rate, quantile_cont(first_response_hours, [0.5, 0.9]) AS _q0, quantile_cont(resolution_hours, [0.5, 0.9]) AS _q1 FROM period_contacts GROUP BY ALL)),
 po AS (
 SELECT greatest(CAST(date_trunc('week', o.day) AS DATE), $start_date) AS bucket, sum(o.orders) AS orders
 FROM orders_daily o
@@ -44,7 +44,7 @@ GROUP BY ALL),
 ra_c AS (
 SELECT bucket, reason, customer_id, min(resolved_at) AS r,
        min(next_order_after_resolved_at) AS nxt
-FROM pc WHERE is_resolved AND customer_id IS NOT NULL GROUP BY ALL),
+FROM period_contacts WHERE is_resolved AND customer_id IS NOT NULL GROUP BY ALL),
 ra AS (
 SELECT bucket, reason,
        avg(coalesce(nxt <= r + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_after_contact_90d
@@ -58,7 +58,7 @@ rb_contacted AS (
 SELECT DISTINCT greatest(CAST(date_trunc('week', c.created_at) AS DATE), $start_date) AS bucket, c.customer_id
 FROM contacts c
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND c.customer_id IS NOT NULL),
-rb AS (
+repurchase_baseline AS (
 SELECT f.bucket,
        avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_baseline_90d,
        count(*) AS customers
@@ -123,14 +123,14 @@ av AS (
 SELECT bucket, reason, sum(base_n * scale - actual_n) AS contacts_avoided
 FROM av_cause GROUP BY ALL),
 av_q AS (SELECT DISTINCT bucket FROM av_windows),
-keys AS (SELECT DISTINCT bucket, reason FROM pc UNION SELECT bucket, reason FROM bl UNION SELECT bucket, reason FROM av)
+keys AS (SELECT DISTINCT bucket, reason FROM period_contacts UNION SELECT bucket, reason FROM bl UNION SELECT bucket, reason FROM av)
 SELECT k.bucket, k.reason, coalesce(cm.contacts, 0) AS contacts, 1000.0 * coalesce(cm.contacts, 0) / NULLIF(po.orders, 0) AS contact_rate, cm.repeat_contact_rate AS repeat_contact_rate, cm.self_service_rate AS self_service_rate, cm.preventable_share AS preventable_share, cm.external_share AS external_share, coalesce(ce.causes_eliminated, 0) AS causes_eliminated, CASE WHEN av_q.bucket IS NOT NULL THEN coalesce(av.contacts_avoided, 0) END AS contacts_avoided, cm.resolution_rate AS resolution_rate, cm.fcr_rate AS fcr_rate, cm.reopen_rate AS reopen_rate, cm.csat AS csat, cm.csat_response_rate AS csat_response_rate, cm.ces_avg AS ces_avg, cm.first_response_hours_median AS first_response_hours_median, cm.first_response_hours_p90 AS first_response_hours_p90, cm.resolution_hours_median AS resolution_hours_median, cm.resolution_hours_p90 AS resolution_hours_p90, cm.transfer_rate AS transfer_rate, cm.escalation_rate AS escalation_rate, coalesce(bl.backlog, 0) AS backlog, ra.repurchase_after_contact_90d AS repurchase_after_contact_90d, rb.repurchase_baseline_90d AS repurchase_baseline_90d, cm.happy_rate AS happy_rate
 FROM keys k
 LEFT JOIN cm ON cm.bucket = k.bucket AND cm.reason IS NOT DISTINCT FROM k.reason
 LEFT JOIN po ON po.bucket = k.bucket
 LEFT JOIN bl ON bl.bucket = k.bucket AND bl.reason IS NOT DISTINCT FROM k.reason
 LEFT JOIN ra ON ra.bucket = k.bucket AND ra.reason IS NOT DISTINCT FROM k.reason
-LEFT JOIN rb ON rb.bucket = k.bucket
+LEFT JOIN repurchase_baseline rb ON rb.bucket = k.bucket
 LEFT JOIN ce ON ce.bucket = k.bucket
 LEFT JOIN av ON av.bucket = k.bucket AND av.reason IS NOT DISTINCT FROM k.reason
 LEFT JOIN av_q ON av_q.bucket = k.bucket

@@ -3,13 +3,13 @@ root_causes_src AS (SELECT * FROM root_causes),
 buckets AS (
 SELECT bucket, bucket_end, CAST(bucket_end AS TIMESTAMP) + INTERVAL 1 DAY AS bucket_end_ts
 FROM (SELECT CAST($start_date AS DATE) AS bucket, CAST($end_date AS DATE) AS bucket_end)),
-pc AS (
+period_contacts AS (
 SELECT CAST($start_date AS DATE) AS bucket
 FROM contacts c
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND c.channel = ANY($f_channel) AND c.product = ANY($f_product)),
 cm AS (
 SELECT bucket, contacts
-FROM (SELECT bucket, count(*) AS contacts FROM pc GROUP BY ALL)),
+FROM (SELECT bucket, count(*) AS contacts FROM period_contacts GROUP BY ALL)),
 po AS (
 SELECT CAST($start_date AS DATE) AS bucket, sum(o.orders) AS orders
 FROM orders_daily o
@@ -26,7 +26,7 @@ rb_contacted AS (
 SELECT DISTINCT CAST($start_date AS DATE) AS bucket, c.customer_id
 FROM contacts c
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND c.customer_id IS NOT NULL),
-rb AS (
+repurchase_baseline AS (
 SELECT f.bucket,
        avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_baseline_90d,
        count(*) AS customers
@@ -39,5 +39,5 @@ SELECT k.bucket, coalesce(cm.contacts, 0) AS contacts, 1000.0 * coalesce(cm.cont
 FROM keys k
 LEFT JOIN cm ON cm.bucket = k.bucket
 LEFT JOIN po ON po.bucket = k.bucket
-LEFT JOIN rb ON rb.bucket = k.bucket
+LEFT JOIN repurchase_baseline rb ON rb.bucket = k.bucket
 ORDER BY bucket NULLS LAST

@@ -3,7 +3,7 @@ root_causes_src AS (SELECT * FROM root_causes),
 buckets AS (
 SELECT bucket, bucket_end, CAST(bucket_end AS TIMESTAMP) + INTERVAL 1 DAY AS bucket_end_ts
 FROM (SELECT CAST($start_date AS DATE) AS bucket, CAST($split_date AS DATE) - 1 AS bucket_end UNION ALL SELECT CAST($split_date AS DATE), CAST($end_date AS DATE))),
-pc AS (
+period_contacts AS (
 SELECT CASE WHEN c.created_at >= $split_ts THEN CAST($split_date AS DATE) ELSE CAST($start_date AS DATE) END AS bucket,
   c.customer_id AS customer_id,
   c.resolved_at AS resolved_at,
@@ -25,7 +25,7 @@ FROM contacts c LEFT JOIN reasons_src r ON r.reason = coalesce(c.reason, 'Unknow
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND true),
 cm AS (
 SELECT bucket, contacts, repeat_contact_rate, self_service_rate, preventable_share, external_share, resolution_rate, fcr_rate, reopen_rate, csat, csat_response_rate, ces_avg, transfer_rate, escalation_rate, happy_rate, _q0[1] AS first_response_hours_median, _q0[2] AS first_response_hours_p90, _q1[1] AS resolution_hours_median, _q1[2] AS resolution_hours_p90
-FROM (SELECT bucket, count(*) AS contacts, avg(is_repeat::DOUBLE) FILTER (WHERE customer_id IS NOT NULL) AS repeat_contact_rate, avg(self_served::DOUBLE) AS self_service_rate, avg(preventable::DOUBLE) AS preventable_share, avg(external::DOUBLE) AS external_share, avg(is_resolved::DOUBLE) AS resolution_rate, avg((coalesce(first_contact_resolved, reopens = 0 AND transfers = 0 AND NOT is_repeat))::DOUBLE) FILTER (WHERE is_resolved) AS fcr_rate, avg((reopens > 0)::DOUBLE) FILTER (WHERE is_resolved) AS reopen_rate, avg((csat >= 4)::DOUBLE) AS csat, count(csat) / NULLIF(count(*) FILTER (WHERE is_resolved), 0) AS csat_response_rate, avg(ces) AS ces_avg, avg((transfers >= 1)::DOUBLE) AS transfer_rate, avg(escalated::DOUBLE) AS escalation_rate, avg((is_resolved AND resolution_hours <= $happy_hours AND transfers <= 1 AND reopens = 0 AND (csat IS NULL OR csat >= 4))::DOUBLE) AS happy_rate, quantile_cont(first_response_hours, [0.5, 0.9]) AS _q0, quantile_cont(resolution_hours, [0.5, 0.9]) AS _q1 FROM pc GROUP BY ALL)),
+FROM (SELECT bucket, count(*) AS contacts, avg(is_repeat::DOUBLE) FILTER (WHERE customer_id IS NOT NULL) AS repeat_contact_rate, avg(self_served::DOUBLE) AS self_service_rate, avg(preventable::DOUBLE) AS preventable_share, avg(external::DOUBLE) AS external_share, avg(is_resolved::DOUBLE) AS resolution_rate, avg((coalesce(first_contact_resolved, reopens = 0 AND transfers = 0 AND NOT is_repeat))::DOUBLE) FILTER (WHERE is_resolved) AS fcr_rate, avg((reopens > 0)::DOUBLE) FILTER (WHERE is_resolved) AS reopen_rate, avg((csat >= 4)::DOUBLE) AS csat, count(csat) / NULLIF(count(*) FILTER (WHERE is_resolved), 0) AS csat_response_rate, avg(ces) AS ces_avg, avg((transfers >= 1)::DOUBLE) AS transfer_rate, avg(escalated::DOUBLE) AS escalation_rate, avg((is_resolved AND resolution_hours <= $happy_hours AND transfers <= 1 AND reopens = 0 AND (csat IS NULL OR csat >= 4))::DOUBLE) AS happy_rate, quantile_cont(first_response_hours, [0.5, 0.9]) AS _q0, quantile_cont(resolution_hours, [0.5, 0.9]) AS _q1 FROM period_contacts GROUP BY ALL)),
 po AS (
 SELECT CASE WHEN o.day >= $split_ts THEN CAST($split_date AS DATE) ELSE CAST($start_date AS DATE) END AS bucket, sum(o.orders) AS orders
 FROM orders_daily o
@@ -41,7 +41,7 @@ GROUP BY ALL),
 ra_c AS (
 SELECT bucket, customer_id, min(resolved_at) AS r,
        min(next_order_after_resolved_at) AS nxt
-FROM pc WHERE is_resolved AND customer_id IS NOT NULL GROUP BY ALL),
+FROM period_contacts WHERE is_resolved AND customer_id IS NOT NULL GROUP BY ALL),
 ra AS (
 SELECT bucket,
        avg(coalesce(nxt <= r + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_after_contact_90d
@@ -55,7 +55,7 @@ rb_contacted AS (
 SELECT DISTINCT CASE WHEN c.created_at >= $split_ts THEN CAST($split_date AS DATE) ELSE CAST($start_date AS DATE) END AS bucket, c.customer_id
 FROM contacts c
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND c.customer_id IS NOT NULL),
-rb AS (
+repurchase_baseline AS (
 SELECT f.bucket,
        avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_baseline_90d,
        count(*) AS customers
@@ -127,7 +127,7 @@ LEFT JOIN cm ON cm.bucket = k.bucket
 LEFT JOIN po ON po.bucket = k.bucket
 LEFT JOIN bl ON bl.bucket = k.bucket
 LEFT JOIN ra ON ra.bucket = k.bucket
-LEFT JOIN rb ON rb.bucket = k.bucket
+LEFT JOIN repurchase_baseline rb ON rb.bucket = k.bucket
 LEFT JOIN ce ON ce.bucket = k.bucket
 LEFT JOIN av ON av.bucket = k.bucket
 LEFT JOIN av_q ON av_q.bucket = k.bucket
