@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Set up and run cxdash on a fresh machine that has only python3 (3.11+), as root.
 
-    python3 dev.py start   # venv + install, demo store on first run, then the dashboard
-    python3 dev.py test    # venv + install + Debian's Chromium, then the whole test suite
+    python3 dev.py start        # venv + install, demo store on first run, then the dashboard
+    python3 dev.py test         # venv + install + Debian's Chromium, then the whole test suite
+    python3 dev.py test --fast  # the inner loop: no browser, no Spark, no kill trials, 2 workers
 
 Standard library only: this file runs before anything is installed.
 """
@@ -80,11 +81,22 @@ def start(args: list[str]) -> None:
     os.execv(str(PY), [str(PY), "-m", "cxdash.ui.serve", *args])
 
 
+# The inner loop: everything but the browser tests, Spark and the kill -9 trials (marked slow),
+# on both cores, with a quarter of the property tests' examples. `python3 dev.py test` stays
+# the whole suite, which CI runs.
+FAST = ["-m", "not browser and not slow", "-n", "2", "-q", "-p", "no:cacheprovider"]
+FAST_ENV = {"CXDASH_PROPERTY_SCALE": "0.25"}
+
+
 def test(args: list[str]) -> None:
     ensure_venv("[test]")
-    ensure_chromium()
+    fast = "--fast" in args
+    args = [a for a in args if a != "--fast"]
+    if not fast:
+        ensure_chromium()
     os.chdir(ROOT)
-    os.execv(str(PY), [str(PY), "-m", "pytest", *args])
+    env = {**os.environ, **(FAST_ENV if fast else {})}
+    os.execve(str(PY), [str(PY), "-m", "pytest", *(FAST if fast else []), *args], env)
 
 
 def main() -> None:

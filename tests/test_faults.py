@@ -109,6 +109,7 @@ def no_space(what: str, elsewhere: str = "put the store on another one with --db
             f"unchanged (free some space on that disk, or {elsewhere})\n")  # fmt: skip
 
 
+@pytest.mark.slow  # 12 s: not in `dev.py test --fast`
 def test_an_import_that_fills_the_disk_fails_cleanly(small_disk: Path, tmp_path: Path,
                                                       capsys) -> None:  # fmt: skip
     db = build_store(small_disk / "s.duckdb", OLD)

@@ -190,6 +190,7 @@ def _big_csv(path: Path, rows: int) -> Path:
     return path
 
 
+@pytest.mark.slow  # a kill trial: not in `dev.py test --fast`
 def test_kill_9_mid_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     import os
     import signal
@@ -217,6 +218,7 @@ def test_kill_9_mid_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     assert _ids(db)[0][0] in ("c0", "old")
 
 
+@pytest.mark.slow  # a kill trial: not in `dev.py test --fast`
 def test_ctrl_c_mid_import_leaves_the_store_as_it_was(tmp_path: Path) -> None:
     import signal
     import subprocess
