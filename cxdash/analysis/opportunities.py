@@ -55,7 +55,7 @@ def where_to_play(
 ) -> pl.DataFrame:
     """Rank drivers. `now`: reason, contacts, contact_rate (null without orders) for the
     period; `before`: reason, contacts for the previous period of the same length; `catalog`:
-    registry.driver_catalog; `causes`: registry.root_causes; `days`: the period's length;
+    listings.driver_catalog; `causes`: listings.root_causes; `days`: the period's length;
     `effects`: analysis.causes.effects (cause_id, verdict). A driver whose cause is eliminated
     is left out unless its verdict says it came back or is near its pre-fix level."""
     if now.is_empty():

@@ -268,18 +268,18 @@ def contacts_behind(
 
 
 @st.cache_data(max_entries=8)
-def _registry(path: str, version: Version) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _listings(path: str, version: Version) -> tuple[pl.DataFrame, pl.DataFrame]:
     with reader(path, version) as con:
         inf = _info(path, version)
         return listings.root_causes(con, inf), listings.driver_catalog(con, inf)
 
 
 def root_causes() -> pl.DataFrame:
-    return _registry(*key())[0]
+    return _listings(*key())[0]
 
 
 def driver_catalog() -> pl.DataFrame:
-    return _registry(*key())[1]
+    return _listings(*key())[1]
 
 
 @st.cache_data(max_entries=32)
@@ -287,7 +287,7 @@ def _cause_effects(
     path: str, version: Version, filters: Filters, last_day: dt.date
 ) -> pl.DataFrame:
     with reader(path, version) as con:
-        return causes.effects(con, _registry(path, version)[0], filters, last_day,
+        return causes.effects(con, _listings(path, version)[0], filters, last_day,
                               _info(path, version), _settings(path, version))  # fmt: skip
 
 
