@@ -37,7 +37,11 @@ from cxdash.analysis.movers import Move, movers, top_moves
 from cxdash.formatting import format_hours
 from cxdash.masking import ID, NAME, Masker
 from cxdash.metrics import runner
-from cxdash.metrics.compiler import contacts_avoided_by_cause, period_fragment
+from cxdash.metrics.compiler import (
+    RESOLUTION_HOURS_SQL,
+    contacts_avoided_by_cause,
+    period_fragment,
+)
 from cxdash.metrics.request import MetricRequest, Period
 from cxdash.review.screens import (
     COMMENT_COLUMNS,
@@ -75,9 +79,6 @@ MOMENTS, VOICES, PLAYS = 6, 3, 5
 ALPHA = 0.05
 PASSING = ("holding", "too_early")  # fix verdicts that count as a win
 BACK = opportunities.BACK  # verdicts that make a fix a worry
-
-
-_RESOLUTION_HOURS = "date_diff('second', c.created_at, c.resolved_at) / 3600.0"
 
 
 class Review:
@@ -283,7 +284,7 @@ class Review:
 
     def magic(self) -> Moments:
         rows = self._comments("c.csat >= 4",
-                              f"c.csat DESC, c.ces ASC NULLS LAST, {_RESOLUTION_HOURS} ASC "
+                              f"c.csat DESC, c.ces ASC NULLS LAST, {RESOLUTION_HOURS_SQL} ASC "
                               "NULLS LAST, c.created_at, c.contact_id", MOMENTS)  # fmt: skip
         return Moments(rows, self._count_comments("c.csat >= 4"))
 
@@ -314,7 +315,7 @@ class Review:
     def _comments(self, condition: str, order: str, limit: int) -> pl.DataFrame:
         """The first `limit` comments in `order`, one per comment text (the demo, like real
         surveys, repeats "Thanks, all sorted now." many times a week)."""
-        select = ", ".join(f"{_RESOLUTION_HOURS} AS {col}" if col == "resolution_hours"
+        select = ", ".join(f"{RESOLUTION_HOURS_SQL} AS {col}" if col == "resolution_hours"
                            else f"c.{col}" for col in COMMENT_COLUMNS)  # fmt: skip
         tail = (f"QUALIFY row_number() OVER (PARTITION BY lower(trim(c.comment)) ORDER BY "
                 f"{order}) = 1 ORDER BY {order} LIMIT {int(limit)}")  # fmt: skip
