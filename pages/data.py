@@ -20,12 +20,14 @@ with st.form("targets"):
     first_response = left.number_input(
         "First response target (hours)", min_value=0.05, max_value=720.0, step=0.5,
         value=float(current.first_response_target_hours),
-        help="Speed-to-happiness funnel: a first response within this many hours is in time.",
+        help="A first response later than this is a friction on Speed to happiness, and the "
+             "weekly review's first-response target (p90).",
     )  # fmt: skip
     happy = right.number_input(
         "Happy target (hours)", min_value=0.5, max_value=2160.0, step=1.0,
         value=float(current.happy_hours),
-        help="happy_rate: resolved within this many hours, ≤ 1 transfer, no reopen, CSAT ≥ 4.",
+        help="happy_rate: resolved within this many hours, ≤ 1 transfer, no reopen, no CSAT "
+             "below 4.",
     )  # fmt: skip
     if st.form_submit_button("Save targets", type="primary"):
         refused = data.read_only()  # a lake on Spark: targets are set on the DuckDB store

@@ -24,10 +24,16 @@ values = data.compare(view_model.request(current, layout.SPEED_STRIP))
 tile_grid(values)
 
 funnel, friction = data.funnel(view_model.request(current, ("contacts",)))
-st.plotly_chart(defense.funnel(funnel), key="funnel")
-st.caption("Each step keeps the contacts that passed every step before it; self-served "
-           "contacts count as answered in time.")  # fmt: skip
-st.plotly_chart(defense.frictions(friction), key="frictions")
+left, right = st.columns(2)
+with left:
+    st.plotly_chart(defense.funnel(funnel), key="funnel")
+    st.caption("Each step keeps the contacts that passed every step before it; the last one "
+               "is the Happy tile's count.")  # fmt: skip
+with right:
+    st.plotly_chart(defense.frictions(friction), key="frictions")
+    st.caption("Over the contacts that did not reach happy. A first response slower than its "
+               "target is not part of happy, so it shows here rather than in the funnel "
+               "(self-served contacts count as answered in time).")  # fmt: skip
 
 by_channel = data.compute(view_model.request(
     current, ("contacts", "resolution_hours_median", "resolution_hours_p90"), by=("channel",)))

@@ -1,10 +1,14 @@
 """Speed to happiness: the funnel from contact to happy customer, and what blocks it.
 
-Funnel steps are cumulative — each keeps the contacts that passed every step before:
-contacts → first response within target (self-served contacts pass: the help centre answered)
-→ resolved → no transfer and no reopen → happy (resolved within the happy target, CSAT not
-below 4). Frictions are counted over contacts that did not pass the whole funnel; one contact
-can be blocked by several, so they are not a partition.
+Funnel steps are cumulative — each keeps the contacts that passed every step before it — and
+are the conditions of happy_rate in order (`catalogue.HAPPY_STEPS`): contacts → resolved →
+resolved within the happy target → at most one transfer and no reopen → CSAT not below 4. So
+the last step is exactly happy_rate's count: one "happy" on the page (SPEC §4.4).
+
+Frictions are counted over the contacts that did not reach happy: each condition of happy they
+fail, and a first response slower than its target (not a condition of happy, so shown beside
+the funnel rather than in it; self-served contacts count as answered in time). One contact can
+be blocked by several, so they are not a partition.
 """
 
 from __future__ import annotations
@@ -12,46 +16,45 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from cxdash.metrics.catalogue import HAPPY_SQL, HAPPY_STEPS
 from cxdash.metrics.compiler import Fragment, period_fragment
 from cxdash.metrics.request import MetricRequest
 from cxdash.settings import Settings
 from cxdash.store import StoreInfo
 
-FUNNEL_STEPS = (
+FUNNEL_STEPS: tuple[tuple[str, str], ...] = (
     ("contacts", "Contacts"),
-    ("responded", "First response within target"),
-    ("resolved", "Resolved"),
-    ("smooth", "No transfer or reopen"),
-    ("happy", "Happy"),
+    *((step.id, step.label) for step in HAPPY_STEPS),
 )
-FRICTIONS = (
-    ("slow_first_response", "First response slower than target"),
-    ("unresolved", "Not resolved"),
-    ("slow_resolution", "Resolved slower than the happy target"),
-    ("transferred", "Transferred"),
-    ("reopened", "Reopened"),
-    ("unhappy", "CSAT below 4"),
-)
+# (id, label, SQL true for a contact it blocks), over the contacts that are not happy.
+_FRICTIONS: tuple[tuple[str, str, str], ...] = (
+    ("slow_first_response", "First response slower than target",
+     "NOT self_served AND coalesce(first_response_hours > $fr_target, true)"),
+    # NOT of a NULL condition is NULL, so an unresolved contact is "not resolved", never also
+    # "resolved slower than the happy target".
+    *((c.friction, c.friction_label, f"NOT ({c.sql})")
+      for step in HAPPY_STEPS for c in step.conditions),
+)  # fmt: skip
+FRICTIONS: tuple[tuple[str, str], ...] = tuple((f, label) for f, label, _ in _FRICTIONS)
 
 _COLUMNS = (
     "first_response_hours", "resolution_hours", "is_resolved", "self_served", "transfers",
     "reopens", "csat",
 )  # fmt: skip
 
-_FLAGS = f"""
-flags AS (
-  SELECT self_served OR coalesce(first_response_hours <= $fr_target, false) AS responded,
-         is_resolved AS resolved,
-         transfers = 0 AND reopens = 0 AS smooth,
-         is_resolved AND resolution_hours <= $happy_hours AND (csat IS NULL OR csat >= 4)
-           AS happy_end,
-         NOT self_served AND coalesce(first_response_hours > $fr_target, true)
-           AS slow_first_response,
-         is_resolved AND resolution_hours > $happy_hours AS slow_resolution,
-         transfers > 0 AS transferred, reopens > 0 AS reopened,
-         coalesce(csat < 4, false) AS unhappy
-  FROM {Fragment.period_contacts}),
-ends AS (SELECT *, responded AND resolved AND smooth AND happy_end AS done FROM flags)"""
+
+def _body() -> str:
+    counts = ["count(*) AS contacts"]
+    passed: list[str] = []
+    for step in HAPPY_STEPS:
+        passed.append(step.sql)
+        counts.append(f"count(*) FILTER (WHERE {' AND '.join(passed)}) AS {step.id}")
+    counts += [f"count(*) FILTER (WHERE NOT is_happy AND {sql}) AS {f}"
+               for f, _, sql in _FRICTIONS]  # fmt: skip
+    columns = ",\n       ".join(counts)
+    return f"""
+SELECT {columns}
+FROM (SELECT *, {HAPPY_SQL} AS is_happy FROM {Fragment.period_contacts})"""
 
 
 def funnel_and_frictions(
@@ -63,20 +66,7 @@ def funnel_and_frictions(
     """(funnel: step, label, contacts, share) and (friction: friction, label, contacts)."""
     frag = period_fragment(request, info, settings, _COLUMNS)
     frag = frag.with_params(fr_target=float(settings.first_response_target_hours))
-    body = """
-SELECT count(*) AS contacts,
-       count(*) FILTER (WHERE responded) AS responded,
-       count(*) FILTER (WHERE responded AND resolved) AS resolved,
-       count(*) FILTER (WHERE responded AND resolved AND smooth) AS smooth,
-       count(*) FILTER (WHERE done) AS happy,
-       count(*) FILTER (WHERE NOT done AND slow_first_response) AS slow_first_response,
-       count(*) FILTER (WHERE NOT done AND NOT resolved) AS unresolved,
-       count(*) FILTER (WHERE NOT done AND slow_resolution) AS slow_resolution,
-       count(*) FILTER (WHERE NOT done AND transferred) AS transferred,
-       count(*) FILTER (WHERE NOT done AND reopened) AS reopened,
-       count(*) FILTER (WHERE NOT done AND unhappy) AS unhappy
-FROM ends"""
-    sql, used = frag.query(body, _FLAGS)
+    sql, used = frag.query(_body())
     with con.cursor() as cur:
         row = cur.sql(sql, params=used).pl().row(0, named=True)
     total = row["contacts"]

@@ -71,6 +71,54 @@ PERIOD_CONTACT_COLUMNS = (
     "first_response_hours", "resolution_hours",
 )  # fmt: skip
 
+
+
+@dataclass(frozen=True)
+class HappyCondition:
+    """One condition a happy contact meets, as SQL over the period's contacts. It is never
+    NULL for a contact that meets every condition before it in `HAPPY_STEPS` (transfers and
+    reopens are 0 when missing; resolution hours exist once resolved)."""
+
+    friction: str  # the friction's id when a contact fails it
+    sql: str
+    friction_label: str
+
+
+@dataclass(frozen=True)
+class HappyStep:
+    """A step of the Speed to happiness funnel (SPEC §4.4): it keeps the contacts that meet
+    its conditions and those of every step before it."""
+
+    id: str
+    label: str
+    conditions: tuple[HappyCondition, ...]
+
+    @property
+    def sql(self) -> str:
+        return " AND ".join(c.sql for c in self.conditions)
+
+
+# What "happy" means (SPEC §3 happy_rate), once: `happy_rate` is the share of contacts meeting
+# every condition, and the funnel on the Speed to happiness page (cxdash.analysis.speed) takes
+# them in this order, so its last step counts exactly happy_rate's contacts.
+HAPPY_STEPS: tuple[HappyStep, ...] = (
+    HappyStep("resolved", "Resolved", (
+        HappyCondition("unresolved", "is_resolved", "Not resolved"),
+    )),
+    HappyStep("within_target", "Resolved within the happy target", (
+        HappyCondition("slow_resolution", "resolution_hours <= $happy_hours",
+                       "Resolved slower than the happy target"),
+    )),
+    HappyStep("smooth", "At most one transfer and no reopen", (
+        HappyCondition("transferred", "transfers <= 1", "Transferred more than once"),
+        HappyCondition("reopened", "reopens = 0", "Reopened"),
+    )),
+    HappyStep("happy", "CSAT not below 4: happy", (
+        HappyCondition("unhappy", "(csat IS NULL OR csat >= 4)", "CSAT below 4"),
+    )),
+)  # fmt: skip
+HAPPY_SQL = " AND ".join(step.sql for step in HAPPY_STEPS)
+
 _FCR = "coalesce(first_contact_resolved, reopens = 0 AND transfers = 0 AND NOT is_repeat)"
 
 METRICS: tuple[Metric, ...] = (
@@ -227,10 +275,7 @@ METRICS: tuple[Metric, ...] = (
         "happy_rate", "Happy", "happiness", "rate", "up",
         "Share of contacts resolved within the happy target (24 h by default) with at most one "
         "transfer, no reopen, and no CSAT below 4.",
-        sql=(
-            "avg((is_resolved AND resolution_hours <= $happy_hours AND transfers <= 1 "
-            "AND reopens = 0 AND (csat IS NULL OR csat >= 4))::DOUBLE)"
-        ),
+        sql=f"avg(({HAPPY_SQL})::DOUBLE)",
     ),
 )  # fmt: skip
 
