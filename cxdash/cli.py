@@ -24,6 +24,7 @@ from cxdash import engines, store
 from cxdash.engines.lake import LakeError
 from cxdash.exports import EXPORTABLE
 from cxdash.formatting import format_value
+from cxdash.importer.results import Problem, Progress, RowsRejected
 from cxdash.importer.run import IMPORTABLE, ImportFailed
 from cxdash.metrics import custom
 from cxdash.metrics.catalogue import BUILTIN, Catalogue
@@ -213,14 +214,22 @@ def _import(args: argparse.Namespace) -> int:
         raise UsageError(f"--{'mapping' if args.mapping else 'preset'}: {exc}") from exc
     started = time.monotonic()
 
-    def progress(message: str) -> None:
-        print(f"[{time.monotonic() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+    def progress(step: Progress) -> None:
+        print(f"[{time.monotonic() - started:6.1f}s] {_progress_line(step)}", file=sys.stderr,
+              flush=True)  # fmt: skip
 
-    report = import_file(Path(args.file), store.resolve_db_path(args.db), args.table, mapping,
-                         skip_bad_rows=args.skip_bad_rows,
-                         rejects=Path(args.rejects) if args.rejects else None,
-                         sheet=args.sheet, mode="replace" if args.replace else "upsert",
-                         progress=None if args.quiet else progress)  # fmt: skip
+    try:
+        report = import_file(Path(args.file), store.resolve_db_path(args.db), args.table,
+                             mapping, skip_bad_rows=args.skip_bad_rows,
+                             rejects=Path(args.rejects) if args.rejects else None,
+                             sheet=args.sheet, mode="replace" if args.replace else "upsert",
+                             progress=None if args.quiet else progress)  # fmt: skip
+    except RowsRejected as exc:
+        listed = [_problem_line(p) for p in exc.problems[:_PROBLEMS_LISTED]]
+        more = len(exc.problems) - len(listed)
+        raise ImportFailed(f"{exc} (use --skip-bad-rows to import the rest):\n"
+                           + "\n".join(listed) + (f"\n… and {more} more" if more > 0 else "")
+                           ) from exc  # fmt: skip
     shown = ", ".join(f"{field} ← {col}" for field, col in report.matched.items())
     print(f"matched columns: {shown}")
     for field, n in report.cleared.items():
@@ -233,12 +242,34 @@ def _import(args: argparse.Namespace) -> int:
     print(f"{report.file}: {report.rows_read:,} {what} read, {report.rows_written:,} written to "
           f"{report.target}{' (replaced)' if report.mode == 'replace' else ''}, "
           f"{report.rows_rejected:,} rejected")  # fmt: skip
-    for line in report.errors[:20]:
-        print(f"  rejected: {line}")
+    for problem in report.problems[:_PROBLEMS_LISTED]:
+        print(f"  rejected: {_problem_line(problem)}")
     if report.backup:
         print(_kept_line(report.backup, store.resolve_db_path(args.db),
                          "the store as it was before this import"))  # fmt: skip
     return 0
+
+
+_PROBLEMS_LISTED = 20  # problems printed, of all the import found
+_PHASE_WORDS = {"checking": "checking every row", "writing": "writing",
+                "refreshing": "refreshing derived columns",
+                "saving": "saving the new version of the store"}  # fmt: skip
+
+
+def _progress_line(step: Progress) -> str:
+    """An import's progress as the CLI prints it: "reading tickets.csv", "reading 45%",
+    "checking every row", … (benchmarks and the kill tests read these lines)."""
+    if step.phase == "reading":
+        if step.fraction is None:
+            return f"reading {step.detail}"
+        return f"reading {round(step.fraction * 100, 6):.0f}%"
+    return _PHASE_WORDS[step.phase]
+
+
+def _problem_line(p: Problem) -> str:
+    """`FILE:ROW: column 'X' value 'Y': why` (or `column 'X': why` for an empty cell)."""
+    value = f" value {p.value!r}" if p.value is not None else ""
+    return f"{p.file}:{p.row}: column {p.column!r}{value}: {p.why}"
 
 
 def _backup(args: argparse.Namespace) -> int:

@@ -9,7 +9,6 @@ file it offers for `cxdash import --mapping` are the same thing.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import re
 import shutil
@@ -25,6 +24,7 @@ import polars as pl
 from cxdash.importer.events import EVENTS
 from cxdash.importer.mapping import EventRules, Mapping
 from cxdash.importer.read import EXCEL_SUFFIXES, ReadFailed, columns_of, load_raw
+from cxdash.importer.results import Problem, Progress
 from cxdash.importer.run import ImportFailed, ImportReport, check_file
 from cxdash.schema import TABLES_BY_NAME, Column
 from cxdash.store import StoreInfo
@@ -117,10 +117,10 @@ def run_check(
             return Check((), None, failure=failure)
         return Check(tuple(columns), first, failure=failure)
     columns = tuple(c for c in first.columns if c != "_row")
-    listed = report.errors[:MAX_PROBLEMS]
+    listed = tuple(replace(p, file=shown_as) for p in report.problems[:MAX_PROBLEMS])
     return Check(
-        columns, first, report=replace(report, errors=listed, file=shown_as),
-        problem_count=len(report.errors), problems=problems(listed, path, shown_as),
+        columns, first, report=replace(report, problems=listed, file=shown_as),
+        problem_count=len(report.problems), problems=problems_table(listed, shown_as),
     )  # fmt: skip
 
 
@@ -142,17 +142,17 @@ def read_preview(
         con.close()
 
 
-def phase_fraction(message: str) -> float:
-    """Roughly how far an import is, from the importer's progress message (reading is most
-    of the time; DuckDB's own percentage moves the bar while it reads)."""
-    match = re.fullmatch(r"reading (\d+)%", message)
-    if match:
-        return min(int(match.group(1)), 100) / 100 * 0.6
-    for start, fraction in (("checking", 0.6), ("writing", 0.75), ("refreshing", 0.85),
-                            ("saving", 0.95)):  # fmt: skip
-        if message.startswith(start):
-            return fraction
-    return 0.0
+# Where each phase starts on the progress bar: reading is most of an import's time.
+_BAR_STARTS = {"reading": 0.0, "checking": 0.6, "writing": 0.75, "refreshing": 0.85,
+               "saving": 0.95}  # fmt: skip
+
+
+def bar_fraction(progress: Progress) -> float:
+    """Roughly how far an import is (0–1), for a progress bar; DuckDB's own estimate moves
+    it while the file is read."""
+    if progress.phase == "reading" and progress.fraction is not None:
+        return min(progress.fraction, 1.0) * _BAR_STARTS["checking"]
+    return _BAR_STARTS[progress.phase]
 
 
 def first_lines(exc: BaseException) -> str:
@@ -169,27 +169,12 @@ def shown(message: str, path: Path, name: str) -> str:
     return message.replace(str(path), name)
 
 
-_QUOTED = r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\""""
-_PROBLEM = re.compile(rf"(\d+): column ({_QUOTED})(?: value ({_QUOTED}))?: (.*)", re.DOTALL)
-
-
-def problems(errors: tuple[str, ...] | list[str], path: Path, name: str) -> pl.DataFrame:
-    """The importer's "file:row: column 'X' value 'Y': why" messages as a table."""
-    rows: list[dict[str, Any]] = []
-    prefix = f"{path}:"
-    for message in errors:
-        rest = message[len(prefix):] if message.startswith(prefix) else message
-        match = _PROBLEM.fullmatch(rest)
-        if match is None:
-            rows.append({"file": name, "row": None, "column": None, "value": None,
-                         "why": shown(message, path, name)})  # fmt: skip
-            continue
-        row, column, value, why = match.groups()
-        rows.append({"file": name, "row": int(row), "column": ast.literal_eval(column),
-                     "value": None if value is None else ast.literal_eval(value), "why": why})
+def problems_table(problems: tuple[Problem, ...], name: str) -> pl.DataFrame:
+    """The problems as a table, one row each, the file named as the person uploaded it."""
     schema = {"file": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String,
               "why": pl.String}  # fmt: skip
-    return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame([(name, p.row, p.column, p.value, p.why) for p in problems],
+                        schema=schema, orient="row")  # fmt: skip
 
 
 # ---- the mapping as a table ---------------------------------------------------------------

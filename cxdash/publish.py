@@ -25,13 +25,17 @@ import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 
 from cxdash import backups, derived, first_view, store
 from cxdash.metrics import rollups
 
-Say = Callable[[str], None]
+# What a writer's `progress` hears, as it begins: "refreshing" the derived columns and rollups,
+# "saving" the new version (the first view, the fsync and the swap). Writers word them.
+Phase = Literal["refreshing", "saving"]
+Say = Callable[[Phase], None]
 
 
 @dataclass
@@ -83,7 +87,7 @@ def new_version(
         draft = Draft(con, path)
         yield draft
         derive(draft, say)
-        say("saving the new version of the store")
+        say("saving")
     if draft.kept is not None:
         backups.prune_backups(path)
 
@@ -93,7 +97,7 @@ def derive(draft: Draft, say: Say | None = None) -> None:
     if not draft.lookahead:
         return
     if say is not None:
-        say("refreshing derived columns")
+        say("refreshing")
     if draft.lookahead == "refresh":
         derived.refresh(draft.con, customers=draft.customers, orders_changed=draft.orders_changed)
     derived.stamp_fresh(draft.con, orders_changed=draft.orders_changed)

@@ -22,7 +22,8 @@ from cxdash.importer.cells import (
     split_list,
     split_list_sql,
 )
-from cxdash.importer.run import ImportFailed, check_file, import_file
+from cxdash.importer.results import RowsRejected
+from cxdash.importer.run import check_file, import_file
 from tests.storebuilder import build_store, ts
 
 D = dt.date
@@ -169,7 +170,7 @@ def test_the_register_rules_and_bad_values_are_named_by_file_row_and_column(
     assert db.read_bytes() == before  # nothing written, not even the history
     # The Data page's check says the same before anything is written.
     report, _ = check_file(bad, db, "root_causes")
-    assert len(report.errors) == 6 and report.rows_rejected == 5
+    assert len(report.problems) == 6 and report.rows_rejected == 5
     # --skip-bad-rows imports the one good cause.
     assert main(["import", str(bad), "--table", "root_causes", "--db", str(db),
                  "--skip-bad-rows", "--quiet"]) == 0  # fmt: skip
@@ -181,13 +182,14 @@ def test_a_catalog_imported_into_the_store_makes_its_reasons_known(
 ) -> None:
     db = build_store(tmp_path / "s.duckdb", CONTACTS)
     cause = write(tmp_path, "cause_register.csv", "cause_id,reasons\nRC1,Invoice copy\n")
-    with pytest.raises(ImportFailed, match="'Invoice copy' are neither in the contacts"):
+    with pytest.raises(RowsRejected) as rejected:
         import_file(cause, db, "root_causes")
+    assert "'Invoice copy' are neither in the contacts" in rejected.value.problems[0].why
     report, _ = check_file(cause, db, "root_causes")
     assert report.rows_rejected == 1
     catalog = write(tmp_path, "catalog.csv", "reason,value_to_customer\nInvoice copy,high\n")
     import_file(catalog, db, "reasons")
-    assert check_file(cause, db, "root_causes")[0].errors == ()
+    assert check_file(cause, db, "root_causes")[0].problems == ()
     import_file(cause, db, "root_causes")
     assert rows(db, "SELECT reasons FROM root_causes") == [(["Invoice copy"],)]
     # Without any store, no reason is known yet.

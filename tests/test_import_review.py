@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from cxdash import import_review as review
 from cxdash.importer.mapping import PRESETS, Mapping
+from cxdash.importer.results import Progress
 from cxdash.importer.run import check_file
 
 ROOT = Path(__file__).parents[1]
@@ -88,7 +89,7 @@ def test_problems_table_reads_quotes_in_names_and_values(tmp_path: Path) -> None
     mapping = Mapping.parse({"fields": {"contact_id": "id", "created_at": "created",
                                         "csat": 'It\'s "CSAT"'}})  # fmt: skip
     report, _ = check_file(path, None, "contacts", mapping)
-    table = review.problems(report.errors, path, "mine.csv")
+    table = review.problems_table(report.problems, "mine.csv")
     assert table.rows() == [
         ("mine.csv", 2, 'It\'s "CSAT"', 'say "9\'', "not a whole number"),
         ("mine.csv", 3, "created", "not a date",
@@ -120,10 +121,10 @@ def test_edited_rows_replace_fields_formats_and_preset_rules() -> None:
     assert review.unmapped_required("events", {"fields": {}}) == ["case_id", "timestamp"]
 
 
-def test_phase_fraction_follows_the_importer_messages() -> None:
-    got = [review.phase_fraction(m) for m in ("reading x.csv", "reading 50%", "reading 100%",
-           "checking every row", "writing", "refreshing derived columns",
-           "saving the new version of the store")]  # fmt: skip
+def test_bar_fraction_follows_the_importer_phases() -> None:
+    got = [review.bar_fraction(p) for p in (
+        Progress("reading", detail="x.csv"), Progress("reading", 0.5), Progress("reading", 1.0),
+        Progress("checking"), Progress("writing"), Progress("refreshing"), Progress("saving"))]
     assert got == [0.0, 0.3, 0.6, 0.6, 0.75, 0.85, 0.95]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -19,9 +19,9 @@ import duckdb
 import polars as pl
 
 from cxdash.importer.mapping import ReadOptions
+from cxdash.importer.results import OnProgress, Progress
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-Progress = Callable[[str], None]
 
 
 class ReadFailed(Exception):
@@ -38,14 +38,14 @@ def load_raw(
     path: Path,
     options: ReadOptions,
     sheet: str | None = None,
-    progress: Progress | None = None,
+    progress: OnProgress | None = None,
 ) -> None:
     """Fill the temp table `raw_data` and expose it, with `_row`, as the view `raw`."""
     name = path.name.lower()
     if name.endswith(EXCEL_SUFFIXES):
         _load_excel(con, path, sheet)
     elif name.endswith(".parquet"):
-        with _reporting(con, "reading", progress):
+        with _reporting(con, progress):
             _run(con, "SELECT * FROM read_parquet($path)", path)
         _number_rows(con, first=1)
     else:
@@ -83,12 +83,12 @@ def _csv_sql(options: ReadOptions, encoding: str) -> str:
 
 
 def _load_csv(
-    con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, progress: Progress | None
+    con: duckdb.DuckDBPyConnection, path: Path, options: ReadOptions, progress: OnProgress | None
 ) -> None:
     last: Exception | None = None
     for encoding in ("utf-8", "latin-1"):  # a UTF-8 BOM is skipped by the UTF-8 reader
         try:
-            with _reporting(con, "reading", progress):
+            with _reporting(con, progress):
                 _run(con, _csv_sql(options, encoding), path)
             _number_rows(con, first=1 if _headerless(con, options) else 2)
             return
@@ -181,10 +181,9 @@ def _check_not_empty(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 
 @contextmanager
-def _reporting(
-    con: duckdb.DuckDBPyConnection, label: str, progress: Progress | None
-) -> Iterator[None]:
-    """Report a long statement's progress (DuckDB's own estimate) about twice a second."""
+def _reporting(con: duckdb.DuckDBPyConnection, progress: OnProgress | None) -> Iterator[None]:
+    """Report a long read's progress (DuckDB's own estimate) about twice a second, in steps
+    of 5 %."""
     if progress is None:
         yield
         return
@@ -197,7 +196,7 @@ def _reporting(
             pct = con.query_progress()
             if pct >= 0 and int(pct) // 5 != shown:
                 shown = int(pct) // 5
-                progress(f"{label} {pct:.0f}%")
+                progress(Progress("reading", pct / 100))
 
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()

@@ -13,7 +13,7 @@ import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import duckdb
@@ -23,7 +23,15 @@ from cxdash import cause_register, derived, publish, store
 from cxdash.importer import events
 from cxdash.importer.cells import restore_sql, split_list_sql
 from cxdash.importer.mapping import TABLES, Mapping
-from cxdash.importer.read import Progress, ReadFailed, columns_of, ident, load_raw
+from cxdash.importer.read import ReadFailed, columns_of, ident, load_raw
+from cxdash.importer.results import (
+    ImportFailed,
+    ImportReport,
+    OnProgress,
+    Problem,
+    Progress,
+    RowsRejected,
+)
 from cxdash.schema import ROOT_CAUSES, TABLES_BY_NAME, Column, Table, create_schema
 from cxdash.settings import load as load_settings
 
@@ -32,30 +40,8 @@ IMPORTABLE = TABLES
 # apostrophe that keeps a spreadsheet from running them as a formula (cxdash.importer.cells).
 SPREADSHEET_TABLES = ("reasons", "root_causes")
 MODES = ("upsert", "replace")
-MAX_LISTED = 20
 _TRUE = ("true", "t", "yes", "y", "1")
 _FALSE = ("false", "f", "no", "n", "0")
-
-
-class ImportFailed(Exception):
-    """Nothing was written; the message lists what to fix."""
-
-
-@dataclass(frozen=True)
-class ImportReport:
-    file: str
-    table: str
-    matched: dict[str, str]  # field → source column(s) or constant, as shown to a person
-    unknown_columns: tuple[str, ...]
-    rows_read: int
-    rows_written: int
-    rows_rejected: int
-    errors: tuple[str, ...] = field(default_factory=tuple)
-    dropped: dict[str, str] = field(default_factory=dict)  # optional field → why not imported
-    target: str = "contacts"  # the table written (events become contacts)
-    mode: str = "upsert"
-    cleared: dict[str, int] = field(default_factory=dict)  # [before_created]: field → rows
-    backup: str | None = None  # replace: the store as it was, kept as an automatic backup
 
 
 def _sha256(path: Path) -> str:
@@ -119,31 +105,36 @@ def import_file(
     rejects: Path | None = None,
     sheet: str | None = None,
     mode: str = "upsert",
-    progress: Progress | None = None,
+    progress: OnProgress | None = None,
     source_name: str | None = None,
     changed_by: str | None = None,
 ) -> ImportReport:
     """Import one file, all or nothing (`skip_bad_rows` imports the good rows and reports the
-    rest). `mode="replace"` empties the table first; the default upserts by id.
+    rest; else `RowsRejected` lists every problem). `mode="replace"` empties the table
+    first; the default upserts by id. `progress` hears each phase as it begins.
     `source_name` is what the history records when `path` is a copy (an upload).
     Root causes: every field change is recorded in `root_cause_changes` as made by
     `changed_by` (default "import: <file name>"). Before a replace swaps in, the store as it
     was is kept as an automatic backup (`ImportReport.backup`; `cxdash restore` undoes it)."""
     if mode not in MODES:
         raise ImportFailed(f"mode must be one of {', '.join(MODES)}")
-    say = progress or (lambda _msg: None)
+    say = progress or (lambda _progress: None)
     keep = "import" if mode == "replace" else None
-    with _store_failures(), publish.new_version(db, keep=keep, progress=say) as draft:
+
+    def published(phase: publish.Phase) -> None:
+        say(Progress(phase))
+
+    with _store_failures(), publish.new_version(db, keep=keep, progress=published) as draft:
         con = draft.con
         create_schema(con)
         checked = _check(con, path, table, mapping, sheet, progress)
         if rejects is not None:
-            _write_rejects(con, checked.errors, rejects)
+            _write_rejects(con, checked.problems, rejects)
         con.execute("DROP VIEW raw; DROP TABLE raw_data")  # every value is in `typed` now:
         bad_rows = checked.bad_rows  # free the file's copy before writing
-        if checked.errors and not skip_bad_rows:
-            raise ImportFailed(checked.summary())
-        say("writing")
+        if checked.problems and not skip_bad_rows:
+            raise RowsRejected(tuple(checked.problems))
+        say(Progress("writing"))
         if checked.table == "events":
             written = _write_events(draft, checked.plan, checked.mapping, bad_rows, mode)
         elif checked.table == "root_causes":
@@ -210,7 +201,7 @@ class _Checked:
     spec: Table
     mapping: Mapping
     plan: list[_Field]
-    errors: list[tuple[int, str]]
+    problems: list[Problem]
     rows_read: int
     ignored: tuple[str, ...]
     dropped: dict[str, str]
@@ -222,21 +213,13 @@ class _Checked:
 
     @property
     def bad_rows(self) -> set[int]:
-        return {int(row) for row, _ in self.errors}
-
-    def summary(self) -> str:
-        listed = [msg for _, msg in self.errors[:MAX_LISTED]]
-        more = len(self.errors) - len(listed)
-        tail = f"\n… and {more} more" if more > 0 else ""
-        return (f"{len(self.errors)} problem(s) in {len(self.bad_rows)} row(s); nothing was "
-                f"imported (use --skip-bad-rows to import the rest):\n" + "\n".join(listed)
-                + tail)  # fmt: skip
+        return {p.row for p in self.problems}
 
     def report(self, *, written: int, mode: str) -> ImportReport:
         return ImportReport(
             file=str(self.path), table=self.table, matched=self.mapping.describe(),
             unknown_columns=self.ignored, rows_read=self.rows_read, rows_written=written,
-            rows_rejected=len(self.bad_rows), errors=tuple(m for _, m in self.errors),
+            rows_rejected=len(self.bad_rows), problems=tuple(self.problems),
             dropped=self.dropped, target=self.target, mode=mode, cleared=self.cleared,
         )  # fmt: skip
 
@@ -247,7 +230,7 @@ def _check(
     table: str | None,
     mapping: Mapping | None,
     sheet: str | None,
-    progress: Progress | None,
+    progress: OnProgress | None,
     tz: str | None = None,
     known_reasons: set[str] | None = None,
 ) -> _Checked:
@@ -258,18 +241,18 @@ def _check(
         raise ImportFailed(f"--table must be one of {', '.join(IMPORTABLE)}")
     if not path.is_file():
         raise ImportFailed(f"{path}: no such file")
-    say = progress or (lambda _msg: None)
+    say = progress or (lambda _progress: None)
     spec = events.EVENTS if table == "events" else TABLES_BY_NAME[table]
     tz = tz or load_settings(con).timezone
     con.execute("SET TimeZone = $tz", {"tz": tz})
-    say(f"reading {path.name}")
+    say(Progress("reading", detail=path.name))
     try:
         load_raw(con, path, (mapping or Mapping()).read, sheet, progress)
     except ReadFailed as exc:
         raise ImportFailed(str(exc)) from exc
     columns = columns_of(con)
     mapping, dropped = _settle_mapping(path, spec, mapping, columns)
-    say("checking every row")
+    say(Progress("checking"))
     params: dict[str, object] = {"tz": tz}
     plan = _materialise(con, _plan(con, spec, mapping, path, params), params)
     if mapping.automatic:
@@ -281,13 +264,14 @@ def _check(
             params = {"tz": tz}
             plan = _materialise(con, _plan(con, spec, mapping, path, params), params)
     cleared = _clear_before_created(con, plan, mapping)
-    errors = _validate(con, spec, plan, path, params)
+    problems = _validate(con, spec, plan, path, params)
     if table == "root_causes":
         known = cause_register.known_reasons(con) if known_reasons is None else known_reasons
-        errors = sorted(errors + _register_problems(con, plan, path, known), key=lambda e: e[0])
+        problems = sorted(problems + _register_problems(con, plan, path, known),
+                          key=lambda p: p.row)  # fmt: skip
     rows_read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
     ignored = tuple(c for c in columns if c not in mapping.sources())
-    return _Checked(path, table, spec, mapping, plan, errors, rows_read, ignored, dropped,
+    return _Checked(path, table, spec, mapping, plan, problems, rows_read, ignored, dropped,
                     cleared)  # fmt: skip
 
 
@@ -461,7 +445,7 @@ def _causes(
 
 def _register_problems(
     con: duckdb.DuckDBPyConnection, plan: list[_Field], path: Path, known: set[str]
-) -> list[tuple[int, str]]:
+) -> list[Problem]:
     """The register's own rules (cxdash.cause_register.broken_rules), row by row, naming the column
     of the field each rule is about. A rule on a value that did not parse is left out: the
     parse error already names it (a fixed_on of "soon" is not also "missing")."""
@@ -473,10 +457,7 @@ def _register_problems(
             if unparsed:
                 continue
             label = by_name[broken.field].label if broken.field in by_name else broken.field
-            value = text[broken.field]
-            out.append((row, f"{path}:{row}: column {label!r} value {value!r}: {broken.message}"
-                        if value is not None else
-                        f"{path}:{row}: column {label!r}: {broken.message}"))  # fmt: skip
+            out.append(Problem(str(path), row, label, text[broken.field], broken.message))
     return out
 
 
@@ -635,18 +616,18 @@ def _detect_format(
     return None
 
 
-def _write_rejects(
-    con: duckdb.DuckDBPyConnection, errors: list[tuple[int, str]], target: Path
-) -> None:
-    """The bad rows as they were in the file, with their row number and every reason."""
+def _write_rejects(con: duckdb.DuckDBPyConnection, problems: list[Problem], target: Path) -> None:
+    """The bad rows as they were in the file, with their row number and every reason
+    ("column 'X' value 'Y': why", joined by "; ")."""
     reasons: dict[int, list[str]] = {}
-    for row, message in errors:
-        reasons.setdefault(int(row), []).append(message.split(": ", 1)[1])
+    for p in problems:
+        where = f"column {p.column!r}" + (f" value {p.value!r}" if p.value is not None else "")
+        reasons.setdefault(p.row, []).append(f"{where}: {p.why}")
     # On the connection itself: cursors do not see its TEMP tables.
     bad = con.sql("SELECT * FROM raw WHERE list_contains($rows, _row) ORDER BY _row",
                   params={"rows": sorted(reasons)}).pl()  # fmt: skip
-    problems = ["; ".join(reasons[r]) for r in bad["_row"]]
-    bad = bad.rename({"_row": "row"}).with_columns(pl.Series("problems", problems, pl.String))
+    listed = ["; ".join(reasons[r]) for r in bad["_row"]]
+    bad = bad.rename({"_row": "row"}).with_columns(pl.Series("problems", listed, pl.String))
     target.parent.mkdir(parents=True, exist_ok=True)
     bad.write_csv(target)
 
@@ -654,8 +635,8 @@ def _write_rejects(
 def _validate(
     con: duckdb.DuckDBPyConnection, spec: Table, plan: list[_Field], path: Path,
     params: dict[str, object],
-) -> list[tuple[int, str]]:
-    """(row, message) for every problem, in file order, over the parsed table `typed`.
+) -> list[Problem]:
+    """Every problem, in file order (then by column), over the parsed table `typed`.
 
     Row checks run in one pass over the file: each row gets the list of its problems (a
     struct per failed check), and only rows with problems come back. Duplicate ids need the
@@ -709,11 +690,7 @@ def _validate(
         "SELECT _row, col, val, why FROM (" + " UNION ALL ".join(parts) + ") ORDER BY _row, col",
         params,
     )
-    return [
-        (row, f"{path}:{row}: column {col!r} value {val!r}: {why}" if val is not None
-         else f"{path}:{row}: column {col!r}: {why}")
-        for row, col, val, why in rows
-    ]  # fmt: skip
+    return [Problem(str(path), row, col, val, why) for row, col, val, why in rows]
 
 
 def _has_duplicates(con: duckdb.DuckDBPyConnection, key: str) -> bool:

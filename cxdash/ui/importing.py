@@ -19,6 +19,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from cxdash import import_review as review
 from cxdash.importer.mapping import PRESETS, Mapping, MappingError
+from cxdash.importer.results import Progress, RowsRejected
 from cxdash.importer.run import IMPORTABLE, ImportFailed, ImportReport, import_file
 from cxdash.store import StoreError
 from cxdash.ui import data
@@ -42,6 +43,9 @@ MODES = {
     "replace": "Replace: empty the table first",
 }
 _CHECKS_KEPT = 6
+_PHASE_TEXT = {"checking": "checking every row", "writing": "writing",
+               "refreshing": "refreshing derived columns",
+               "saving": "saving the new version of the store"}  # fmt: skip
 
 
 def section(*, history: bool = True) -> None:
@@ -282,17 +286,24 @@ def _run_import(
     with st.status(f"Importing {md(upload.name)}…", expanded=True) as status:
         bar = st.progress(0.0, text="starting")
 
-        def progress(message: str) -> None:
+        def progress(step: Progress) -> None:
             # DuckDB's read percentage arrives from the importer's watcher thread.
             if ctx is not None and get_script_run_ctx(suppress_warning=True) is None:
                 add_script_run_ctx(threading.current_thread(), ctx)
-            bar.progress(review.phase_fraction(message), text=message)
+            bar.progress(review.bar_fraction(step), text=_progress_text(step))
 
         with review.saved_upload(upload, upload.name, _folder()) as path:
             try:
                 done = import_file(path, data.db_path(), table, mapping, skip_bad_rows=skip,
                                    sheet=sheet, mode=mode, progress=progress,
                                    source_name=upload.name)  # fmt: skip
+            except RowsRejected as exc:  # the check passed, the store changed since
+                status.update(label="Nothing was imported", state="error")
+                st.error(md(str(exc)), icon=":material/error:")
+                listed = exc.problems[:review.MAX_PROBLEMS]
+                st.dataframe(review.problems_table(listed, upload.name), hide_index=True,
+                             width="stretch")  # fmt: skip
+                return
             except (ImportFailed, duckdb.Error, OSError) as exc:  # the store is as it was
                 status.update(label="Nothing was imported", state="error")
                 st.error(md(review.shown(review.first_lines(exc), path, upload.name)),
@@ -304,6 +315,15 @@ def _run_import(
     st.session_state["import_round"] += 1  # a fresh uploader: the file is in the store now
     st.session_state.pop("import_checks", None)
     st.rerun()
+
+
+def _progress_text(step: Progress) -> str:
+    """The progress bar's words: "reading tickets.csv", "reading 45%", "checking every row"…."""
+    if step.phase == "reading":
+        if step.fraction is None:
+            return f"reading {step.detail}"
+        return f"reading {step.fraction * 100:.0f}%"
+    return _PHASE_TEXT[step.phase]
 
 
 def _done_message(name: str, done: ImportReport) -> str:
