@@ -20,6 +20,7 @@ import polars as pl
 
 from cxdash.importer.mapping import ReadOptions
 from cxdash.importer.results import OnProgress, Progress
+from cxdash.importer.sql import ident
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 
@@ -205,11 +206,6 @@ def _reporting(con: duckdb.DuckDBPyConnection, progress: OnProgress | None) -> I
     finally:
         done.set()
         watcher.join()
-
-
-def ident(name: str) -> str:
-    """A column name from the file as a quoted SQL identifier (quotes doubled)."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _first(exc: BaseException) -> str:
