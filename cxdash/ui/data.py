@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from cxdash import cause_register, engines, exports, first_view, import_review, store, targets
+from cxdash import cause_register, engines, exports, first_view, store, targets
 from cxdash import settings as settings_mod
 from cxdash.analysis import causes, distribution, drilldown, listings, recovery, speed
 from cxdash.engines import source as source_mod
@@ -35,6 +35,7 @@ from cxdash.metrics.dimensions import distinct_values
 from cxdash.metrics.request import Filters, MetricRequest
 from cxdash.metrics.runner import MetricValue
 from cxdash.settings import Settings
+from cxdash.uploads import history
 
 Version = source_mod.Version
 SPARK = source_mod.SPARK
@@ -334,7 +335,7 @@ def export_csv(table: str) -> bytes:
 @st.cache_data(max_entries=8)
 def _import_history(path: str, version: Version) -> pl.DataFrame:
     with reader(path, version) as con:
-        return import_review.history(con, _info(path, version))
+        return history.imports(con, _info(path, version))
 
 
 def import_history() -> pl.DataFrame:

@@ -1,7 +1,7 @@
 """The Data page's import section: upload a file, say what it holds, see its first rows and
 the mapping (editable), check every row, then import all or nothing; and the import history.
 
-The work is `cxdash.import_review` and the importer; this module holds widgets and the
+The work is `cxdash.uploads` and the importer; this module holds widgets and the
 per-session memory of checks (a rerun after an unrelated click must not re-read 200 MB).
 """
 
@@ -17,13 +17,32 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from cxdash import import_review as review
 from cxdash.importer.mapping import PRESETS, Mapping, MappingError
 from cxdash.importer.results import Progress, RowsRejected
 from cxdash.importer.run import IMPORTABLE, ImportFailed, ImportReport, import_file
 from cxdash.store import StoreError
 from cxdash.ui import data
 from cxdash.ui.text import md
+from cxdash.uploads.check import (
+    MAX_PROBLEMS,
+    Check,
+    first_lines,
+    preview_table,
+    problems_table,
+    run_check,
+    shown,
+)
+from cxdash.uploads.mapping_table import (
+    NOT_MAPPED,
+    edited_dict,
+    mapping_dict,
+    mapping_rows,
+    settled,
+    to_toml,
+    unmapped_required,
+)
+from cxdash.uploads.progress import bar_fraction
+from cxdash.uploads.upload import UPLOAD_TYPES, is_excel, safe_name, saved_upload, sheet_names
 
 TABLES = {
     "contacts": "Contacts (tickets, chats, calls)",
@@ -58,7 +77,7 @@ def section(*, history: bool = True) -> None:
     limit = st.get_option("server.maxUploadSize")
     round_ = st.session_state.setdefault("import_round", 0)
     upload = st.file_uploader(
-        "CSV (also gzipped), Parquet or Excel (xlsx, xls, ods)", type=list(review.UPLOAD_TYPES),
+        "CSV (also gzipped), Parquet or Excel (xlsx, xls, ods)", type=list(UPLOAD_TYPES),
         key=f"import_upload_{round_}",
         help="Nothing is written until you press Import; a failed import changes nothing.",
     )  # fmt: skip
@@ -95,19 +114,19 @@ def _remember(key: tuple, compute: Any) -> Any:
 
 def _sheets(upload: UploadedFile) -> list[str]:
     def read() -> list[str]:
-        with review.saved_upload(upload, upload.name, _folder()) as path:
-            return review.sheet_names(path)
+        with saved_upload(upload, upload.name, _folder()) as path:
+            return sheet_names(path)
 
     return _remember((upload.file_id, upload.size, "sheets"), read)
 
 
 def _check(
     upload: UploadedFile, table: str, mapping: Mapping | None, sheet: str | None, label: str
-) -> review.Check:
-    def run() -> review.Check:
+) -> Check:
+    def run() -> Check:
         with (st.spinner(f"Reading and checking every row of {md(upload.name)}…"),
-              review.saved_upload(upload, upload.name, _folder()) as path):  # fmt: skip
-            return review.run_check(path, data.db_path(), table, mapping, sheet, upload.name)
+              saved_upload(upload, upload.name, _folder()) as path):  # fmt: skip
+            return run_check(path, data.db_path(), table, mapping, sheet, upload.name)
 
     return _remember((upload.file_id, upload.size, table, sheet, label), run)
 
@@ -128,7 +147,7 @@ def _review(upload: UploadedFile) -> None:
              "export. Either way you can correct the mapping below.",
     )  # fmt: skip
     sheet = None
-    if review.is_excel(upload.name):
+    if is_excel(upload.name):
         sheets = _sheets(upload)
         if len(sheets) > 1:
             sheet = right.selectbox("Sheet", sheets, key=f"import_sheet_{upload.file_id}")
@@ -140,20 +159,20 @@ def _review(upload: UploadedFile) -> None:
         st.error(md(first.failure or "The file could not be read."), icon=":material/error:")
         return
     st.markdown("**First rows of the file**")
-    st.dataframe(review.preview_table(first.preview), hide_index=True)
+    st.dataframe(preview_table(first.preview), hide_index=True)
 
     dropped = first.report.dropped if first.report else {}
-    suggested = review.settled(base, table, first.columns, dropped)
-    prefill = review.mapping_dict(suggested)
+    suggested = settled(base, table, first.columns, dropped)
+    prefill = mapping_dict(suggested)
     mapping_data = _mapping_editor(upload, table, preset, sheet, first.columns, suggested, dropped)
     st.download_button(
         "Download this mapping (TOML)", icon=":material/download:", on_click="ignore",
-        data=review.to_toml(mapping_data, header=_toml_header(upload.name)),
-        file_name=f"{review.safe_name(upload.name).split('.')[0]}-mapping.toml",
+        data=to_toml(mapping_data, header=_toml_header(upload.name)),
+        file_name=f"{safe_name(upload.name).split('.')[0]}-mapping.toml",
         mime="application/toml",
         help="Reuse it from the command line: cxdash import FILE --mapping THIS.toml",
     )  # fmt: skip
-    missing = review.unmapped_required(table, mapping_data)
+    missing = unmapped_required(table, mapping_data)
     if missing:
         st.warning(f"Choose a source column for the required field(s) {', '.join(missing)} "
                    "in the mapping table.", icon=":material/arrow_upward:")  # fmt: skip
@@ -166,14 +185,14 @@ def _review(upload: UploadedFile) -> None:
         except MappingError as exc:
             st.error(md(str(exc)), icon=":material/error:")
             return
-        check = _check(upload, table, mapping, sheet, review.to_toml(mapping_data))
+        check = _check(upload, table, mapping, sheet, to_toml(mapping_data))
     report = _report(check)
     if report is not None:
         _import_controls(upload, table, mapping, sheet, report, check.problem_count)
 
 
 def _toml_header(name: str) -> str:
-    return (f"cxdash mapping for {review.safe_name(name)}, made on the Data page.\n"
+    return (f"cxdash mapping for {safe_name(name)}, made on the Data page.\n"
             "Use it with: cxdash import FILE --mapping THIS.toml")  # fmt: skip
 
 
@@ -183,11 +202,11 @@ def _mapping_editor(
 ) -> dict[str, Any]:
     st.markdown("**Mapping: which column fills each field**")
     st.caption("Prefilled by the automatic match or the preset; change any source column. "
-               f"A field whose column is {review.NOT_MAPPED} is not imported.")  # fmt: skip
-    options = [review.NOT_MAPPED, *columns]
+               f"A field whose column is {NOT_MAPPED} is not imported.")  # fmt: skip
+    options = [NOT_MAPPED, *columns]
     ident = hashlib.sha1(repr((upload.file_id, table, preset, sheet)).encode()).hexdigest()[:12]
     column = st.column_config
-    rows = review.mapping_rows(table, suggested, dropped)
+    rows = mapping_rows(table, suggested, dropped)
     edited = st.data_editor(
         rows, key=f"import_mapping_{ident}", height=38 + 35 * len(rows),  # every field, no scroll
         hide_index=True, width="stretch", disabled=("field", "required", "notes"),
@@ -206,10 +225,10 @@ def _mapping_editor(
             "notes": column.TextColumn("also", width="large"),
         },
     )  # fmt: skip
-    return review.edited_dict(review.mapping_dict(suggested), edited.to_dicts())
+    return edited_dict(mapping_dict(suggested), edited.to_dicts())
 
 
-def _report(check: review.Check) -> ImportReport | None:
+def _report(check: Check) -> ImportReport | None:
     st.markdown("**Check before importing**")
     if check.report is None:
         st.error(md(check.failure or "The file could not be checked."),
@@ -223,11 +242,11 @@ def _report(check: review.Check) -> ImportReport | None:
         st.metric("Rows with problems", f"{report.rows_rejected:,}", border=True)
         st.metric("Rows ready to import", f"{good:,}", border=True)
     if check.problems is not None and check.problem_count:
-        shown = len(check.problems)
-        which = (f"The first {shown:,} of {check.problem_count:,} problems"
-                 if check.problem_count > shown else "Every problem")  # fmt: skip
+        listed = len(check.problems)
+        which = (f"The first {listed:,} of {check.problem_count:,} problems"
+                 if check.problem_count > listed else "Every problem")  # fmt: skip
         st.caption(f"{which}, by row in the file (the header is row 1):")
-        height = min(38 + 35 * shown, 320)
+        height = min(38 + 35 * listed, 320)
         st.dataframe(check.problems, hide_index=True, width="stretch", height=height)
     if report.unknown_columns:
         st.caption("Columns not imported (no field uses them): "
@@ -290,9 +309,9 @@ def _run_import(
             # DuckDB's read percentage arrives from the importer's watcher thread.
             if ctx is not None and get_script_run_ctx(suppress_warning=True) is None:
                 add_script_run_ctx(threading.current_thread(), ctx)
-            bar.progress(review.bar_fraction(step), text=_progress_text(step))
+            bar.progress(bar_fraction(step), text=_progress_text(step))
 
-        with review.saved_upload(upload, upload.name, _folder()) as path:
+        with saved_upload(upload, upload.name, _folder()) as path:
             try:
                 done = import_file(path, data.db_path(), table, mapping, skip_bad_rows=skip,
                                    sheet=sheet, mode=mode, progress=progress,
@@ -300,13 +319,13 @@ def _run_import(
             except RowsRejected as exc:  # the check passed, the store changed since
                 status.update(label="Nothing was imported", state="error")
                 st.error(md(str(exc)), icon=":material/error:")
-                listed = exc.problems[:review.MAX_PROBLEMS]
-                st.dataframe(review.problems_table(listed, upload.name), hide_index=True,
+                listed = exc.problems[:MAX_PROBLEMS]
+                st.dataframe(problems_table(listed, upload.name), hide_index=True,
                              width="stretch")  # fmt: skip
                 return
             except (ImportFailed, duckdb.Error, OSError) as exc:  # the store is as it was
                 status.update(label="Nothing was imported", state="error")
-                st.error(md(review.shown(review.first_lines(exc), path, upload.name)),
+                st.error(md(shown(first_lines(exc), path, upload.name)),
                          icon=":material/error:")  # fmt: skip
                 return
         status.update(label="Imported", state="complete")

@@ -1,83 +1,22 @@
-"""What the Data page needs to review an upload before importing it, without Streamlit.
-
-An uploaded file is copied to a private temporary folder beside the store (DuckDB reads paths,
-not memory buffers), checked with `cxdash.importer.run.check_file`, shown as a mapping table a
-person can edit, and imported with the mapping that table describes. The mapping round-trips
-through the same TOML-like dict `Mapping.parse` reads, so what the page imports and the TOML
-file it offers for `cxdash import --mapping` are the same thing.
-"""
+"""The mapping as a table a person edits, one row per contract field, and as the dict
+`Mapping.parse` reads: what the page imports with and, written as TOML, the file
+it offers for `cxdash import --mapping` are the same dict."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import shutil
-import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import IO, Any
+from dataclasses import replace
+from typing import Any
 
-import duckdb
 import polars as pl
 
 from cxdash.importer.events import EVENTS
 from cxdash.importer.mapping import EventRules, Mapping
-from cxdash.importer.read import EXCEL_SUFFIXES, ReadFailed, columns_of, load_raw
-from cxdash.importer.results import Problem, Progress
-from cxdash.importer.run import ImportFailed, ImportReport, check_file
 from cxdash.schema import TABLES_BY_NAME, Column
-from cxdash.store import StoreInfo
 
-UPLOAD_TYPES = ("csv", "tsv", "txt", "gz", "parquet", "xlsx", "xlsm", "xls", "ods")
-PREVIEW_ROWS = 10
-MAX_PROBLEMS = 200  # kept and listed per check; the count covers them all
 NOT_MAPPED = "—"  # the mapping table's choice for "no column"; the grid shows "" as "None"
-_NAME_MAX = 120
 
 
-# ---- the uploaded file on disk ------------------------------------------------------------
-def safe_name(name: str) -> str:
-    """The upload's own name reduced to one harmless path component that keeps its suffix
-    (the reader picks CSV, Parquet or Excel by it): no folders, no leading dot, no control
-    or shell-special characters. '../../x.csv' becomes 'x.csv'."""
-    base = PureWindowsPath(PurePosixPath(name).name).name  # drop / and \\ folders alike
-    base = re.sub(r"[^\w.\- ]", "_", base).strip(" .")
-    base = re.sub(r"\.{2,}", ".", base) or "upload"
-    if len(base) > _NAME_MAX:
-        suffix = "".join(s for s in PurePosixPath(base).suffixes[-2:] if len(s) <= 10)
-        base = base[: _NAME_MAX - len(suffix)].rstrip(" .") + suffix
-    return base
-
-
-@contextlib.contextmanager
-def saved_upload(data: IO[bytes], name: str, folder: Path) -> Iterator[Path]:
-    """The upload as a file in a fresh private folder under `folder` (the store's), removed
-    with everything in it when the block ends, whatever happens inside."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".cxdash-upload-", dir=folder) as tmp:
-        path = Path(tmp) / safe_name(name)
-        data.seek(0)
-        with path.open("wb") as handle:
-            shutil.copyfileobj(data, handle, 1 << 20)
-        yield path
-
-
-def is_excel(name: str) -> bool:
-    return name.lower().endswith(EXCEL_SUFFIXES)
-
-
-def sheet_names(path: Path) -> list[str]:
-    """The workbook's sheets; [] when it cannot be read (the check then says why)."""
-    import fastexcel
-
-    try:
-        return list(fastexcel.read_excel(str(path)).sheet_names)
-    except Exception:  # fastexcel raises its own error types
-        return []
-
-
-# ---- fields of each table -----------------------------------------------------------------
 def fields_of(table: str) -> tuple[Column, ...]:
     """The contract fields a file for `table` can fill, in the contract's order."""
     return (EVENTS if table == "events" else TABLES_BY_NAME[table]).contract_columns
@@ -87,97 +26,6 @@ def required_fields(table: str) -> list[str]:
     return [c.name for c in fields_of(table) if c.required]
 
 
-# ---- checking -----------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Check:
-    """A file checked against a mapping: the importer's report, or why it stopped; the file's
-    columns and first rows either way (when the file could be read at all). Only the first
-    problems are kept, as a table naming the upload, not our temporary copy."""
-
-    columns: tuple[str, ...]
-    preview: pl.DataFrame | None
-    report: ImportReport | None = None
-    failure: str | None = None
-    problem_count: int = 0
-    problems: pl.DataFrame | None = None
-
-
-def run_check(
-    path: Path, db: Path, table: str, mapping: Mapping | None, sheet: str | None, shown_as: str
-) -> Check:
-    """check_file, with the temporary path in its messages replaced by the upload's name."""
-    try:
-        report, first = check_file(path, db, table, mapping, sheet=sheet,
-                                   preview_rows=PREVIEW_ROWS)  # fmt: skip
-    except (ImportFailed, duckdb.Error) as exc:  # a DuckDB error is a file it cannot take
-        failure = shown(first_lines(exc), path, shown_as)
-        try:
-            columns, first = read_preview(path, mapping, sheet)
-        except ReadFailed:
-            return Check((), None, failure=failure)
-        return Check(tuple(columns), first, failure=failure)
-    columns = tuple(c for c in first.columns if c != "_row")
-    listed = tuple(replace(p, file=shown_as) for p in report.problems[:MAX_PROBLEMS])
-    return Check(
-        columns, first, report=replace(report, problems=listed, file=shown_as),
-        problem_count=len(report.problems), problems=problems_table(listed, shown_as),
-    )  # fmt: skip
-
-
-def preview_table(first: pl.DataFrame) -> pl.DataFrame:
-    """The first rows for people: `row` as numbered in the file, empty cells empty."""
-    return first.rename({"_row": "row"}).with_columns(pl.col(pl.String).fill_null(""))
-
-
-def read_preview(
-    path: Path, mapping: Mapping | None, sheet: str | None, rows: int = PREVIEW_ROWS
-) -> tuple[list[str], pl.DataFrame]:
-    """The file's columns and first rows as the importer reads them, for a file whose check
-    stopped before it got that far (e.g. a required field not matched)."""
-    con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
-    try:
-        load_raw(con, path, (mapping or Mapping()).read, sheet)
-        return columns_of(con), con.sql(f"SELECT * FROM raw ORDER BY _row LIMIT {int(rows)}").pl()
-    finally:
-        con.close()
-
-
-# Where each phase starts on the progress bar: reading is most of an import's time.
-_BAR_STARTS = {"reading": 0.0, "checking": 0.6, "writing": 0.75, "refreshing": 0.85,
-               "saving": 0.95}  # fmt: skip
-
-
-def bar_fraction(progress: Progress) -> float:
-    """Roughly how far an import is (0–1), for a progress bar; DuckDB's own estimate moves
-    it while the file is read."""
-    if progress.phase == "reading" and progress.fraction is not None:
-        return min(progress.fraction, 1.0) * _BAR_STARTS["checking"]
-    return _BAR_STARTS[progress.phase]
-
-
-def first_lines(exc: BaseException) -> str:
-    """The importer's own message whole (it lists problems line by line); a DuckDB error's
-    first line only (the rest is its internals)."""
-    text = str(exc).strip()
-    if isinstance(exc, ImportFailed) or not text:
-        return text or type(exc).__name__
-    return text.splitlines()[0]
-
-
-def shown(message: str, path: Path, name: str) -> str:
-    """A message as the person knows the file: by the name they uploaded, not our temp path."""
-    return message.replace(str(path), name)
-
-
-def problems_table(problems: tuple[Problem, ...], name: str) -> pl.DataFrame:
-    """The problems as a table, one row each, the file named as the person uploaded it."""
-    schema = {"file": pl.String, "row": pl.Int64, "column": pl.String, "value": pl.String,
-              "why": pl.String}  # fmt: skip
-    return pl.DataFrame([(name, p.row, p.column, p.value, p.why) for p in problems],
-                        schema=schema, orient="row")  # fmt: skip
-
-
-# ---- the mapping as a table ---------------------------------------------------------------
 def settled(
     base: Mapping | None, table: str, columns: tuple[str, ...], dropped: dict[str, str]
 ) -> Mapping:
@@ -310,7 +158,7 @@ def unmapped_required(table: str, mapping_data: dict[str, Any]) -> list[str]:
     return [f for f in required_fields(table) if f not in covered]
 
 
-# ---- TOML ---------------------------------------------------------------------------------
+# ---- the mapping as TOML -------------------------------------------------------------------
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
             "\r": "\\r"}  # fmt: skip
@@ -364,29 +212,3 @@ def to_toml(data: dict[str, Any], header: str = "") -> str:
         if isinstance(value, dict):
             table([key], value)
     return "\n".join(lines).lstrip("\n") + "\n"
-
-
-# ---- history ------------------------------------------------------------------------------
-HISTORY_COLUMNS = ("file", "sha256", "target", "rows_read", "rows_written", "rows_rejected",
-                   "imported_at")  # fmt: skip
-
-
-def history(
-    con: duckdb.DuckDBPyConnection, info: StoreInfo | None = None
-) -> pl.DataFrame:
-    """Every import recorded in the store, newest first: the file by name (an upload's
-    temporary folder means nothing later), its content hash shortened to 12 characters.
-    With `info` the table's presence is taken from it (a lake on Spark has no DuckDB
-    catalog to ask)."""
-    with con.cursor() as cur:
-        present = info.has_table("import_history") if info is not None else cur.sql(
-            "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'import_history' AND "
-            "schema_name = 'main' AND database_name = current_database()"
-        ).fetchall()[0][0]  # fmt: skip
-        if not present:
-            return pl.DataFrame(schema={c: pl.String for c in HISTORY_COLUMNS})
-        return cur.sql(
-            r"""SELECT regexp_extract(file, '[^/\\]*$') AS file, left(sha256, 12) AS sha256,
-                       target, rows_read, rows_written, rows_rejected, imported_at
-                FROM import_history ORDER BY imported_at DESC"""
-        ).pl()
