@@ -1,14 +1,14 @@
 """The mapping as a table a person edits, one row per contract field, and as the dict
-`Mapping.parse` reads: what the page imports with and, written as TOML, the file
+`Mapping.parse` reads: what the page imports with and, written as TOML (tomli-w), the file
 it offers for `cxdash import --mapping` are the same dict."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
 import polars as pl
+import tomli_w
 
 from cxdash.importer.events import EVENTS
 from cxdash.importer.mapping import EventRules, Mapping
@@ -158,57 +158,8 @@ def unmapped_required(table: str, mapping_data: dict[str, Any]) -> list[str]:
     return [f for f in required_fields(table) if f not in covered]
 
 
-# ---- the mapping as TOML -------------------------------------------------------------------
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
-            "\r": "\\r"}  # fmt: skip
-
-
-def toml_string(text: str) -> str:
-    """A TOML basic string: quotes, backslashes and control characters escaped."""
-    out = []
-    for char in text:
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
-def toml_key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else toml_string(key)
-
-
-def _toml_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        return toml_string(value)
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"no TOML for {type(value).__name__}")
-
-
 def to_toml(data: dict[str, Any], header: str = "") -> str:
-    """Write a mapping dict as TOML (top-level values, then one [table] per section)."""
-    lines = [f"# {line}".rstrip() for line in header.splitlines()]
-    scalars = {k: v for k, v in data.items() if not isinstance(v, dict)}
-    lines += [f"{toml_key(k)} = {_toml_value(v)}" for k, v in scalars.items()]
-
-    def table(path: list[str], body: dict[str, Any]) -> None:
-        flat = {k: v for k, v in body.items() if not isinstance(v, dict)}
-        nested = {k: v for k, v in body.items() if isinstance(v, dict)}
-        if flat or not nested:
-            lines.extend(["", "[" + ".".join(toml_key(p) for p in path) + "]"])
-            lines.extend(f"{toml_key(k)} = {_toml_value(v)}" for k, v in flat.items())
-        for key, sub in nested.items():
-            table([*path, key], sub)
-
-    for key, value in data.items():
-        if isinstance(value, dict):
-            table([key], value)
-    return "\n".join(lines).lstrip("\n") + "\n"
+    """A mapping dict as TOML (top-level values, then one [table] per section), with
+    `header` as comment lines above it."""
+    comments = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
+    return comments + ("\n" if comments else "") + tomli_w.dumps(data)
