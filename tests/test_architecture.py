@@ -6,6 +6,7 @@ from __future__ import annotations
 import pkgutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import grimp
@@ -108,3 +109,16 @@ def test_no_import_loop_anywhere_in_cxdash() -> None:
     edges = _import_graph()
     assert len(edges) > 90
     assert _cycles(edges) == []
+
+
+def test_every_part_of_cxdash_is_in_the_contracts() -> None:
+    """A new module or package must take its place in the layers, and in the list of those
+    that may not import Streamlit, or the contracts would silently not check it."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers, forbidden = config["contracts"]
+    layered = {name.strip() for layer in layers["layers"] for name in layer.split("|")}
+    parts = {f"cxdash.{m.name}" for m in pkgutil.iter_modules(cxdash.__path__)}
+    assert parts - layered == set()
+    assert layered - parts == set()  # no stale names either
+    assert parts - set(forbidden["source_modules"]) == {"cxdash.ui", "cxdash.__main__"}
+    assert set(forbidden["source_modules"]) <= parts
