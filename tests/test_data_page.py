@@ -328,3 +328,31 @@ def test_a_register_csv_is_checked_by_its_rules_and_imported(monkeypatch, db: Pa
     at.selectbox(key="import_table").select("root_causes").run()
     at.radio(key="import_mode").set_value("replace").run()
     assert "deletes the 1 rows in root_causes" in at.warning[0].value
+
+
+def test_problems_only_the_import_finds_are_listed_and_nothing_is_written(
+    monkeypatch, db: Path, tmp_path: Path
+) -> None:
+    """The check passed, then the store changed under it (the reason a cause names left the
+    driver catalog): the import finds the problem itself and the page lists it as the check
+    would have, from the importer's Problem fields."""
+    from cxdash.importer.run import import_file
+
+    catalog = tmp_path / "catalog.csv"
+    catalog.write_text("reason,value_to_customer\nInvoice copy,high\n")
+    import_file(catalog, db, "reasons")
+    at = upload(data_page(monkeypatch, db), "causes.csv", b"cause_id,reasons\nRC1,Invoice copy\n")
+    at.selectbox(key="import_table").select("root_causes").run()
+    assert metrics(at)["Problems"] == "0" and not import_button(at).disabled
+    catalog.write_text("reason,value_to_customer\nRefund,high\n")
+    import_file(catalog, db, "reasons", mode="replace")
+    import_button(at).click().run()
+    assert not at.exception
+    assert at.error[0].value == "1 problem(s) in 1 row(s); nothing was imported"
+    problems = table_with(at, "why")
+    assert problems.to_dict("records") == [{
+        "file": "causes.csv", "row": 2, "column": "reasons", "value": "Invoice copy",
+        "why": "reason(s) 'Invoice copy' are neither in the contacts nor in the driver catalog",
+    }]  # fmt: skip
+    assert count(db, "SELECT count(*) FROM root_causes") == [(0,)]
+    assert uploads_left(db) == []
