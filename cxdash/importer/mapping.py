@@ -41,6 +41,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from cxdash.importer.fields import auto_match
 
@@ -112,8 +113,8 @@ class Mapping:
         return replace(cls.parse(tomllib.loads(text), f"preset {name}"), lenient=True)
 
     @classmethod
-    def parse(cls, data: dict, where: str = "mapping") -> Mapping:
-        def table_of(key: str) -> dict:
+    def parse(cls, data: dict[str, Any], where: str = "mapping") -> Mapping:
+        def table_of(key: str) -> dict[str, Any]:
             value = data.get(key, {})
             if not isinstance(value, dict):
                 raise MappingError(f"{where}: [{key}] must be a table of field = value")
@@ -196,7 +197,7 @@ def _strings(value: object, where: str, key: str) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _event_rules(data: dict, where: str) -> EventRules:
+def _event_rules(data: dict[str, Any], where: str) -> EventRules:
     rules = EventRules()
     known = {"resolved", "responded", "reopen", "transfer_on"}
     unknown = sorted(set(data) - known)
@@ -218,7 +219,7 @@ def _event_rules(data: dict, where: str) -> EventRules:
     )
 
 
-def _before_created(data: dict, where: str) -> dict[str, str]:
+def _before_created(data: dict[str, Any], where: str) -> dict[str, str]:
     for name, policy in data.items():
         if policy not in ("reject", "clear"):
             raise MappingError(f"{where}: [before_created] {name} must be \"reject\" or "
@@ -226,7 +227,7 @@ def _before_created(data: dict, where: str) -> dict[str, str]:
     return {k: str(v) for k, v in data.items()}
 
 
-def _read_options(data: dict, where: str) -> ReadOptions:
+def _read_options(data: dict[str, Any], where: str) -> ReadOptions:
     header = data.get("header")
     if header is not None and not isinstance(header, bool):
         raise MappingError(f"{where}: [read] header must be true or false")

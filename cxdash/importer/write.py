@@ -65,11 +65,11 @@ def write_rows(
         run_sql(con, f"INSERT INTO contacts ({names}, next_contact_at) SELECT {names}, "
                      f"{derived.NEXT_CONTACT_AT.format(c='s')} FROM {source} s",
                 params)  # fmt: skip
-        written = run_sql(con, f"SELECT count(*) FROM {source}", params)[0][0]
+        written = int(run_sql(con, f"SELECT count(*) FROM {source}", params)[0][0])
         draft.lookahead_written(orders=False)
         return written
     run_sql(con, f"INSERT INTO {spec.name} ({names}) SELECT {names} FROM {source}", params)
-    written = run_sql(con, f"SELECT count(*) FROM {source}", params)[0][0]
+    written = int(run_sql(con, f"SELECT count(*) FROM {source}", params)[0][0])
     if looked_ahead:
         draft.rows_changed(customers=None if empty else "touched", orders=spec.name == "orders")
     return written
@@ -94,7 +94,7 @@ def write_events(
     con.execute("DELETE FROM contacts WHERE contact_id IN (SELECT contact_id FROM merged)")
     con.execute(f"INSERT INTO contacts ({names}) SELECT {names} FROM merged")
     draft.rows_changed(customers="touched", orders=False)
-    return con.execute("SELECT count(*) FROM merged").fetchall()[0][0]
+    return int(con.execute("SELECT count(*) FROM merged").fetchall()[0][0])
 
 
 def write_rejects(con: duckdb.DuckDBPyConnection, problems: list[Problem], target: Path) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import duckdb
 import streamlit as st
@@ -62,6 +63,7 @@ MODES = {
     "replace": "Replace: empty the table first",
 }
 _CHECKS_KEPT = 6
+T = TypeVar("T")
 _PHASE_TEXT = {"checking": "checking every row", "writing": "writing",
                "refreshing": "refreshing derived columns",
                "saving": "saving the new version of the store"}  # fmt: skip
@@ -102,14 +104,14 @@ def _folder() -> Path:
     return data.db_path().parent
 
 
-def _remember(key: tuple, compute: Any) -> Any:
+def _remember(key: tuple[object, ...], compute: Callable[[], T]) -> T:
     """A per-session memory of results about one upload (sheets, checks)."""
-    memory: dict = st.session_state.setdefault("import_checks", {})
+    memory: dict[tuple[object, ...], Any] = st.session_state.setdefault("import_checks", {})
     if key not in memory:
         memory[key] = compute()
         while len(memory) > _CHECKS_KEPT:
             memory.pop(next(iter(memory)))
-    return memory[key]
+    return cast(T, memory[key])
 
 
 def _sheets(upload: UploadedFile) -> list[str]:

@@ -26,8 +26,9 @@ def imports(
         ).fetchall()[0][0]  # fmt: skip
         if not present:
             return pl.DataFrame(schema={c: pl.String for c in HISTORY_COLUMNS})
-        return cur.sql(
+        frame: pl.DataFrame = cur.sql(
             r"""SELECT regexp_extract(file, '[^/\\]*$') AS file, left(sha256, 12) AS sha256,
                        target, rows_read, rows_written, rows_rejected, imported_at
                 FROM import_history ORDER BY imported_at DESC"""
         ).pl()
+        return frame
