@@ -36,7 +36,7 @@ from cxdash.metrics.request import MetricRequest, Period, RequestError
 from tests.apptest import open_app
 from tests.storebuilder import build_bare_store, build_store, ts
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 EXAMPLES = ROOT / "examples" / "metrics.toml"
 MAY = Period(dt.date(2026, 5, 1), dt.date(2026, 5, 31))
 PERIOD = ["--start", "2026-05-01", "--end", "2026-05-31"]

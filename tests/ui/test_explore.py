@@ -93,7 +93,7 @@ def test_downloads_neutralise_formula_cells(fmt: str) -> None:
 # ---- the page -----------------------------------------------------------------------------
 def explore_at(monkeypatch, db: Path, **params: list[str]) -> AppTest:
     monkeypatch.setenv("CXDASH_DB", str(db))
-    at = AppTest.from_file(str(Path(__file__).parents[1] / "app.py"), default_timeout=120)
+    at = AppTest.from_file(str(Path(__file__).parents[2] / "app.py"), default_timeout=120)
     for key, values in params.items():
         at.query_params[key] = values
     at.run()

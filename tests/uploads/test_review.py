@@ -26,7 +26,7 @@ from cxdash.uploads.mapping_table import (
 from cxdash.uploads.progress import bar_fraction
 from cxdash.uploads.upload import safe_name, saved_upload
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """DuckDB SQL → Spark SQL (cxdash/engines/dialect.py), on the SQL text: no Spark needed.
 
 Each rewrite rule, each construct SQLGlot translates for the compiler, and every statement the
-compiler emits for the SPEC metrics. tests/test_spark.py runs the same statements on PySpark
+compiler emits for the SPEC metrics. tests/engines/test_spark.py runs the same statements on PySpark
 and holds the results to DuckDB's.
 """
 
@@ -151,7 +151,7 @@ def test_rules_are_named_in_order() -> None:
     ]  # fmt: skip
 
 
-# ---- what SQLGlot translates for the compiler (run on Spark by tests/test_spark.py) ------------
+# ---- what SQLGlot translates for the compiler (run on Spark by tests/engines/test_spark.py) ---
 @pytest.mark.parametrize("duck, want", [
     ("date_trunc('week', c.created_at)", "DATE_TRUNC('WEEK', c.created_at)"),
     ("date_trunc('month', c.created_at)", "DATE_TRUNC('MONTH', c.created_at)"),
@@ -228,8 +228,8 @@ def test_every_compiled_statement_translates(request_: MetricRequest, worked_sto
 
 
 def test_the_shapes_cover_every_construct(worked_store: Path) -> None:
-    """Between them the request shapes above (run on Spark by tests/test_spark.py) emit every
-    construct the dialect module lists."""
+    """Between them the request shapes above (run on Spark by tests/engines/test_spark.py) emit
+    every construct the dialect module lists."""
     con = store.open_read(worked_store)
     try:
         info = store.inspect(con)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-CONFIG = Path(__file__).parents[1] / ".streamlit" / "config.toml"
+CONFIG = Path(__file__).parents[2] / ".streamlit" / "config.toml"
 
 
 def test_shipped_server_settings() -> None:

@@ -1,7 +1,7 @@
 """`cxdash export-parquet`: the store as the Parquet layout the spark engine reads.
 
 Read back here with DuckDB and pyarrow (no Spark): the month partitions, every row and value,
-the types Spark will see, and the refusals. tests/test_spark.py runs the metrics on it.
+the types Spark will see, and the refusals. tests/engines/test_spark.py runs the metrics on it.
 """
 
 from __future__ import annotations

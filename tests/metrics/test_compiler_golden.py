@@ -1,10 +1,10 @@
 """The compiled SQL of a few representative requests, byte for byte, against checked-in files.
 
-A change to the compiler shows up here as a diff of tests/golden/*.sql (and of the parameters
-it sends, *.params.json) to review like any other code. After a deliberate change, regenerate
-them and read the diff before committing:
+A change to the compiler shows up here as a diff of tests/metrics/golden/*.sql (and of the
+parameters it sends, *.params.json) to review like any other code. After a deliberate change,
+regenerate them and read the diff before committing:
 
-    CXDASH_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/test_compiler_golden.py
+    CXDASH_UPDATE_GOLDEN=1 .venv/bin/python -m pytest -q tests/metrics/test_compiler_golden.py
 
 The store is described by hand (a StoreInfo for a store cxdash wrote, with every table and
 column, fresh derived facts, orders and a driver catalog), so no store is built and the whole

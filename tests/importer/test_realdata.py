@@ -15,8 +15,8 @@ from cxdash.cli import main
 from tests.apptest import open_app
 
 pytestmark = pytest.mark.realdata
-REAL = Path(__file__).parents[2] / "shared" / "realdata"
-MAPPINGS = Path(__file__).parents[1] / "examples" / "mappings"
+REAL = Path(__file__).parents[3] / "shared" / "realdata"
+MAPPINGS = Path(__file__).parents[2] / "examples" / "mappings"
 PAGES = ("pages/scoreboard.py", "pages/playing_to_win.py", "pages/defense.py",
          "pages/speed_to_happiness.py", "pages/data.py")  # fmt: skip
 

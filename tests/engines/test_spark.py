@@ -2,7 +2,7 @@
 exported with `cxdash export-parquet`.
 
 Every SPEC metric, without filters, with filters and a dimension, with the previous period and
-each time grain — the request shapes whose statements tests/test_dialect.py shows to cover
+each time grain — the request shapes whose statements tests/engines/test_dialect.py shows to cover
 every construct the compiler emits — must equal DuckDB's values (floats within 1e-9
 relative) and types. One Spark session for the module (it takes 5–10 s to start); slow.
 """
