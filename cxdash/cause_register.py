@@ -111,6 +111,8 @@ def _load(con: duckdb.DuckDBPyConnection, cause_id: str) -> RootCause | None:
 
 
 Change = tuple[str, str | None, str | None]  # (field, old, new) as the history writes them
+# (changed_at, changed_by, field, old, new) as `changes` reads them back
+HistoryRow = tuple[dt.datetime, str, str, str | None, str | None]
 
 
 def apply(
@@ -143,7 +145,7 @@ def remove(
     before = _load(con, cause_id)
     if before is None:
         return []
-    changed = [(k, v, None) for k, v in before.as_text().items() if v is not None]
+    changed: list[Change] = [(k, v, None) for k, v in before.as_text().items() if v is not None]
     con.execute("DELETE FROM root_causes WHERE cause_id = $id", {"id": cause_id})
     _record(con, cause_id, changed, by, now)
     return changed
@@ -172,7 +174,7 @@ def save(db: Path, cause: RootCause, by: str = "local") -> list[Change]:
         return apply(con, cause, by, dt.datetime.now().replace(microsecond=0))
 
 
-def changes(con: duckdb.DuckDBPyConnection, cause_id: str) -> list[tuple]:
+def changes(con: duckdb.DuckDBPyConnection, cause_id: str) -> list[HistoryRow]:
     """A cause's change history, oldest first: (changed_at, changed_by, field, old, new)."""
     try:
         return con.execute(

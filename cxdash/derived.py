@@ -147,4 +147,4 @@ def is_fresh(con: duckdb.DuckDBPyConnection) -> bool:
     if not rows:
         return False
     contacts, orders = _counts(con)
-    return rows[0][0] == f"{contacts}:{orders}"
+    return bool(rows[0][0] == f"{contacts}:{orders}")

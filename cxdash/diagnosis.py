@@ -143,10 +143,10 @@ def classify_file(path: Path, *, thorough: bool = False) -> tuple[str, str] | No
         found = from_error(path, exc)
         return (found.kind, found.detail)
     try:
-        found = contract_problem(con)
-        if found is None and thorough:
+        contract = contract_problem(con)
+        if contract is None and thorough:
             read_every_block(con)
-        return found
+        return contract
     except duckdb.Error as exc:
         found = from_error(path, exc)
         return (found.kind, found.detail)

@@ -36,7 +36,7 @@ def safe_frame(frame: pl.DataFrame) -> pl.DataFrame:
     for name, dtype in frame.schema.items():
         if isinstance(dtype, pl.List):
             out = out.with_columns(pl.col(name).cast(pl.List(pl.String)).list.join("; "))
-            dtype = pl.String
+            dtype = pl.String()
         if dtype in (pl.String, pl.Categorical, pl.Enum) or isinstance(dtype, pl.Enum):
             out = out.with_columns(
                 pl.col(name).cast(pl.String).map_elements(safe_text, return_dtype=pl.String)

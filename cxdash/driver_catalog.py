@@ -43,7 +43,8 @@ class CatalogChange:
 
 def problems(drivers: Iterable[Driver]) -> list[str]:
     """Every rule the catalog breaks, naming the row (1 = first row of the table)."""
-    out, seen = [], {}
+    out: list[str] = []
+    seen: dict[str, int] = {}
     for i, d in enumerate(drivers, start=1):
         name = (d.reason or "").strip()
         if not name:

@@ -19,7 +19,10 @@ import duckdb
 # Leave room for Streamlit, Polars copies and caches next to DuckDB (ENGINEERING §2.1).
 # Readers only query the store: no SQL on a read connection may touch other files (read_csv,
 # COPY, ATTACH, glob …) — a second wall behind the custom-metric checks. Spilling still works.
-READ_CONFIG = {"threads": 2, "memory_limit": "4GB", "enable_external_access": False}
+# The value type is duckdb.connect's `config` parameter's (a dict is invariant in it).
+READ_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "threads": 2, "memory_limit": "4GB", "enable_external_access": False,
+}  # fmt: skip
 
 
 class StoreError(Exception):

@@ -193,12 +193,12 @@ class Masker:
         Only words that occur in the texts are looked up, so a store with millions of
         customers costs a handful of indexed-free scans, not a name list in memory.
         """
-        texts = [t for t in texts if t]
+        present = [t for t in texts if t]
         words = sorted({
-            _possessive(w)[0].lower() for t in texts for w in _WORD.findall(t) if len(w) >= 2
+            _possessive(w)[0].lower() for t in present for w in _WORD.findall(t) if len(w) >= 2
         })  # fmt: skip
         tokens = sorted({
-            tok for t in texts for tok in _TOKEN.findall(t)
+            tok for t in present for tok in _TOKEN.findall(t)
             if len(tok) >= 2 and not _numeric_id_too_short(tok)
         })  # fmt: skip
         names = _store_names(con, info, words) if words else frozenset()

@@ -13,6 +13,10 @@ ids is checked by the writers (demo, import) instead; small tables keep real key
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import duckdb
 
 SCHEMA_VERSION = 1
 
@@ -227,7 +231,7 @@ def create_table_sql(table: Table) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table.name} (\n  {body}\n)"
 
 
-def create_schema(con) -> None:  # con: duckdb.DuckDBPyConnection
+def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table that is missing and record the schema version."""
     for table in TABLES:
         con.execute(create_table_sql(table))

@@ -7,6 +7,7 @@ range-checked here so a bad row in the store falls back to the default instead o
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 import duckdb
 
@@ -39,14 +40,14 @@ def load(con: duckdb.DuckDBPyConnection) -> Settings:
     except duckdb.Error:
         return Settings()
     known = {f.name for f in fields(Settings)}
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}  # each parsed to its field's type (`_parse`)
     for key, text in rows:
         if key in known and text is not None:
             try:
                 values[key] = _parse(key, text)
             except ValueError:
                 continue
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings(**values)
 
 
 def save(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:

@@ -26,6 +26,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import duckdb
 
@@ -133,7 +134,7 @@ def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
     """Read the catalogue of a store: which contract tables and columns exist, and row counts.
     A lake on Spark (`cxdash.engines.spark.SparkConnection`) answers from its Parquet files."""
     if callable(own := getattr(con, "inspect", None)):
-        return own()
+        return cast(StoreInfo, own())  # SparkConnection.inspect
     rows = con.execute(
         """SELECT table_name, column_name, data_type FROM duckdb_columns()
            WHERE database_name = current_database() AND schema_name = 'main'"""

@@ -31,7 +31,7 @@ class Reason:
 
 # The driver catalog as the reasons table holds it. Quadrants: low/low Eliminate,
 # high customer / low business Automate, low/high Simplify, high/high Leverage.
-_CATALOG = (
+_CATALOG: tuple[tuple[str, str, str, bool, bool], ...] = (
     # reason                     customer business preventable external
     ("Late delivery",             "low",  "low",  True,  True),
     ("Where is my order",         "low",  "low",  True,  True),
@@ -56,7 +56,7 @@ _CATALOG = (
 )  # fmt: skip
 
 # How each driver behaves in the demo, in the same order.
-_BEHAVIOUR = (
+_BEHAVIOUR: tuple[tuple[float, float, float, float, str, float, float], ...] = (
     # weight anon delay  self   team                 escalation mood
     (9,      0,   5.0,   0.03,  "Delivery Care",     0.03,      -0.4),
     (13,     4,   3.0,   0.12,  "Delivery Care",     0.01,      -0.1),
@@ -81,7 +81,7 @@ _BEHAVIOUR = (
 )  # fmt: skip
 
 REASONS: tuple[Reason, ...] = tuple(
-    Reason(*facts, *behaviour) for facts, behaviour in zip(_CATALOG, _BEHAVIOUR, strict=True)
+    Reason(*(facts + behaviour)) for facts, behaviour in zip(_CATALOG, _BEHAVIOUR, strict=True)
 )
 REASON_NAMES = tuple(r.name for r in REASONS)
 

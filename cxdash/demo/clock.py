@@ -18,6 +18,7 @@ The arithmetic exists twice: in Python (for planning and tests) and as DuckDB ma
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cxdash.demo import catalog
@@ -113,7 +114,7 @@ class OrderClock:
         return min(self.n, week * self.q + self.cum[d] + within)
 
 
-def _list(values: list[int] | tuple[float, ...] | tuple[int, ...]) -> str:
+def _list(values: Sequence[float]) -> str:
     return "[" + ", ".join(repr(v) for v in values) + "]"
 
 

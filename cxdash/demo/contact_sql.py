@@ -14,6 +14,8 @@ only in the final insert.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from cxdash.demo import catalog
 from cxdash.demo.clock import BUCKETS, DAY_US, to_us, weighted_buckets
 from cxdash.demo.plan import MAX_BOOST, Plan
@@ -26,7 +28,7 @@ MAX_RESPONSE_MINUTES = 30 * 24 * 60  # caps on the (logistic, so long-tailed) du
 MAX_WORK_MINUTES = 60 * 24 * 60
 
 
-def sql_list(values) -> str:
+def sql_list(values: Iterable[str | float]) -> str:
     """A DuckDB list literal of numbers or (quoted) strings."""
     items = []
     for v in values:
