@@ -52,6 +52,7 @@ import datetime as dt
 import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import sqlglot
 from sqlglot import exp, transforms
@@ -131,7 +132,7 @@ def _order_column(node: exp.WithinGroup) -> exp.Expression:
     keys = order.expressions if isinstance(order, exp.Order) else []
     if len(keys) != 1 or keys[0].args.get("desc"):
         raise DialectError("a percentile WITHIN GROUP needs exactly one ascending ORDER BY key")
-    return keys[0].this
+    return cast(exp.Expression, keys[0].this)  # an Ordered's `this` is the key expression
 
 
 def discrete_percentile(node: exp.Expression) -> exp.Expression:

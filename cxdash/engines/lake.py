@@ -34,6 +34,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -63,8 +64,8 @@ class ExportSummary:
 def _select(table: Table, relation: str | None, info: store.StoreInfo) -> str:
     """The table's columns in schema order from `relation` (typed NULLs for missing ones)."""
     if relation is None:
-        cols = ", ".join(f"CAST(NULL AS {c.sql_type}) AS {c.name}" for c in table.columns)
-        return f"SELECT {cols} WHERE false"
+        nulls = ", ".join(f"CAST(NULL AS {c.sql_type}) AS {c.name}" for c in table.columns)
+        return f"SELECT {nulls} WHERE false"
     have = info.columns.get(table.name, {})
     cols = []
     for col in table.columns:
@@ -187,7 +188,7 @@ def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def read_manifest(lake: str) -> dict:
+def read_manifest(lake: str) -> dict[str, Any]:
     """The manifest of a lake in a local folder; LakeError when it is not a cxdash lake."""
     folder = Path(lake)
     manifest = folder / MANIFEST
@@ -199,7 +200,7 @@ def read_manifest(lake: str) -> dict:
                         f"finish leaves none): write one with `cxdash export-parquet --db STORE "
                         f"--out DIR`")  # fmt: skip
     try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise LakeError(f"{manifest} does not read ({exc}); export the store again") from exc
     if data.get("format") != "cxdash-lake" or data.get("layout", 0) > LAYOUT_VERSION:

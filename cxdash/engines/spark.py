@@ -26,7 +26,7 @@ import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
@@ -37,6 +37,9 @@ from cxdash.engines.lake import PARTITION_COLUMN, PARTITIONED, LakeError, is_loc
 from cxdash.schema import CONTACTS, ORDERS, TABLES
 from cxdash.settings import Settings
 from cxdash.store import StoreInfo
+
+if TYPE_CHECKING:
+    import duckdb
 
 INSTALL = "pip install -e '.[spark]'  (or: pip install 'pyspark==4.3.*')"
 LOG_CONFIG = Path(__file__).with_name("log4j2.properties")
@@ -118,9 +121,9 @@ class SparkResult:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)
             table = _guard(self.frame.toArrow)
-        return pl.from_arrow(table)  # type: ignore[return-value]
+        return cast(pl.DataFrame, pl.from_arrow(table))  # an Arrow table gives a frame
 
-    def fetchall(self) -> list[tuple]:
+    def fetchall(self) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in _guard(self.frame.collect)]
 
 
@@ -209,11 +212,12 @@ class SparkConnection:
         ) if "repurchase_baselines" in self.frames else frozenset()  # fmt: skip
         self._info = StoreInfo(columns=columns, derived_fresh=True, orders_rows=counts["orders"],
                                reasons_rows=counts["reasons"], contacts_rows=counts["contacts"],
-                               baseline_periods=baselines)  # type: ignore[arg-type]  # fmt: skip
+                               baseline_periods=baselines)  # fmt: skip
         return self._info
 
     def settings(self) -> Settings:
-        return settings_mod.load(self)  # type: ignore[arg-type]
+        # It answers the one call settings.load makes: execute(…).fetchall().
+        return settings_mod.load(cast("duckdb.DuckDBPyConnection", self))
 
 
 def open_lake(lake: str, master: str) -> SparkConnection:

@@ -180,9 +180,9 @@ def load(
         info = info if info is not None else store.inspect(con)
         settings = settings if settings is not None else Settings()
         for metric, line in candidates:
-            checked, why = probe(metric, con, info, settings)
-            if why is not None:
-                problems.append(Problem(path, why, metric.id, line))
+            checked, refused = probe(metric, con, info, settings)
+            if refused is not None:
+                problems.append(Problem(path, refused, metric.id, line))
             elif checked is not None:
                 metrics.append(checked)
     else:

@@ -101,11 +101,15 @@ def check_sql(source: str, parser: duckdb.DuckDBPyConnection) -> tuple[
     return canonical, frozenset(walk.columns), []
 
 
+# A node of DuckDB's json_serialize_sql parse tree, as json.loads gives it.
+_Node = dict[str, Any]
+
+
 class _NotOneExpression(Exception):
     pass
 
 
-def _parse(source: str, parser: duckdb.DuckDBPyConnection) -> tuple[dict | None, str, list[str]]:
+def _parse(source: str, parser: duckdb.DuckDBPyConnection) -> tuple[_Node | None, str, list[str]]:
     """The one select-list expression of `SELECT <source>` and the statement serialized, or
     why it is not one expression."""
     # The newline ends a trailing -- comment; the statement is only parsed, never run.
@@ -117,7 +121,7 @@ def _parse(source: str, parser: duckdb.DuckDBPyConnection) -> tuple[dict | None,
         return None, serialized, [str(exc)]
 
 
-def _one_expression(doc: dict) -> dict:
+def _one_expression(doc: _Node) -> _Node:
     if doc.get("error"):
         message = str(doc.get("error_message", "")).strip().splitlines()
         first = message[0] if message else "unknown error"
@@ -133,8 +137,8 @@ def _one_expression(doc: dict) -> dict:
         raise _NotOneExpression(
             f"sql must be one expression; ';' makes it {len(statements)} statements"
         )
-    node = statements[0].get("node", {})
-    select = node.get("select_list") or []
+    node: _Node = statements[0].get("node", {})
+    select: list[_Node] = node.get("select_list") or []
     extra = [
         what
         for what, present in (
@@ -167,13 +171,13 @@ def _one_expression(doc: dict) -> dict:
     return select[0]
 
 
-def _visited(tree: dict) -> _Walk:
+def _visited(tree: _Node) -> _Walk:
     walk = _Walk()
     _visit(tree, walk, in_aggregate=False)
     return walk
 
 
-def _children(node: Any) -> Iterator[dict]:
+def _children(node: Any) -> Iterator[_Node]:
     """Every expression directly below `node`, wherever the parse tree keeps it."""
     values = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
     for value in values:
@@ -186,7 +190,7 @@ def _children(node: Any) -> Iterator[dict]:
             yield from _children(value)
 
 
-def _visit(node: dict, walk: _Walk, *, in_aggregate: bool) -> None:
+def _visit(node: _Node, walk: _Walk, *, in_aggregate: bool) -> None:
     kind = node.get("class")
     if kind not in _ALLOWED_CLASSES:
         walk.refused.append(_REFUSED_CLASSES.get(

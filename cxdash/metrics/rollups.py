@@ -40,7 +40,7 @@ def rebuild(con: duckdb.DuckDBPyConnection) -> int:
         return 0
     first, last = days
     settings = settings_mod.load(con)
-    stored: dict[tuple, tuple] = {}
+    stored: dict[tuple[dt.date, dt.date], tuple[float | None, int]] = {}
     for period in preset_periods(first, last):
         request = MetricRequest(period, metrics=("repurchase_baseline_90d",), with_previous=True)
         frag = period_fragment(request, info, settings, baseline=True)

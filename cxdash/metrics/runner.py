@@ -40,7 +40,7 @@ def compute(
     """One row per (bucket, dimension values); a `bucket` column only when a grain is asked."""
     query = compile_for(con, request, info, settings)
     with con.cursor() as cur:
-        frame = cur.sql(query.sql, params=query.params).pl()
+        frame: pl.DataFrame = cur.sql(query.sql, params=query.params).pl()
     if request.grain is None and not request.with_previous:
         frame = frame.drop(BUCKET)
     return frame
