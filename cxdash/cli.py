@@ -16,7 +16,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn, cast
 
 import duckdb
 
@@ -44,7 +44,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
@@ -446,7 +446,8 @@ def _open_lake(choice: engines.EngineChoice) -> tuple[SparkConnection, store.Sto
 
 def _metrics(args: argparse.Namespace) -> int:
     filters = Filters.parse(args.filter)
-    by, grain = (), None
+    by: tuple[str, ...] = ()
+    grain: str | None = None
     if args.by in GRAINS:
         grain = args.by
     elif args.by:
@@ -460,7 +461,8 @@ def _metrics(args: argparse.Namespace) -> int:
         if os.environ.get(custom.ENV_METRICS, "").strip():
             print(f"cxdash: note: the custom metrics in ${custom.ENV_METRICS} run on DuckDB "
                   "only; the spark engine reports the built-in ones", file=sys.stderr)
-        con, info = _open_lake(choice)
+        lake, info = _open_lake(choice)
+        con = cast(duckdb.DuckDBPyConnection, lake)  # it answers the query layer's calls
     else:
         if args.lake or args.spark_master:
             raise UsageError("--lake and --spark-master are for --engine spark")
@@ -523,7 +525,9 @@ def _print_table(out: dict[str, object], catalogue: Catalogue) -> None:
         metric = catalogue[metric_id]
         print(f"  {metric.label:<{width}}  {format_value(metric, value):>12}  ({metric_id})")
     if "rows" in out:
-        print(f"\nby {out['by']}: {len(out['rows'])} rows (use --json for all values)")  # type: ignore[arg-type]
+        rows = out["rows"]
+        assert isinstance(rows, list)
+        print(f"\nby {out['by']}: {len(rows)} rows (use --json for all values)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import cast
 
 import plotly.graph_objects as go
 import polars as pl
@@ -37,7 +38,8 @@ def contact_rate_trend(
             hovertemplate="week of %{x|%d %b %Y}<br>%{y:,.1f} " + unit + "<extra></extra>",
         )
     )  # fmt: skip
-    first, last = weekly["bucket"].min(), weekly["bucket"].max()
+    # not empty: the first and last week (a DATE column)
+    first, last = cast(dt.date, weekly["bucket"].min()), cast(dt.date, weekly["bucket"].max())
     fixed = causes.filter(pl.col("fixed_on").is_not_null()) if not causes.is_empty() else causes
     for i, cause in enumerate(fixed.iter_rows(named=True) if not fixed.is_empty() else []):
         day: dt.date = cause["fixed_on"]
@@ -132,7 +134,7 @@ def value_irritant(drivers: pl.DataFrame) -> go.Figure:
     if data.is_empty():
         return empty_figure(title, "Fill the driver catalog to place drivers in quadrants")
     xs, ys, sizes, colours, labels, hovers = [], [], [], [], [], []
-    biggest = max(data["contacts"].max(), 1)  # type: ignore[type-var]
+    biggest = max(cast(int, data["contacts"].max()), 1)  # not empty: an int
     for (cust, biz), group in data.sort("contacts", descending=True).group_by(
         ["value_to_customer", "value_to_business"], maintain_order=True
     ):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import plotly.graph_objects as go
 
 FONT_SIZE = 15
@@ -14,9 +16,9 @@ SERIES = ("#1f6feb", "#bf8700", "#8250df", "#1a7f37", "#cf222e", "#0a7ea4")
 CHAR_PX = 6.6  # average width of one label character at FONT_SIZE − 2
 
 
-def label_margin(labels: object, *, base: int = 28, rotated: bool = False) -> int:
+def label_margin(labels: Iterable[object], *, base: int = 28, rotated: bool = False) -> int:
     """Pixels for an axis whose tick labels are `labels` (horizontal, or rotated ~35°)."""
-    longest = max((len(str(label)) for label in labels), default=0)  # type: ignore[attr-defined]
+    longest = max((len(str(label)) for label in labels), default=0)
     width = longest * CHAR_PX
     return int(base + (width * 0.6 if rotated else width))
 

@@ -86,7 +86,9 @@ def for_week(
         raise RequestError(f"week {week.iso} has no contacts in the store; the data covers "
                            f"{covers}")  # fmt: skip
     with con.cursor() as cur:
-        first, last = store.contact_days(cur)  # type: ignore[misc]  # the week has contacts
+        days = store.contact_days(cur)
+    assert days is not None  # the week has contacts
+    first, last = days
     scope = Scope(week, filters or Filters(), first, last, masked=True)
     return render(Review(con, info, settings_mod.load(con), scope), source=source)
 
@@ -135,9 +137,10 @@ class _Charts:
 
     def __call__(self, fig: go.Figure) -> str:
         self.count += 1
-        return fig.to_html(full_html=False, include_plotlyjs=False,
-                           div_id=f"chart-{self.count}",
-                           config={"displaylogo": False, "responsive": True})  # fmt: skip
+        html_div: str = fig.to_html(full_html=False, include_plotlyjs=False,
+                                    div_id=f"chart-{self.count}",
+                                    config={"displaylogo": False, "responsive": True})  # fmt: skip
+        return html_div
 
 
 def _header(scope: Scope, source: str) -> str:
@@ -185,8 +188,8 @@ def _tile(line: ScoreLine) -> str:
 
 def _score(score: screens.Score, scope: Scope, chart: _Charts) -> str:
     out = []
-    for side, lines in (("offense", score.offense), ("defense", score.defense)):
-        out.append(f"<h3>{_e(SIDE_LABELS[side])}</h3>")  # type: ignore[index]
+    for side, lines in score.by_side():
+        out.append(f"<h3>{_e(SIDE_LABELS[side])}</h3>")
         out.append('<div class="tiles">' + "".join(_tile(li) for li in lines) + "</div>")
     out.append('<div class="row"><div>'
                + chart(charts.weekly_contacts(score.weekly, scope.week.start,

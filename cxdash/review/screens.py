@@ -12,6 +12,7 @@ import polars as pl
 from cxdash.analysis.movers import Move
 from cxdash.formatting import format_change, format_hours, format_value
 from cxdash.metrics import catalogue
+from cxdash.metrics.catalogue import Side
 from cxdash.metrics.request import Filters, Period
 from cxdash.metrics.runner import MetricValue
 from cxdash.review.weeks import Week
@@ -84,6 +85,10 @@ class Score:
     offense: tuple[ScoreLine, ...]
     defense: tuple[ScoreLine, ...]
     weekly: pl.DataFrame  # bucket, contacts, happy_rate for up to TREND_WEEKS weeks
+
+    def by_side(self) -> tuple[tuple[Side, tuple[ScoreLine, ...]], ...]:
+        """(side, lines) in the order the review shows them: offense, then defense."""
+        return (("offense", self.offense), ("defense", self.defense))
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 
@@ -88,7 +89,7 @@ def verdict(key: str) -> str:
 
 
 def cause_line(
-    kind: str, row: dict, escape: Callable[[object], str], bold: Callable[[str], str]
+    kind: str, row: dict[str, Any], escape: Callable[[object], str], bold: Callable[[str], str]
 ) -> str:
     """One register line of Wins or Worries, for the page (Markdown) and the report (HTML):
     `kind` is eliminated, holding, came_back or new."""
@@ -106,7 +107,7 @@ def stars(csat: int | None) -> str:
     return "★" * int(csat or 0) + "☆" * (5 - int(csat or 0))
 
 
-def comment_facts(row: dict) -> str:
+def comment_facts(row: dict[str, Any]) -> str:
     """'★★★★★ · chat · Where is my order · Delivery Care · [name] · resolved in 6 min'."""
     parts = [stars(row["csat"])]
     parts += [str(row[k]) for k in ("channel", "reason", "team", "agent") if row.get(k)]

@@ -76,7 +76,7 @@ def save(rows: pl.DataFrame) -> None:
 
 
 def edit(frame: pl.DataFrame) -> pl.DataFrame:
-    return st.data_editor(
+    edited: pl.DataFrame = st.data_editor(  # a polars frame in, a polars frame out
         frame, key=EDITOR, num_rows="dynamic", hide_index=True, width="stretch",
         height=min(35 * (frame.height + 2) + 3, 1200),  # header, rows, the add row
         column_config={
@@ -104,3 +104,4 @@ def edit(frame: pl.DataFrame) -> pl.DataFrame:
                 help="Contacts with this reason in the period chosen in the sidebar"),
         },
     )  # fmt: skip
+    return edited

@@ -195,14 +195,14 @@ def detail(cause: RootCause, effect: dict[str, Any] | None, view: View) -> None:
     window = causes.weekly_window(cause.fixed_on, cause.identified_on, view.last_day,
                                   view.first_day)  # fmt: skip
     weekly = data.compute(MetricRequest(window, scope, (), "week", ("contacts", "contact_rate")))
-    level = None
+    before_level = None
     if effect is not None and effect["baseline"] is not None:
-        level = causes.baseline_level(effect["baseline"], effect["orders_base"] or 0,
-                                      per_orders=per_orders)  # fmt: skip
+        before_level = causes.baseline_level(effect["baseline"], effect["orders_base"] or 0,
+                                             per_orders=per_orders)  # fmt: skip
     title = f"{', '.join(cause.reasons)}: weekly " + ("contact rate" if per_orders else "contacts")
     st.plotly_chart(cause_charts.before_after(
         weekly, title=title, fixed_on=cause.fixed_on if cause.status == "eliminated" else None,
-        level=level, per_orders=per_orders,
+        level=before_level, per_orders=per_orders,
         came_back=bool(effect and effect["verdict"] in ("came_back", "near_baseline")),
     ), key="cause_chart")  # fmt: skip
 

@@ -19,7 +19,7 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 import polars as pl
@@ -31,6 +31,7 @@ from cxdash.analysis import causes, distribution, drilldown, listings, recovery,
 from cxdash.engines import source as source_mod
 from cxdash.engines.lake import LakeError
 from cxdash.metrics import runner
+from cxdash.metrics.compiler import CompiledQuery
 from cxdash.metrics.dimensions import distinct_values
 from cxdash.metrics.request import Filters, MetricRequest
 from cxdash.metrics.runner import MetricValue
@@ -159,9 +160,11 @@ def lake_problem() -> str | None:
 
 
 @st.cache_data(max_entries=8)
-def _dimension_values(path: str, version: Version, dims: tuple[str, ...]) -> dict[str, list]:
+def _dimension_values(
+    path: str, version: Version, dims: tuple[str, ...]
+) -> dict[str, list[str]]:
     if (saved := _saved(path, version, "dims", dims)) is not None:
-        return saved
+        return cast(dict[str, list[str]], saved)
     with reader(path, version) as cur:
         return distinct_values(cur, dims)
 
@@ -209,7 +212,9 @@ def _saved(path: str, version: Version, kind: str, request: Any) -> Any | None:
 
 
 @st.cache_data(ttl="1h", max_entries=512, max_size="256MB")
-def _run(path: str, version: Version, kind: str, request: MetricRequest, extra: tuple) -> Any:
+def _run(
+    path: str, version: Version, kind: str, request: MetricRequest, extra: tuple[Any, ...]
+) -> Any:
     if not extra and (saved := _saved(path, version, kind, request)) is not None:
         return saved
     with reader(path, version) as con:
@@ -238,24 +243,24 @@ def first_view_read(kind: str, request: Any) -> Any:
 
 
 def compute(request: MetricRequest) -> pl.DataFrame:
-    return _run(*key(), "compute", request, ())
+    return cast(pl.DataFrame, _run(*key(), "compute", request, ()))
 
 
-def compiled(request: MetricRequest) -> runner.CompiledQuery:
+def compiled(request: MetricRequest) -> CompiledQuery:
     """The statement and parameters the engine runs for `request` (Explore shows them)."""
-    return _run(*key(), "compile", request, ())
+    return cast(CompiledQuery, _run(*key(), "compile", request, ()))
 
 
 def recovery_cohorts(request: MetricRequest) -> pl.DataFrame:
-    return _run(*key(), "recovery", request, ())
+    return cast(pl.DataFrame, _run(*key(), "recovery", request, ()))
 
 
 def funnel(request: MetricRequest) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return _run(*key(), "funnel", request, ())
+    return cast(tuple[pl.DataFrame, pl.DataFrame], _run(*key(), "funnel", request, ()))
 
 
 def resolution_bands(request: MetricRequest) -> pl.DataFrame:
-    return _run(*key(), "bands", request, ())
+    return cast(pl.DataFrame, _run(*key(), "bands", request, ()))
 
 
 def contacts_behind(
@@ -265,7 +270,9 @@ def contacts_behind(
     descending: bool,
     page: int,
 ) -> tuple[pl.DataFrame, int]:
-    return _run(*key(), "drilldown", request, (days, sort, descending, page))
+    return cast(
+        tuple[pl.DataFrame, int], _run(*key(), "drilldown", request, (days, sort, descending, page))
+    )
 
 
 @st.cache_data(max_entries=8)
@@ -309,12 +316,14 @@ def known_reasons() -> list[str]:
 
 
 @st.cache_data(max_entries=64)
-def _cause_history(path: str, version: Version, cause_id: str) -> list[tuple]:
+def _cause_history(
+    path: str, version: Version, cause_id: str
+) -> list[cause_register.HistoryRow]:
     with reader(path, version) as cur:
         return cause_register.changes(cur, cause_id)
 
 
-def cause_history(cause_id: str) -> list[tuple]:
+def cause_history(cause_id: str) -> list[cause_register.HistoryRow]:
     return _cause_history(*key(), cause_id)
 
 

@@ -5,6 +5,7 @@ sidebar's."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -130,7 +131,7 @@ def show_downloads(frame: pl.DataFrame, request: MetricRequest) -> None:
     with st.container(horizontal=True):
         for name, (ext, mime) in downloads.FORMATS.items():
             st.download_button(
-                name, data=lambda fmt=name: downloads.to_bytes(frame, fmt),
+                name, data=functools.partial(downloads.to_bytes, frame, name),
                 file_name=f"{stem}.{ext}", mime=mime, on_click="ignore",
                 icon=":material/download:", key=f"x_download_{ext}",
             )  # fmt: skip

@@ -138,13 +138,10 @@ def _score_tile(line: ScoreLine) -> None:
 
 
 def show_score(score: screens.Score, scope: Scope) -> None:
-    sides = st.columns(2, gap="medium")
-    for column, side, lines, icon in (
-        (sides[0], "offense", score.offense, "sports_soccer"),
-        (sides[1], "defense", score.defense, "shield"),
-    ):
+    icons = {"offense": "sports_soccer", "defense": "shield"}
+    for column, (side, lines) in zip(st.columns(2, gap="medium"), score.by_side(), strict=True):
         with column:
-            st.subheader(f":material/{icon}: {SIDE_LABELS[side]}")  # type: ignore[index]
+            st.subheader(f":material/{icons[side]}: {SIDE_LABELS[side]}")
             with st.container(horizontal=True, wrap=True, gap="small"):
                 for line in lines:
                     _score_tile(line)

@@ -3,6 +3,7 @@ worse than the overall value of the period, in the metric's own direction."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,6 +15,10 @@ from cxdash.metrics.catalogue import METRICS_BY_ID
 
 _GOOD, _BAD = "background-color: #dafbe1", "background-color: #ffebe9"
 TOLERANCE = 0.05  # a cell within ±5 % of the overall value stays uncoloured
+
+
+def _formatted(metric_id: str, value: float | int | None) -> str:
+    return format_value(METRICS_BY_ID[metric_id], value)
 
 
 def _style(metric_id: str, value: Any, overall: Any) -> str:
@@ -43,7 +48,7 @@ def metric_table(
         pl.col(dim).fill_null("(none)").alias(dim.capitalize()),
         *[
             pl.col(m)
-            .map_elements(lambda v, m=m: format_value(METRICS_BY_ID[m], v), return_dtype=pl.String)
+            .map_elements(functools.partial(_formatted, m), return_dtype=pl.String)
             .alias(label_of[m])
             for m in metrics
         ],

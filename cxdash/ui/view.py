@@ -3,6 +3,8 @@ are in `cxdash.views.view_model` (plain data, no Streamlit)."""
 
 from __future__ import annotations
 
+from typing import cast
+
 import streamlit as st
 
 from cxdash.ui.text import md
@@ -10,7 +12,7 @@ from cxdash.views.view_model import View
 
 
 def current() -> View:
-    return st.session_state["view"]
+    return cast(View, st.session_state["view"])
 
 
 def caption(view: View) -> str:
@@ -34,4 +36,4 @@ def require_app() -> View:
 
         PagesManager.uses_pages_directory = False
         st.rerun()
-    return st.session_state["view"]
+    return cast(View, st.session_state["view"])
