@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import cast
 
 import duckdb
 import polars as pl
@@ -96,7 +97,7 @@ def effects(
     fixed = causes.filter((pl.col("status") == "eliminated") & pl.col("fixed_on").is_not_null())
     if fixed.is_empty():
         return pl.DataFrame(schema=EFFECT_SCHEMA)
-    first_fix = min(fixed["fixed_on"].min(), last_day)  # type: ignore[type-var]
+    first_fix = min(cast(dt.date, fixed["fixed_on"].min()), last_day)  # not empty: a date
     to_date = _terms(con, Period(first_fix, last_day), filters, info, settings)
     recent_start = last_day - dt.timedelta(days=RECENT_DAYS - 1)
     recent = _terms(con, Period(recent_start, last_day), filters, info, settings)

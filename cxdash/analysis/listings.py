@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import duckdb
 import polars as pl
@@ -30,10 +31,10 @@ def root_causes(con: duckdb.DuckDBPyConnection, info: StoreInfo) -> pl.DataFrame
     src = build_sources(info)
     ctes = ", ".join(c for c in src.ctes if c.startswith("root_causes_src"))
     with con.cursor() as cur:
-        return cur.sql(
+        return cast(pl.DataFrame, cur.sql(
             f"WITH {ctes} SELECT cause_id, title, reasons, owner, status, identified_on, "
             "fixed_on, notes FROM root_causes_src ORDER BY fixed_on NULLS LAST, cause_id"
-        ).pl()
+        ).pl())
 
 
 def driver_catalog(con: duckdb.DuckDBPyConnection, info: StoreInfo) -> pl.DataFrame:
@@ -50,7 +51,7 @@ def driver_catalog(con: duckdb.DuckDBPyConnection, info: StoreInfo) -> pl.DataFr
         for c in ("reason", "value_to_customer", "value_to_business", "preventable", "external")
     ]
     with con.cursor() as cur:
-        frame = cur.sql(f"SELECT {', '.join(pick)} FROM reasons ORDER BY reason").pl()
+        frame: pl.DataFrame = cur.sql(f"SELECT {', '.join(pick)} FROM reasons ORDER BY reason").pl()
     quadrant = [
         QUADRANTS.get((str(c).lower(), str(b).lower()))
         for c, b in zip(frame["value_to_customer"], frame["value_to_business"], strict=True)

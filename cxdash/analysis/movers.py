@@ -26,7 +26,7 @@ def _binom_two_sided(k: int, n: int) -> float:
         z = (abs(k - n / 2) - 0.5) / math.sqrt(n / 4)
         return min(1.0, math.erfc(max(z, 0.0) / math.sqrt(2)))
     lo = min(k, n - k)
-    tail = sum(math.comb(n, i) for i in range(lo + 1)) / 2**n
+    tail: float = sum(math.comb(n, i) for i in range(lo + 1)) / 2**n
     return min(1.0, 2 * tail)
 
 

@@ -149,7 +149,7 @@ class Review:
         values = self._weekly_values(OFFENSE + DEFENSE)
 
         def line(metric_id: str) -> ScoreLine:
-            earlier = [v[metric_id] for v in values[1:] if v and v[metric_id] is not None]
+            earlier = [x for v in values[1:] if v and (x := v[metric_id]) is not None]
             average = sum(float(x) for x in earlier) / len(earlier) if earlier else None
             last = values[1].get(metric_id) if values[1] else None
             return ScoreLine(metric_id, values[0][metric_id], last, average, len(earlier))
@@ -194,7 +194,7 @@ class Review:
             self._request(self.scope.window(0), ("contacts_avoided",)), self.info, self.settings
         )
         with self.con.cursor() as cur:
-            frame = cur.sql(sql, params=params).pl()
+            frame: pl.DataFrame = cur.sql(sql, params=params).pl()
         return frame.select("cause_id", pl.col("avoided").cast(pl.Float64))
 
     def worries(self) -> Worries:
@@ -298,7 +298,9 @@ class Review:
         return Plays(table.head(PLAYS), table.height, scope.days)
 
     # -- comments
-    def _comment_query(self, condition: str, select: str, tail: str) -> tuple[str, dict]:
+    def _comment_query(
+        self, condition: str, select: str, tail: str
+    ) -> tuple[str, dict[str, object]]:
         frag = period_fragment(self._request(self.scope.window(0), ("contacts",)), self.info)
         c = frag.sources.contacts
         return frag.query(
@@ -321,7 +323,7 @@ class Review:
                 f"{order}) = 1 ORDER BY {order} LIMIT {int(limit)}")  # fmt: skip
         sql, params = self._comment_query(condition, select, tail)
         with self.con.cursor() as cur:
-            rows = cur.sql(sql, params=params).pl()
+            rows: pl.DataFrame = cur.sql(sql, params=params).pl()
         masker = self._masker(rows["comment"].to_list())
         if masker is None or rows.is_empty():
             return rows
