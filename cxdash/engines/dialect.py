@@ -10,7 +10,7 @@ PySpark: `date_trunc('week'|'month'|'day', …)` (weeks start on Monday in both)
 `TIMESTAMP '…'` (to `TIMESTAMP_NTZ`), `date - 1`, `bool_or`, `greatest`/`least`, `NULLIF`.
 
 Where SQLGlot's output would be wrong or not exact, a named rule rewrites the tree first
-(each is unit-tested on the SQL text, and verified on Spark by tests/test_spark.py):
+(each is unit-tested on the SQL text, and verified on Spark by tests/engines/test_spark.py):
 
 - `parameters`: `$name` → Spark's named parameter `:name`. A `datetime` travels as ISO text
   inside `CAST(:name AS TIMESTAMP_NTZ)`: PySpark turns a naive `datetime` into an instant in

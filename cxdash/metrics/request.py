@@ -159,7 +159,7 @@ class MetricRequest:
         """The request as the app caches it: metrics that only order filters can change (the
         repurchase baseline, most of the Scoreboard's time at 10M contacts) apart, under the
         order filters only, so a channel, team, reason, priority or agent filter finds them
-        cached. Same compiler, same numbers (tests/test_threads.py checks against one query)."""
+        cached. Same compiler, same numbers (tests/ui/test_threads.py checks against one query)."""
         orders_only = tuple(m for m in self.metrics if self.catalogue[m].orders_only)
         rest = tuple(m for m in self.metrics if m not in orders_only)
         if not orders_only or not rest:

@@ -7,7 +7,7 @@ orders changed (`cxdash.publish`, after the derived columns) also stores the bas
 sidebar's preset periods and the period before each, computed by the very query the
 compiler builds; the compiler then reads a stored row when a request asks for exactly such a
 period with no product or region filter (`_Compiler._stored_baseline`), and computes
-everything else live. Same SQL, same numbers: tests/test_fast_paths.py compares both paths.
+everything else live. Same SQL, same numbers: tests/metrics/test_rollups.py compares both paths.
 """
 
 from __future__ import annotations
