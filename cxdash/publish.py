@@ -108,13 +108,14 @@ def swap_finished(tmp: Path, path: Path, keep: str | None = None) -> Path | None
     """Swap in a file that is already a whole store (a restore's checked copy), with its
     first page prepared and, with `keep`, the version it replaces kept as an automatic
     backup, whose path is returned. Run under `store.writer_lock(path)`; the caller prunes."""
-    kept: list[Path | None] = [None]
+    kept: Path | None = None
 
     def before_swap(file: Path) -> None:
-        kept[0] = _prepare(file, path, keep)
+        nonlocal kept
+        kept = _prepare(file, path, keep)
 
     store.swap_in(tmp, path, before_swap)
-    return kept[0]
+    return kept
 
 
 def _prepare(tmp: Path, path: Path, keep: str | None) -> Path | None:

@@ -49,7 +49,8 @@ def current_source() -> source_mod.Source:
 
 
 def db_path() -> Path:
-    return current_source().db
+    """The DuckDB store's path; needs no engine setting, so a bad one cannot hide the store."""
+    return store.resolve_db_path().resolve()
 
 
 def spark_lake() -> engines.EngineChoice | None:
