@@ -140,6 +140,9 @@ def funnel(steps: pl.DataFrame) -> go.Figure:
         textinfo="value+percent initial",
         marker={"color": ["#0a3069", "#0550ae", "#0969da", "#218bff", BETTER][: steps.height]},
         texttemplate="%{value:,} (%{percentInitial:.1%})",
+        # A narrow step (few contacts reach it) puts its text beside the bar: let it show
+        # past the plot's edge rather than cut it off.
+        cliponaxis=False,
     ))  # fmt: skip
     return base_layout(fig, title, height=400,
                        left=label_margin(steps["label"].to_list()))  # fmt: skip
