@@ -82,10 +82,16 @@ def start(args: list[str]) -> None:
 
 
 # The inner loop: everything but the browser tests, Spark and the kill -9 trials (marked slow),
-# on both cores, with a quarter of the property tests' examples. `python3 dev.py test` stays
-# the whole suite, which CI runs.
-FAST = ["-m", "not browser and not slow", "-n", "2", "-q", "-p", "no:cacheprovider"]
-FAST_ENV = {"CXDASH_PROPERTY_SCALE": "0.25"}
+# on both cores (tests sharing one expensive fixture stay on one worker: `xdist_group`), with a
+# tenth of the property tests' examples. `python3 dev.py test` stays the whole suite, which
+# CI runs.
+FAST = ["-m", "not browser and not slow", "-n", "2", "--dist", "loadgroup", "-q",
+        "-p", "no:cacheprovider"]  # fmt: skip
+FAST_ENV = {"CXDASH_PROPERTY_SCALE": "0.1"}
+# Compiled modules (and pytest's rewritten test modules) are kept inside .venv, even when
+# PYTHONDONTWRITEBYTECODE is set to keep the source tree clean: without them every test
+# process compiles cxdash and the tests again (8 s of collection instead of 2).
+BYTECODE_ENV = {"PYTHONPYCACHEPREFIX": str(VENV / "pycache")}
 
 
 def test(args: list[str]) -> None:
@@ -95,7 +101,8 @@ def test(args: list[str]) -> None:
     if not fast:
         ensure_chromium()
     os.chdir(ROOT)
-    env = {**os.environ, **(FAST_ENV if fast else {})}
+    env = {**os.environ, **BYTECODE_ENV, **(FAST_ENV if fast else {})}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     os.execve(str(PY), [str(PY), "-m", "pytest", *(FAST if fast else []), *args], env)
 
 

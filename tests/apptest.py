@@ -4,15 +4,21 @@ streamlit 1.67's AppTest resets `PagesManager.uses_pages_directory` before every
 a `pages/` folder beside app.py every *rerun* falls back to the old pages-directory mode and
 skips app.py (its sidebar vanishes). The real server sets the flag to False for good as soon as
 `st.navigation` runs; this patch gives AppTest the same behaviour.
+
+Every AppTest also scans all installed packages' metadata for Streamlit components (about
+0.2 s, once per AppTest; the server does it once per process). The installed packages do not
+change while the tests run, so the scan is done once per test process.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
+from streamlit.components.v2 import manifest_scanner
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest, app_test
 
@@ -23,6 +29,11 @@ class _NavigationPagesManager(PagesManager):
     def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         PagesManager.uses_pages_directory = False
+
+
+manifest_scanner.scan_component_manifests = functools.cache(  # type: ignore[method-assign]
+    manifest_scanner.scan_component_manifests
+)
 
 
 def use_navigation_pages(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -145,6 +145,7 @@ def test_a_store_too_big_to_copy_fails_before_anything_else(small_disk: Path, tm
     assert not (small_disk / "backups").exists()
 
 
+@pytest.mark.slow  # 4 s: a 100,000-contact demo in its own process
 def test_demo_on_a_full_disk_fails_cleanly(small_disk: Path) -> None:
     db = build_store(small_disk / "s.duckdb", OLD)
     before = db.read_bytes()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 FONT_SIZE = 15
 BETTER, WORSE, NEUTRAL, ACCENT = "#1a7f37", "#cf222e", "#8c959f", "#1f6feb"
@@ -23,6 +24,22 @@ def label_margin(labels: Iterable[object], *, base: int = 28, rotated: bool = Fa
     return int(base + (width * 0.6 if rotated else width))
 
 
+def _template() -> go.layout.Template:
+    """Plotly's "plotly_white", cut to the trace types and layout parts our charts use.
+
+    The whole template defaults two dozen trace types and polar, ternary, 3-D and map axes:
+    validating it cost 26 ms per chart, most of a page's Plotly time, and it travelled inside
+    every chart's JSON to the browser. Cut, it is 7 ms and draws the same charts."""
+    white = pio.templates["plotly_white"].to_plotly_json()
+    layout = {key: value for key, value in white["layout"].items()
+              if key not in ("polar", "ternary", "scene", "geo")}  # fmt: skip
+    data = {kind: white["data"][kind] for kind in ("bar", "scatter", "heatmap")}
+    return go.layout.Template(layout=layout, data=data)
+
+
+TEMPLATE = _template()
+
+
 def base_layout(
     fig: go.Figure,
     title: str,
@@ -34,7 +51,7 @@ def base_layout(
 ) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": FONT_SIZE + 3}},
-        template="plotly_white",
+        template=TEMPLATE,
         font={"size": FONT_SIZE},
         height=height,
         margin={"l": left, "r": right, "t": 64, "b": bottom},

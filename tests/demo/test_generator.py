@@ -373,9 +373,9 @@ def checksums(path: Path) -> dict[str, str]:
 
 def test_same_seed_same_store_other_seed_other_store(tmp_path: Path) -> None:
     a, b, c = (tmp_path / f"{name}.duckdb" for name in "abc")
-    generate(a, contacts=3_000, seed=11, end=END)
-    generate(b, contacts=3_000, seed=11, end=END)
-    generate(c, contacts=3_000, seed=12, end=END)
+    generate(a, contacts=1_000, seed=11, end=END)
+    generate(b, contacts=1_000, seed=11, end=END)
+    generate(c, contacts=1_000, seed=12, end=END)
     assert checksums(a) == checksums(b)
     differ = checksums(a).items() - checksums(c).items()
     assert {"contacts", "orders"} <= {name for name, _ in differ}

@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -14,11 +17,19 @@ from cxdash import store
 from cxdash.cli import main
 from tests.apptest import open_app
 
-pytestmark = pytest.mark.realdata
+# One worker imports each shared export once (`--dist loadgroup`, see dev.py).
+pytestmark = [pytest.mark.realdata, pytest.mark.xdist_group("realdata")]
 REAL = Path(__file__).parents[3] / "shared" / "realdata"
 MAPPINGS = Path(__file__).parents[2] / "examples" / "mappings"
 PAGES = ("pages/scoreboard.py", "pages/playing_to_win.py", "pages/defense.py",
          "pages/speed_to_happiness.py", "pages/data.py")  # fmt: skip
+# Exports that several tests read (imported once, see `imported`).
+EXPORTS = {
+    "servicenow": ("servicenow_incident_log/incident_event_log_full.csv.gz",
+                   "servicenow_incident_events.toml"),
+    "pwc": ("pwc_call_center/call_center.csv", "pwc_call_center.toml"),
+    "nyc": ("nyc311/nyc311_2020_5cols_noheader.csv", "nyc311_noheader.toml"),
+}  # fmt: skip
 
 
 def source(relative: str) -> Path:
@@ -33,6 +44,30 @@ def run_import(capsys, db: Path, relative: str, mapping: str, *extra: str) -> st
     assert main(["import", str(src), "--db", str(db), "--mapping", str(MAPPINGS / mapping),
                  "--quiet", *extra]) == 0, capsys.readouterr().err  # fmt: skip
     return capsys.readouterr().out
+
+
+Imported = Callable[[str, str], tuple[Path, str]]
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
+    """An export imported once with its mapping, for the tests that only read the store:
+    (store, what the import printed). The ServiceNow log alone takes three seconds."""
+    done: dict[tuple[str, str], tuple[Path, str]] = {}
+
+    def get(relative: str, mapping: str) -> tuple[Path, str]:
+        if (relative, mapping) not in done:
+            src = source(relative)
+            db = tmp_path_factory.mktemp("real") / "cxdash.duckdb"
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                code = main(["import", str(src), "--db", str(db), "--mapping",
+                             str(MAPPINGS / mapping), "--quiet"])  # fmt: skip
+            assert code == 0, err.getvalue()
+            done[relative, mapping] = (db, out.getvalue())
+        return done[relative, mapping]
+
+    return get
 
 
 def metrics(capsys, db: Path, start: str = "2000-01-01", end: str = "2030-12-31") -> dict:
@@ -64,9 +99,8 @@ def test_kaggle_customer_support_tickets(tmp_path: Path, capsys) -> None:
 
 
 @pytest.mark.parametrize("name", ["call_center.csv", "Call-Center-Dataset.xlsx"])
-def test_pwc_call_center_csv_and_workbook(tmp_path: Path, capsys, name: str) -> None:
-    db = tmp_path / "p.duckdb"
-    out = run_import(capsys, db, f"pwc_call_center/{name}", "pwc_call_center.toml")
+def test_pwc_call_center_csv_and_workbook(imported: Imported, capsys, name: str) -> None:
+    db, out = imported(f"pwc_call_center/{name}", "pwc_call_center.toml")
     assert "5,000 rows read, 5,000 written to contacts, 0 rejected" in out
     m = metrics(capsys, db)
     assert m["resolution_rate"] == pytest.approx(3_646 / 5_000)  # "Resolved" = Y
@@ -86,9 +120,8 @@ NYC = [
 
 
 @pytest.mark.parametrize(("name", "mapping", "rows"), NYC, ids=[n for n, _, _ in NYC])
-def test_nyc311_extracts(tmp_path: Path, capsys, name: str, mapping: str, rows: int) -> None:
-    db = tmp_path / "n.duckdb"
-    out = run_import(capsys, db, f"nyc311/{name}", mapping)
+def test_nyc311_extracts(imported: Imported, capsys, name: str, mapping: str, rows: int) -> None:
+    db, out = imported(f"nyc311/{name}", mapping)
     assert f"{rows:,} rows read, {rows:,} written to contacts, 0 rejected" in out
     src = pl.read_csv(source(f"nyc311/{name}"), infer_schema=False,
                       has_header="noheader" not in name)  # fmt: skip
@@ -100,10 +133,8 @@ def test_nyc311_extracts(tmp_path: Path, capsys, name: str, mapping: str, rows: 
     assert m["repeat_contact_rate"] is None  # 311 has no caller id
 
 
-def test_servicenow_incident_event_log(tmp_path: Path, capsys) -> None:
-    db = tmp_path / "s.duckdb"
-    out = run_import(capsys, db, "servicenow_incident_log/incident_event_log_full.csv.gz",
-                     "servicenow_incident_events.toml")  # fmt: skip
+def test_servicenow_incident_event_log(imported: Imported, capsys) -> None:
+    db, out = imported(*EXPORTS["servicenow"])
     assert "119,998 events read, 20,769 written to contacts, 0 rejected" in out
     # Our reopens (Resolved → Active) agree with ServiceNow's own reopen_count.
     log = pl.read_csv(source("servicenow_incident_log/incident_event_log_full.csv.gz"),
@@ -165,22 +196,15 @@ def test_olist_orders_and_reviews(tmp_path: Path, capsys) -> None:
 
 
 @pytest.mark.usefixtures("app_env")
-def test_every_page_on_imported_real_data(tmp_path: Path, capsys, monkeypatch) -> None:
+@pytest.mark.parametrize("name", EXPORTS)
+def test_every_page_on_imported_real_data(imported: Imported, monkeypatch, name: str) -> None:
     """Event-log, call-centre and 311 stores through every page: no exception, no error."""
-    stores = {
-        "servicenow": ("servicenow_incident_log/incident_event_log_full.csv.gz",
-                       "servicenow_incident_events.toml"),
-        "pwc": ("pwc_call_center/call_center.csv", "pwc_call_center.toml"),
-        "nyc": ("nyc311/nyc311_2020_5cols_noheader.csv", "nyc311_noheader.toml"),
-    }  # fmt: skip
-    for name, (relative, mapping) in stores.items():
-        db = tmp_path / f"{name}.duckdb"
-        run_import(capsys, db, relative, mapping)
-        at = open_app(monkeypatch, db)
-        for page in PAGES:
-            at.switch_page(page).run()
-            assert not at.exception, f"{name} {page}: {[e.value for e in at.exception]}"
-            assert not at.error, f"{name} {page}: {[e.value for e in at.error]}"
-        at.switch_page("pages/scoreboard.py").run()
-        tiles = {m.label: m.value for m in at.metric}
-        assert tiles["Contacts"] not in ("—", "0"), name
+    db, _ = imported(*EXPORTS[name])
+    at = open_app(monkeypatch, db)
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, f"{name} {page}: {[e.value for e in at.exception]}"
+        assert not at.error, f"{name} {page}: {[e.value for e in at.error]}"
+    at.switch_page("pages/scoreboard.py").run()
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Contacts"] not in ("—", "0"), name
