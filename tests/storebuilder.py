@@ -13,6 +13,7 @@ import functools
 import hashlib
 import itertools
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
@@ -64,7 +65,9 @@ def build_store(
     if path.exists():  # a new version over an existing store: written as cxdash writes it
         _publish(path, *rows, settings=settings)
         return path
-    key = hashlib.sha256(repr((rows, settings)).encode()).hexdigest()
+    # The first view depends on its size setting: a store built under another is no copy.
+    size = os.environ.get(first_view.MIN_CONTACTS_ENV)
+    key = hashlib.sha256(repr((rows, settings, size)).encode()).hexdigest()
     built = _BUILT.get(key)
     if built is None:
         _publish(path, *rows, settings=settings)

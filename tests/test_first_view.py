@@ -30,11 +30,32 @@ description = "Share of contacts handled for over 10 minutes."
 """
 
 
+@pytest.fixture(autouse=True)
+def keep_it_for_every_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These stores are small; the rules under test are the same at any size."""
+    monkeypatch.setenv(first_view.MIN_CONTACTS_ENV, "0")
+
+
 @pytest.fixture()
 def fresh(tmp_path: Path) -> Path:
     db = tmp_path / "s.duckdb"
-    generate(db, contacts=5_000, seed=11)
+    generate(db, contacts=1_000, seed=11)
     return db
+
+
+def test_only_a_store_large_enough_keeps_one(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv(first_view.MIN_CONTACTS_ENV)
+    assert first_view.MIN_CONTACTS == 500_000
+    assert not first_view.worth_keeping(0) and not first_view.worth_keeping(499_999)
+    assert first_view.worth_keeping(500_000)
+    small = tmp_path / "small.duckdb"
+    generate(small, contacts=1_000, seed=11)
+    assert not first_view.snapshot_path(small).exists()  # the app computes it live
+    monkeypatch.setenv(first_view.MIN_CONTACTS_ENV, "1")  # the next version is kept
+    cause_register.save(small, RootCause("RC-1", title="Label printer jams"))
+    assert first_view.snapshot_path(small).exists()
+    monkeypatch.setenv(first_view.MIN_CONTACTS_ENV, "1001")
+    assert not first_view.worth_keeping(1_000) and first_view.worth_keeping(1_001)
 
 
 def _extent(con) -> tuple:  # type: ignore[no-untyped-def]

@@ -5,7 +5,8 @@ The same as `streamlit run app.py`, except that the server process imports the a
 viewer waiting for them, and then, once the server is up, reads what every first page needs
 (the data's extent, the filter values, the store's catalogue and the Scoreboard's default view)
 into the caches every session shares: from the file the store's writer saved beside it
-(`cxdash.first_view`), or computed and then saved when there is none. Nothing else differs:
+(`cxdash.first_view`), or computed and then saved when there is none (for a store large
+enough to keep one). Nothing else differs:
 same script, same options, same `.streamlit/config.toml`.
 """
 
@@ -50,7 +51,8 @@ def _warm() -> None:
         results = {first_view.entry_key(kind, request): data.first_view_read(kind, request)
                    for kind, request in first_view.reads(*extent, catalogue)}  # fmt: skip
         path, version = data.key()
-        if not path.startswith(data.SPARK) and not first_view.has(Path(path), version):
+        keep = first_view.worth_keeping(data.info().contacts_rows)
+        if keep and not path.startswith(data.SPARK) and not first_view.has(Path(path), version):
             first_view.save(Path(path), version, results)
     except Exception:
         return

@@ -88,15 +88,18 @@ def test_bad_link_parameters_are_ignored_with_a_note(browser: Browser, server: S
 
 
 def test_a_store_without_its_first_view_gets_one_from_the_server(
-    browser: Browser, serve, demo_store: Path, tmp_path: Path
+    browser: Browser, serve, demo_store: Path, tmp_path: Path, monkeypatch
 ) -> None:
     """A store written by something other than cxdash's writers (here a plain copy) has no
-    saved first view: the server computes it while it starts, and saves it for the next."""
+    saved first view: the server computes it while it starts, and saves it for the next
+    (the demo store is small: the server is told to keep one at any size)."""
     import json
     import shutil
     import time
 
     from cxdash import first_view, store
+
+    monkeypatch.setenv(first_view.MIN_CONTACTS_ENV, "0")
 
     db = tmp_path / "copied.duckdb"
     shutil.copy2(demo_store, db)

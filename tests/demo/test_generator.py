@@ -21,6 +21,8 @@ from cxdash.demo import catalog, clock, generator
 from cxdash.demo.generator import DemoSummary, generate
 from cxdash.demo.plan import make_plan
 
+# One worker builds the 40,000-contact store the module shares (`--dist loadgroup`).
+pytestmark = pytest.mark.xdist_group("demo_generator")
 END = dt.date(2026, 6, 30)
 CONTACTS = 40_000
 DATES = catalog.effect_dates(END)
