@@ -26,7 +26,9 @@ class Column:
     name: str
     sql_type: str
     required: bool = False
-    default: str | None = None  # SQL literal used when the source leaves the column empty
+    # SQL literal used when the source leaves the column empty. Contract fields a source may
+    # not give have none: they stay NULL, and the metrics apply SPEC §3's defaults (§2).
+    default: str | None = None
     check: str | None = None  # SQL CHECK expression on this column
     derived: bool = False  # maintained by cxdash (see cxdash.derived), never imported
 
@@ -65,10 +67,10 @@ CONTACTS = Table(
         Column("first_response_at", "TIMESTAMP", check="first_response_at >= created_at"),
         Column("resolved_at", "TIMESTAMP", check="resolved_at >= created_at"),
         Column("status", "VARCHAR"),
-        Column("reopens", "INTEGER", default="0", check="reopens >= 0"),
-        Column("transfers", "INTEGER", default="0", check="transfers >= 0"),
-        Column("escalated", "BOOLEAN", default="false"),
-        Column("self_served", "BOOLEAN", default="false"),
+        Column("reopens", "INTEGER", check="reopens >= 0"),
+        Column("transfers", "INTEGER", check="transfers >= 0"),
+        Column("escalated", "BOOLEAN"),
+        Column("self_served", "BOOLEAN"),
         Column("first_contact_resolved", "BOOLEAN"),
         Column("handle_seconds", "DOUBLE", check="handle_seconds >= 0"),
         Column("hold_seconds", "DOUBLE", check="hold_seconds >= 0"),

@@ -18,6 +18,13 @@ class Settings:
     happy_hours: float = 24.0  # the happy_rate target (SPEC §3)
     repeat_window_hours: int = 168  # repeat contacts and derived FCR look this far ahead
     timezone: str = "UTC"  # the reporting zone: stored timestamps are wall-clock time in it
+    # A contact whose status is one of these (trimmed, any case) is resolved (SPEC §3).
+    resolved_statuses: str = "solved, closed, resolved"
+
+    @property
+    def resolved_status_list(self) -> list[str]:
+        """The resolved statuses as the metrics compare them: trimmed, lower case."""
+        return sorted({s.strip().lower() for s in self.resolved_statuses.split(",") if s.strip()})
 
     def as_rows(self) -> list[tuple[str, str]]:
         return [(f.name, str(getattr(self, f.name))) for f in fields(self)]

@@ -23,10 +23,10 @@ import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import duckdb
 
@@ -41,7 +41,7 @@ from cxdash.files import (
     remove_stale_temps,
     remove_temp,
 )
-from cxdash.schema import TABLES_BY_NAME
+from cxdash.schema import CONTACTS, TABLES_BY_NAME
 
 __all__ = ["READ_CONFIG", "StoreError", "connect_read", "fsync_path", "no_space_message"]
 
@@ -114,12 +114,39 @@ class StoreInfo:
     contacts_rows: int = 0
     # (start, end) of the periods cxdash.metrics.rollups holds the repurchase baseline for
     baseline_periods: frozenset[tuple[dt.date, dt.date]] = frozenset()
+    # Contacts with a value, per contract column of contacts (SPEC §3 "not in your data");
+    # None when not known: every column there is then taken as provided.
+    field_contacts: dict[str, int] | None = None
+    newest_contact_day: dt.date | None = None  # the newest created_at's day (like for like)
 
     def has_table(self, name: str) -> bool:
         return name in self.columns
 
     def has_column(self, table: str, column: str) -> bool:
         return column in self.columns.get(table, {})
+
+    def provides(self, column: str) -> bool:
+        """Whether any contact holds a value in `column`: a store without one cannot say
+        anything about it (a metric on it is "not in your data", never 0 %)."""
+        if not self.has_column("contacts", column):
+            return False
+        return self.field_contacts is None or self.field_contacts.get(column, 0) > 0
+
+
+def contact_fields_sql(present: Iterable[str]) -> str:
+    """One scan: how many contacts hold each contract column in `present`, and the newest
+    contact's day. Plain SQL, so the Spark lake answers it too."""
+    names = [c.name for c in CONTACTS.contract_columns if c.name in set(present)]
+    counts = "".join(f", count({name}) AS {name}" for name in names)
+    return f"SELECT CAST(max(created_at) AS DATE) AS newest{counts} FROM contacts"
+
+
+def contact_fields(con: Any, present: Iterable[str]) -> tuple[dict[str, int], dt.date | None]:
+    present = list(present)
+    sql = contact_fields_sql(present)
+    row = con.execute(sql).fetchall()[0]
+    names = [c.name for c in CONTACTS.contract_columns if c.name in set(present)]
+    return {name: int(n or 0) for name, n in zip(names, row[1:], strict=True)}, row[0]
 
 
 def contact_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
@@ -165,6 +192,8 @@ def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
             "SELECT period_start, period_end FROM repurchase_baselines"
         ).fetchall()
     ) if fresh and "repurchase_baselines" in columns else frozenset()  # fmt: skip
+    fields, newest = (contact_fields(con, columns["contacts"]) if "contacts" in columns
+                      else ({}, None))  # fmt: skip
     return StoreInfo(
         columns=columns,
         derived_fresh=fresh,
@@ -172,6 +201,8 @@ def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
         reasons_rows=count("reasons"),
         contacts_rows=count("contacts"),
         baseline_periods=baselines,
+        field_contacts=fields,
+        newest_contact_day=newest,
     )
 
 

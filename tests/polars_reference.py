@@ -45,7 +45,9 @@ CONTACT_SCHEMA: dict[str, Any] = {
     "first_contact_resolved": pl.Boolean,
     "csat": pl.Int64,
     "ces": pl.Int64,
+    "status": pl.String,
 }
+RESOLVED_STATUSES = ("solved", "closed", "resolved")  # SPEC §3 default setting
 ORDER_SCHEMA: dict[str, Any] = {
     "order_id": pl.String,
     "customer_id": pl.String,
@@ -121,7 +123,8 @@ def compute_reference(
     start_ts, end_ts = _day_start(start), _day_start(end + dt.timedelta(days=1))
 
     # All contacts, defaults applied: missing reason → Unknown, counts → 0, flags → false.
-    every_contact = _frame(contacts, CONTACT_SCHEMA).with_columns(
+    as_given = _frame(contacts, CONTACT_SCHEMA)
+    every_contact = as_given.with_columns(
         pl.col("reason").fill_null("Unknown"),
         pl.col("reopens").fill_null(0),
         pl.col("transfers").fill_null(0),
@@ -164,7 +167,7 @@ def compute_reference(
         ((pl.col("resolved_at") - pl.col("created_at")).dt.total_microseconds() / 3.6e9).alias(
             "resolution_hours"
         ),
-        pl.col("resolved_at").is_not_null().alias("is_resolved"),
+        _resolved().alias("is_resolved"),
     )
     resolved = period.filter(pl.col("is_resolved"))
     filtered_orders = _dimension_matches(every_order, filters, group_key, ORDER_DIMS)
@@ -224,10 +227,12 @@ def compute_reference(
     out["transfer_rate"] = _mean(period, pl.col("transfers") >= 1)
     out["escalation_rate"] = _mean(period, pl.col("escalated"))
 
-    # backlog: created on or before end, not resolved by the end of that day (start ignored).
+    # backlog: created on or before end, not resolved by the end of that day (start ignored);
+    # resolved by status alone is resolved at any time.
     out["backlog"] = filtered.filter(
         (pl.col("created_at") < end_ts)
-        & (pl.col("resolved_at").is_null() | (pl.col("resolved_at") >= end_ts))
+        & (pl.col("resolved_at") >= end_ts)
+        | (pl.col("created_at") < end_ts) & pl.col("resolved_at").is_null() & ~_resolved()
     ).height
 
     if every_order.height == 0:
@@ -236,7 +241,7 @@ def compute_reference(
     else:
         first_resolution: dict[str, dt.datetime] = {}
         for customer, r in resolved.select("customer_id", "resolved_at").iter_rows():
-            if customer is not None:
+            if customer is not None and r is not None:  # a resolution time is needed
                 first_resolution[customer] = min(r, first_resolution.get(customer, r))
         out["repurchase_after_contact_90d"] = (
             sum(orders_again(k, r) for k, r in first_resolution.items()) / len(first_resolution)
@@ -261,12 +266,37 @@ def compute_reference(
     out["happy_rate"] = _mean(
         period,
         pl.col("is_resolved")
-        & ((pl.col("resolved_at") - pl.col("created_at")) <= HAPPY_TARGET)
+        # resolved by status alone has no resolution time: not within target
+        & ((pl.col("resolved_at") - pl.col("created_at")) <= HAPPY_TARGET).fill_null(False)
         & (pl.col("transfers") <= 1)
         & (pl.col("reopens") == 0)
         & (pl.col("csat").is_null() | (pl.col("csat") >= 4)),
     )
+    # SPEC §3 "Not in your data": none of the fields a metric needs, on any contact of the
+    # store, makes it null.
+    given = {c for c in as_given.columns if as_given[c].is_not_null().any()}
+    for metric, fields in NEEDS_ANY.items():
+        if not given & set(fields):
+            out[metric] = None
     return out
+
+
+NEEDS_ANY: dict[str, tuple[str, ...]] = {
+    "self_service_rate": ("self_served",),
+    "transfer_rate": ("transfers",),
+    "escalation_rate": ("escalated",),
+    "reopen_rate": ("reopens",),
+    "fcr_rate": ("first_contact_resolved", "reopens", "transfers", "customer_id"),
+    "resolution_rate": ("resolved_at", "status"),
+    "backlog": ("resolved_at", "status"),
+    "happy_rate": ("resolved_at",),
+}
+
+
+def _resolved() -> pl.Expr:
+    """SPEC §3 "Resolved": resolved_at set, or a resolved status (trimmed, any case)."""
+    status = pl.col("status").str.strip_chars().str.to_lowercase()
+    return pl.col("resolved_at").is_not_null() | status.is_in(RESOLVED_STATUSES).fill_null(False)
 
 
 def _contacts_avoided(

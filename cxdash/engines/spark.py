@@ -36,7 +36,7 @@ from cxdash.engines.dialect import DialectError, to_spark
 from cxdash.engines.lake import PARTITION_COLUMN, PARTITIONED, LakeError, is_local, read_manifest
 from cxdash.schema import CONTACTS, ORDERS, TABLES
 from cxdash.settings import Settings
-from cxdash.store import StoreInfo
+from cxdash.store import StoreInfo, contact_fields
 
 if TYPE_CHECKING:
     import duckdb
@@ -210,9 +210,11 @@ class SparkConnection:
         baselines = frozenset(tuple(r) for r in self.sql(
             "SELECT period_start, period_end FROM repurchase_baselines").fetchall()
         ) if "repurchase_baselines" in self.frames else frozenset()  # fmt: skip
+        fields, newest = contact_fields(self, columns["contacts"])
         self._info = StoreInfo(columns=columns, derived_fresh=True, orders_rows=counts["orders"],
                                reasons_rows=counts["reasons"], contacts_rows=counts["contacts"],
-                               baseline_periods=baselines)  # fmt: skip
+                               baseline_periods=baselines, field_contacts=fields,
+                               newest_contact_day=newest)  # fmt: skip
         return self._info
 
     def settings(self) -> Settings:

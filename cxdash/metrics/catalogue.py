@@ -52,6 +52,8 @@ class Metric:
     sql: str | None = None  # aggregate over the period's contacts (family "contacts")
     null_means: str = ""  # why the value can be missing, shown instead of a number
     needs_catalog: bool = False  # null while the driver catalog (reasons) is empty
+    # Null, "not in your data", while no contact holds any of these columns (SPEC §3).
+    needs_any: tuple[str, ...] = ()
     horizon_days: int = 0  # looks this far past the period: recent periods are not complete
     origin: str = ""  # the file a custom metric was defined in; "" for the built-in ones
 
@@ -77,7 +79,7 @@ PERIOD_CONTACT_COLUMNS = (
 class HappyCondition:
     """One condition a happy contact meets, as SQL over the period's contacts. It is never
     NULL for a contact that meets every condition before it in `HAPPY_STEPS` (transfers and
-    reopens are 0 when missing; resolution hours exist once resolved)."""
+    reopens are 0 when missing; no resolution time is not within target)."""
 
     friction: str  # the friction's id when a contact fails it
     sql: str
@@ -106,7 +108,10 @@ HAPPY_STEPS: tuple[HappyStep, ...] = (
         HappyCondition("unresolved", "is_resolved", "Not resolved"),
     )),
     HappyStep("within_target", "Resolved within the happy target", (
-        HappyCondition("slow_resolution", "resolution_hours <= $happy_hours",
+        # Resolved by status alone has no resolution time: it cannot be shown within target.
+        # NULL (not false) while unresolved, so the funnel's frictions blame "not resolved".
+        HappyCondition("slow_resolution", "(CASE WHEN is_resolved THEN "
+                       "coalesce(resolution_hours <= $happy_hours, false) END)",
                        "Resolved slower than the happy target"),
     )),
     HappyStep("smooth", "At most one transfer and no reopen", (
@@ -147,6 +152,7 @@ METRICS: tuple[Metric, ...] = (
         "self_service_rate", "Self-service", "offense", "rate", "up",
         "Share of contacts resolved with no agent (help centre, bot).",
         sql="avg(self_served::DOUBLE)",
+        needs_any=("self_served",),
     ),
     Metric(
         "preventable_share", "Preventable share", "offense", "rate", "down",
@@ -180,8 +186,10 @@ METRICS: tuple[Metric, ...] = (
     # ---- Defense -----------------------------------------------------------------------------
     Metric(
         "resolution_rate", "Resolution", "defense", "rate", "up",
-        "Share of contacts with resolved_at set.",
+        "Share of contacts resolved: resolved_at set, or a status that is one of the resolved "
+        "statuses (a setting: solved, closed, resolved by default).",
         sql="avg(is_resolved::DOUBLE)",
+        needs_any=("resolved_at", "status"),
     ),
     Metric(
         "fcr_rate", "First-contact resolution", "defense", "rate", "up",
@@ -189,12 +197,14 @@ METRICS: tuple[Metric, ...] = (
         "else no reopen, no transfer and no repeat contact within the repeat window.",
         sql=f"avg(({_FCR})::DOUBLE) FILTER (WHERE is_resolved)",
         null_means="no resolved contacts",
+        needs_any=("first_contact_resolved", "reopens", "transfers", "customer_id"),
     ),
     Metric(
         "reopen_rate", "Reopened", "defense", "rate", "down",
         "Of resolved contacts: share reopened at least once.",
         sql="avg((reopens > 0)::DOUBLE) FILTER (WHERE is_resolved)",
         null_means="no resolved contacts",
+        needs_any=("reopens",),
     ),
     Metric(
         "csat", "CSAT", "defense", "rate", "up",
@@ -242,17 +252,20 @@ METRICS: tuple[Metric, ...] = (
         "transfer_rate", "Transferred", "defense", "rate", "down",
         "Share of contacts handed off at least once between agents, teams or queues.",
         sql="avg((transfers >= 1)::DOUBLE)",
+        needs_any=("transfers",),
     ),
     Metric(
         "escalation_rate", "Escalated", "defense", "rate", "down",
         "Share of contacts that needed approval or a higher tier (empowerment's inverse).",
         sql="avg(escalated::DOUBLE)",
+        needs_any=("escalated",),
     ),
     Metric(
         "backlog", "Backlog", "defense", "count", "down",
         "Contacts created on or before the period's end and still unresolved at the end of that "
         "day (the period's start is ignored).",
         family="backlog",
+        needs_any=("resolved_at", "status"),
     ),
     Metric(
         "repurchase_after_contact_90d", "Repurchase after contact", "defense", "rate", "up",
@@ -276,6 +289,7 @@ METRICS: tuple[Metric, ...] = (
         "Share of contacts resolved within the happy target (24 h by default) with at most one "
         "transfer, no reopen, and no CSAT below 4.",
         sql=f"avg(({HAPPY_SQL})::DOUBLE)",
+        needs_any=("resolved_at",),
     ),
 )  # fmt: skip
 

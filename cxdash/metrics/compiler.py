@@ -158,6 +158,14 @@ def contact_metric_probe(
     return _with(ctes, f"SELECT cm.{metric.id} FROM cm LIMIT 0", comp.params)
 
 
+# SPEC §3 "Resolved": resolved_at set, or a resolved status ($resolved_statuses: trimmed,
+# lower case). A store without a status column compares NULL: resolved_at alone decides.
+IS_RESOLVED_SQL = ("({c}.resolved_at IS NOT NULL OR coalesce(lower(trim({c}.status)) = "
+                   "ANY($resolved_statuses), false))")  # fmt: skip
+# Open at the end of a day whose next midnight is {ts}: resolved later, or not resolved at all.
+OPEN_AT_SQL = ("(coalesce({c}.resolved_at, {far}) >= {ts} AND NOT ({c}.resolved_at IS NULL "
+               "AND coalesce(lower(trim({c}.status)) = ANY($resolved_statuses), false)))")
+
 # The columns of `period_contacts`, as SQL over a contacts row `c` (and its catalog row `r`);
 # only those some metric (or analysis) uses are built.
 PERIOD_CONTACT_SQL: Mapping[str, str] = MappingProxyType({
@@ -174,7 +182,7 @@ PERIOD_CONTACT_SQL: Mapping[str, str] = MappingProxyType({
     "ces": "c.ces",
     "handle_seconds": "c.handle_seconds",
     "hold_seconds": "c.hold_seconds",
-    "is_resolved": "c.resolved_at IS NOT NULL",
+    "is_resolved": IS_RESOLVED_SQL.format(c="c"),
     "is_repeat": (
         "coalesce(c.customer_id IS NOT NULL"
         " AND c.next_contact_at <= c.created_at + $repeat_window, false)"
@@ -225,6 +233,7 @@ class _Compiler:
             "end_ts": dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time()),
             "happy_hours": float(self.settings.happy_hours),
             "repeat_window": dt.timedelta(hours=self.settings.repeat_window_hours),
+            "resolved_statuses": self.settings.resolved_status_list,
         }
         for dim, values in self.req.filters.values:
             params[f"f_{dim}"] = list(values)
@@ -316,7 +325,7 @@ WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND {self._contact_fi
         inner, outer = [], []
         for m in wanted:
             match = _QUANTILE.fullmatch(m.sql or "")
-            if m.needs_catalog and self.info.reasons_rows == 0:
+            if (m.needs_catalog and self.info.reasons_rows == 0) or not self._in_data(m):
                 outer.append(f"CAST(NULL AS DOUBLE) AS {m.id}")
             elif match:
                 quantiles.setdefault(match["col"], []).append((m.id, match["q"]))
@@ -344,7 +353,7 @@ GROUP BY ALL)"""
             return f"""bl AS (
 SELECT CAST($start_date AS DATE) AS bucket{self._dim_select()}, count(*) AS backlog
 FROM {self.src.contacts} c
-WHERE c.created_at < $end_ts AND (c.resolved_at IS NULL OR c.resolved_at >= $end_ts)
+WHERE c.created_at < $end_ts AND {OPEN_AT_SQL.format(c="c", far=_FAR_FUTURE, ts="$end_ts")}
   AND {self._contact_filters()}
 GROUP BY ALL)"""
         # Two inequalities so DuckDB can use its inequality join (IEJoin) for many buckets.
@@ -353,6 +362,8 @@ SELECT b.bucket{self._dim_select()}, count(*) AS backlog
 FROM {self.src.contacts} c JOIN {BUCKETS} b
   ON c.created_at < b.bucket_end_ts AND coalesce(c.resolved_at, {_FAR_FUTURE}) >= b.bucket_end_ts
 WHERE c.created_at < $end_ts AND (c.resolved_at IS NULL OR c.resolved_at >= $start_ts)
+  AND NOT (c.resolved_at IS NULL AND coalesce(lower(trim(c.status)) = ANY($resolved_statuses),
+                                              false))
   AND {self._contact_filters()}
 GROUP BY ALL)"""
 
@@ -361,7 +372,8 @@ GROUP BY ALL)"""
         return f"""ra_c AS (
 SELECT bucket{self._cols()}, customer_id, min(resolved_at) AS r,
        min(next_order_after_resolved_at) AS nxt
-FROM {PERIOD_CONTACTS} WHERE is_resolved AND customer_id IS NOT NULL GROUP BY ALL),
+FROM {PERIOD_CONTACTS} WHERE resolved_at IS NOT NULL AND customer_id IS NOT NULL
+GROUP BY ALL),
 ra AS (
 SELECT bucket{self._cols()},
        avg(coalesce(nxt <= r + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_after_contact_90d
@@ -565,9 +577,14 @@ av_q AS (SELECT DISTINCT bucket FROM av_windows)"""
 
     def _final(self, m: Metric) -> str:
         family = FAMILIES_BY_NAME[m.family]
-        if family.needs_orders and not self.has_orders:
+        if (family.needs_orders and not self.has_orders) or not self._in_data(m):
             return "CAST(NULL AS DOUBLE)"
         return family.final(m)
+
+    def _in_data(self, m: Metric) -> bool:
+        """False when the store holds none of the columns the metric needs (SPEC §3 "not in
+        your data"): its value is NULL, never a 0 % made of defaults."""
+        return not m.needs_any or any(self.info.provides(f) for f in m.needs_any)
 
 
 KeyDims = Literal["contact", "order", "bucket"]
@@ -625,8 +642,7 @@ FAMILIES: tuple[FamilyBlock, ...] = (
         "repurchase_after", _Compiler._repurchase_after, "ra", "contact",
         lambda m: "ra.repurchase_after_contact_90d",
         needs_orders=True, needs_period_contacts=True,
-        period_columns=("customer_id", "resolved_at", "is_resolved",
-                        "next_order_after_resolved_at"),
+        period_columns=("customer_id", "resolved_at", "next_order_after_resolved_at"),
     ),
     FamilyBlock(
         "repurchase_baseline", _Compiler._repurchase_baseline, REPURCHASE_BASELINE, "order",

@@ -17,7 +17,7 @@ SELECT greatest(CAST(date_trunc('week', c.created_at) AS DATE), $start_date) AS 
   c.first_contact_resolved AS first_contact_resolved,
   c.csat AS csat,
   c.ces AS ces,
-  c.resolved_at IS NOT NULL AS is_resolved,
+  (c.resolved_at IS NOT NULL OR coalesce(lower(trim(c.status)) = ANY($resolved_statuses), false)) AS is_resolved,
   coalesce(c.customer_id IS NOT NULL AND c.next_contact_at <= c.created_at + $repeat_window, false) AS is_repeat,
   coalesce(r.preventable, false) AS preventable,
   coalesce(r.external, false) AS external,
@@ -28,7 +28,7 @@ FROM contacts c LEFT JOIN reasons_src r ON r.reason = coalesce(c.reason, 'Unknow
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND true),
 cm AS (
 SELECT bucket, reason, contacts, repeat_contact_rate, self_service_rate, preventable_share, external_share, resolution_rate, fcr_rate, reopen_rate, csat, csat_response_rate, ces_avg, transfer_rate, escalation_rate, happy_rate, _q0[1] AS first_response_hours_median, _q0[2] AS first_response_hours_p90, _q1[1] AS resolution_hours_median, _q1[2] AS resolution_hours_p90
-FROM (SELECT bucket, reason, count(*) AS contacts, avg(is_repeat::DOUBLE) FILTER (WHERE customer_id IS NOT NULL) AS repeat_contact_rate, avg(self_served::DOUBLE) AS self_service_rate, avg(preventable::DOUBLE) AS preventable_share, avg(external::DOUBLE) AS external_share, avg(is_resolved::DOUBLE) AS resolution_rate, avg((coalesce(first_contact_resolved, reopens = 0 AND transfers = 0 AND NOT is_repeat))::DOUBLE) FILTER (WHERE is_resolved) AS fcr_rate, avg((reopens > 0)::DOUBLE) FILTER (WHERE is_resolved) AS reopen_rate, avg((csat >= 4)::DOUBLE) AS csat, count(csat) / NULLIF(count(*) FILTER (WHERE is_resolved), 0) AS csat_response_rate, avg(ces) AS ces_avg, avg((transfers >= 1)::DOUBLE) AS transfer_rate, avg(escalated::DOUBLE) AS escalation_rate, avg((is_resolved AND resolution_hours <= $happy_hours AND transfers <= 1 AND reopens = 0 AND (csat IS NULL OR csat >= 4))::DOUBLE) AS happy_rate, quantile_cont(first_response_hours, [0.5, 0.9]) AS _q0, quantile_cont(resolution_hours, [0.5, 0.9]) AS _q1 FROM period_contacts GROUP BY ALL)),
+FROM (SELECT bucket, reason, count(*) AS contacts, avg(is_repeat::DOUBLE) FILTER (WHERE customer_id IS NOT NULL) AS repeat_contact_rate, avg(self_served::DOUBLE) AS self_service_rate, avg(preventable::DOUBLE) AS preventable_share, avg(external::DOUBLE) AS external_share, avg(is_resolved::DOUBLE) AS resolution_rate, avg((coalesce(first_contact_resolved, reopens = 0 AND transfers = 0 AND NOT is_repeat))::DOUBLE) FILTER (WHERE is_resolved) AS fcr_rate, avg((reopens > 0)::DOUBLE) FILTER (WHERE is_resolved) AS reopen_rate, avg((csat >= 4)::DOUBLE) AS csat, count(csat) / NULLIF(count(*) FILTER (WHERE is_resolved), 0) AS csat_response_rate, avg(ces) AS ces_avg, avg((transfers >= 1)::DOUBLE) AS transfer_rate, avg(escalated::DOUBLE) AS escalation_rate, avg((is_resolved AND (CASE WHEN is_resolved THEN coalesce(resolution_hours <= $happy_hours, false) END) AND transfers <= 1 AND reopens = 0 AND (csat IS NULL OR csat >= 4))::DOUBLE) AS happy_rate, quantile_cont(first_response_hours, [0.5, 0.9]) AS _q0, quantile_cont(resolution_hours, [0.5, 0.9]) AS _q1 FROM period_contacts GROUP BY ALL)),
 po AS (
 SELECT greatest(CAST(date_trunc('week', o.day) AS DATE), $start_date) AS bucket, sum(o.orders) AS orders
 FROM orders_daily o
@@ -39,12 +39,15 @@ SELECT b.bucket, coalesce(c.reason, 'Unknown') AS reason, count(*) AS backlog
 FROM contacts c JOIN buckets b
   ON c.created_at < b.bucket_end_ts AND coalesce(c.resolved_at, TIMESTAMP '9999-12-31 00:00:00') >= b.bucket_end_ts
 WHERE c.created_at < $end_ts AND (c.resolved_at IS NULL OR c.resolved_at >= $start_ts)
+  AND NOT (c.resolved_at IS NULL AND coalesce(lower(trim(c.status)) = ANY($resolved_statuses),
+                                              false))
   AND true
 GROUP BY ALL),
 ra_c AS (
 SELECT bucket, reason, customer_id, min(resolved_at) AS r,
        min(next_order_after_resolved_at) AS nxt
-FROM period_contacts WHERE is_resolved AND customer_id IS NOT NULL GROUP BY ALL),
+FROM period_contacts WHERE resolved_at IS NOT NULL AND customer_id IS NOT NULL
+GROUP BY ALL),
 ra AS (
 SELECT bucket, reason,
        avg(coalesce(nxt <= r + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_after_contact_90d
