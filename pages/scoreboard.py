@@ -29,7 +29,8 @@ with defense:
     st.subheader(f":material/shield: {SIDE_LABELS['defense']}")
     st.caption("When a problem happens, restore confidence.")
     tile_grid([values[m] for m in defense_tiles], sparks)
-    if (current.last_day - current.period.end).days < 90:
+    # Only where there are repurchase rates to read low: a store without orders has none.
+    if (current.last_day - current.period.end).days < 90 and data.info().orders_rows > 0:
         st.caption(":material/hourglass_top: Repurchase looks 90 days past each contact or "
                    "order; for a period this recent part of that window is still to come, so "
                    "both repurchase rates read low until it has passed.")  # fmt: skip

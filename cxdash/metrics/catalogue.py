@@ -14,7 +14,7 @@ time. `METRICS`, `METRIC_IDS` and `METRICS_BY_ID` stay the SPEC §3 contract.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -63,6 +63,17 @@ class Metric:
         customers by their orders, and contacts only as "any contact at all"), so a channel,
         team, reason, priority or agent filter cannot change it."""
         return self.family == "repurchase_baseline"
+
+
+def not_in_data(metric: Metric, provides: Callable[[str], bool]) -> tuple[str, ...]:
+    """The columns to import for `metric` when the store holds none of those it needs
+    (`StoreInfo.provides`), else (): shown as "not in your data", never as 0 %."""
+    if metric.needs_any and not any(provides(f) for f in metric.needs_any):
+        return metric.needs_any
+    return ()
+
+
+NOT_IN_DATA = "not in your data"
 
 
 # Columns of the per-contact relation that `sql` aggregates may use (built by the compiler):
@@ -147,6 +158,7 @@ METRICS: tuple[Metric, ...] = (
         "not apply to it.",
         sql="avg(is_repeat::DOUBLE) FILTER (WHERE customer_id IS NOT NULL)",
         null_means="no contacts with a customer id",
+        needs_any=("customer_id",),
     ),
     Metric(
         "self_service_rate", "Self-service", "offense", "rate", "up",
@@ -211,6 +223,7 @@ METRICS: tuple[Metric, ...] = (
         "Of CSAT answers: share that are 4 or 5 (on 1–5).",
         sql="avg((csat >= 4)::DOUBLE)",
         null_means="no CSAT answers in the period",
+        needs_any=("csat",),
     ),
     Metric(
         "csat_response_rate", "CSAT response rate", "defense", "rate", "up",
@@ -223,30 +236,35 @@ METRICS: tuple[Metric, ...] = (
         "Mean customer-effort answer (1 = very easy … 7 = very hard).",
         sql="avg(ces)",
         null_means="no effort answers in the period",
+        needs_any=("ces",),
     ),
     Metric(
         "first_response_hours_median", "First response (median)", "defense", "hours", "down",
         "Median hours from created_at to first_response_at, over contacts that have one.",
         sql="quantile_cont(first_response_hours, 0.5)",
         null_means="no first responses recorded",
+        needs_any=("first_response_at",),
     ),
     Metric(
         "first_response_hours_p90", "First response (p90)", "defense", "hours", "down",
         "90th percentile (linear interpolation) of hours to first response.",
         sql="quantile_cont(first_response_hours, 0.9)",
         null_means="no first responses recorded",
+        needs_any=("first_response_at",),
     ),
     Metric(
         "resolution_hours_median", "Resolve time (median)", "defense", "hours", "down",
         "Median hours from created_at to resolved_at, over resolved contacts.",
         sql="quantile_cont(resolution_hours, 0.5)",
         null_means="no resolved contacts",
+        needs_any=("resolved_at",),
     ),
     Metric(
         "resolution_hours_p90", "Resolve time (p90)", "defense", "hours", "down",
         "90th percentile (linear interpolation) of hours to resolution.",
         sql="quantile_cont(resolution_hours, 0.9)",
         null_means="no resolved contacts",
+        needs_any=("resolved_at",),
     ),
     Metric(
         "transfer_rate", "Transferred", "defense", "rate", "down",

@@ -11,14 +11,24 @@ import streamlit as st
 
 from cxdash.charts import sparkline
 from cxdash.formatting import MISSING, format_change, format_value
+from cxdash.metrics.catalogue import NOT_IN_DATA, not_in_data
 from cxdash.metrics.runner import MetricValue
+from cxdash.ui import data
 
 TILE_WIDTH = 200  # px: two per side fit a 421 px column at 1366 px, three at 1920 px
 
 
-def help_text(item: MetricValue) -> str:
+def _fields(names: Sequence[str], word: str = "or") -> str:
+    quoted = [f"`{n}`" for n in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" {word} " + quoted[-1]
+
+
+def help_text(item: MetricValue, missing: Sequence[str] = ()) -> str:
     text = item.metric.description
-    if item.value is None and item.metric.null_means:
+    if missing:
+        text += (f"\n\nNot in your data: no contact in the store has {_fields(missing)}. "
+                 "Import a column for it (Data and settings) to see this metric.")
+    elif item.value is None and item.metric.null_means:
         text += f"\n\nShown as “{MISSING}”: {item.metric.null_means}."
     prev = format_value(item.metric, item.previous)
     text = f"{text}\n\nPrevious period: {prev}."
@@ -29,6 +39,12 @@ def help_text(item: MetricValue) -> str:
 
 def tile(item: MetricValue, spark: Sequence[float | None] | None = None) -> None:
     metric = item.metric
+    missing = not_in_data(metric, data.info().provides) if item.value is None else ()
+    if missing:  # SPEC §3: never a 0 % (or a bare dash) for a field the data never had
+        with st.container(border=True, width=TILE_WIDTH, gap=None):
+            st.metric(metric.label, MISSING, help=help_text(item, missing), width="stretch")
+            st.caption(f"{NOT_IN_DATA.capitalize()}: import {_fields(missing, 'or')}")
+        return
     delta = None
     if item.change is not None and item.change != 0:
         delta = format_change(metric, item.change, item.relative_change)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -262,3 +263,27 @@ def test_excel_workbook_with_several_sheets_and_formulas(tmp_path: Path, capsys)
     assert "choose one with --sheet" in capsys.readouterr().err
     assert main(["import", str(book), "--db", str(db), "--sheet", "Tickets"]) == 0
     assert [(r[0], r[3]) for r in _ids(db)] == [("x1", 4), ("x2", 5)]
+
+
+def test_fields_the_file_does_not_give_stay_null(tmp_path: Path, capsys) -> None:
+    """SPEC §2: the defaults (0 transfers, not escalated …) apply in the metrics, never in the
+    rows, so the store knows the file had no such column and says "not in your data"."""
+    src = tmp_path / "tickets.csv"
+    src.write_text(GOOD)
+    db = tmp_path / "cxdash.duckdb"
+    assert main(["import", str(src), "--db", str(db), "--quiet"]) == 0
+    con = store.open_read(db)
+    try:
+        given = con.execute("SELECT count(reopens), count(transfers), count(escalated), "
+                            "count(self_served), count(resolved_at) FROM contacts").fetchall()
+        info = store.inspect(con)
+    finally:
+        con.close()
+    assert given == [(0, 0, 0, 0, 2)]
+    assert not info.provides("transfers") and info.provides("resolved_at")
+    capsys.readouterr()
+    assert main(["metrics", "--db", str(db), "--start", "2026-03-01", "--end", "2026-03-31",
+                 "--json"]) == 0  # fmt: skip
+    m = json.loads(capsys.readouterr().out)["metrics"]
+    assert (m["transfer_rate"], m["escalation_rate"], m["self_service_rate"]) == (None,) * 3
+    assert m["resolution_rate"] == pytest.approx(2 / 3)  # T1, T3

@@ -364,3 +364,50 @@ def test_previous_period_in_one_statement_equals_two_statements(worked_store: Pa
                     assert value.previous == pytest.approx(before[metric_id]), metric_id
     finally:
         con.close()
+
+
+# ---- SPEC §3 "Resolved" and "Not in your data" ---------------------------------------------------
+
+
+def test_a_status_only_store_is_resolved_by_status_and_says_what_it_lacks(make) -> None:
+    # A complaints export: an id, a date, a status, nothing else (Comcast, CFPB).
+    path = make([
+        contact("c1", "2026-03-02 10:00", status="Closed"),
+        contact("c2", "2026-03-03 10:00", status=" solved "),  # trimmed, any case
+        contact("c3", "2026-03-04 10:00", status="Open"),
+        contact("c4", "2026-03-05 10:00", status="Pending"),
+        contact("c5", "2026-03-06 10:00"),  # no status: not known to be resolved
+    ])  # fmt: skip
+    m = metrics(path)
+    assert m["contacts"] == 5
+    assert m["resolution_rate"] == pytest.approx(2 / 5)  # c1, c2
+    assert m["backlog"] == 3  # c3, c4, c5 are open at the end of 03-31
+    # Fields no contact holds: null, never 0 % made of defaults.
+    for missing in ("transfer_rate", "escalation_rate", "self_service_rate", "reopen_rate",
+                    "fcr_rate", "happy_rate", "resolution_hours_median"):  # fmt: skip
+        assert m[missing] is None, missing
+
+
+def test_a_resolved_status_with_a_later_resolved_at_is_open_until_then(make) -> None:
+    path = make([
+        contact("c1", "2026-03-30 10:00", status="closed", resolved_at="2026-04-02 10:00"),
+        contact("c2", "2026-03-30 11:00", status="closed"),
+    ])  # fmt: skip
+    m = metrics(path)
+    assert m["resolution_rate"] == 1.0
+    assert m["backlog"] == 1  # c1 was still open at the end of 03-31; c2 has no time: resolved
+    assert m["resolution_hours_median"] == pytest.approx(72.0)  # c1 only: c2 has no time
+
+
+def test_a_period_without_transfers_in_a_store_that_has_them_is_zero(make) -> None:
+    path = make([
+        contact("c0", "2026-01-10 10:00", transfers=2, escalated=True, self_served=False),
+        contact("c1", "2026-03-02 10:00", resolved_at="2026-03-02 11:00"),
+        contact("c2", "2026-03-03 10:00"),
+    ])  # fmt: skip
+    m = metrics(path)
+    assert m["transfer_rate"] == 0.0  # the store holds transfers: March had none
+    assert m["escalation_rate"] == 0.0
+    assert m["self_service_rate"] == 0.0
+    assert m["reopen_rate"] is None  # no contact has reopens at all
+    assert m["fcr_rate"] == 1.0  # transfers given: c1 resolved with none (missing reopens → 0)

@@ -158,3 +158,22 @@ def test_drilldown_from_team_rows(monkeypatch, demo_store: Path) -> None:
     header = next(m.value for m in at.markdown if "Contacts behind:" in m.value)
     team = header.split("team: ", 1)[1].rstrip("*")
     assert set(at.dataframe[-1].value["team"]) == {team}
+
+
+def test_a_status_only_store_says_not_in_your_data_instead_of_zero(monkeypatch,
+                                                                   tmp_path: Path) -> None:
+    """A complaints export (id, date, status): no 0 % for transfers it never had, resolution
+    from its statuses, and a backlog of the open ones only."""
+    t0 = ts("2026-03-02 09:00")
+    statuses = ["Closed", "Solved", "Closed", "Open"]
+    contacts = [{"contact_id": f"c{i}", "created_at": t0 + dt.timedelta(hours=7 * i),
+                 "status": statuses[i % 4]} for i in range(40)]  # fmt: skip
+    at = open_app(monkeypatch, build_store(tmp_path / "cxdash.duckdb", contacts))
+    assert not at.exception, [e.value for e in at.exception]
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Resolution"] == "75.0%" and tiles["Backlog"] == "10"
+    for label in ("Transferred", "Escalated", "Self-service", "Reopened", "Happy"):
+        assert tiles[label] == "—", label
+    notes = [c.value for c in at.caption if c.value.startswith("Not in your data")]
+    assert "Not in your data: import `transfers`" in notes
+    assert "Not in your data: import `resolved_at`" in notes  # happy needs resolution times
