@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
-from cxdash.settings import Settings
 from cxdash.ui import data, importing, panels, view
 
 view.require_app()
@@ -29,14 +30,25 @@ with st.form("targets"):
         help="happy_rate: resolved within this many hours, ≤ 1 transfer, no reopen, no CSAT "
              "below 4.",
     )  # fmt: skip
+    seen = dict(data.statuses())
+    chosen = current.resolved_status_list
+    resolved = st.multiselect(
+        "Resolved statuses", sorted(set(seen) | set(chosen), key=lambda s: (-seen.get(s, 0), s)),
+        default=chosen, accept_new_options=True,
+        format_func=lambda s: f"{s} ({seen[s]:,} contacts)" if s in seen else s,
+        help="A contact whose status is one of these counts as resolved, also without a "
+             "resolution time (resolution, FCR, reopens, CSAT response, backlog). Compared "
+             "trimmed and in any case.",
+    )  # fmt: skip
     if st.form_submit_button("Save targets", type="primary"):
         refused = data.read_only()  # a lake on Spark: targets are set on the DuckDB store
         if refused:
             st.error(f"Not saved: {refused}", icon=":material/lock:")
         else:
-            data.save_settings(Settings(
-                first_response_target_hours=first_response, happy_hours=happy,
-                repeat_window_hours=current.repeat_window_hours, timezone=current.timezone,
+            # Every other setting as it is (a new setting must not fall back to its default).
+            data.save_settings(dataclasses.replace(
+                current, first_response_target_hours=first_response, happy_hours=happy,
+                resolved_statuses=", ".join(s.strip().lower() for s in resolved if s.strip()),
             ))  # fmt: skip
             st.toast("Targets saved in the store.")
             st.rerun()

@@ -175,6 +175,22 @@ def dimension_values(dims: tuple[str, ...]) -> dict[str, list[str]]:
 
 
 @st.cache_data(max_entries=8)
+def _statuses(path: str, version: Version) -> list[tuple[str, int]]:
+    with reader(path, version) as cur:
+        if not _info(path, version).has_column("contacts", "status"):
+            return []
+        return [(str(s), int(n)) for s, n in cur.execute(
+            "SELECT lower(trim(status)) AS s, count(*) AS n FROM contacts "
+            "WHERE status IS NOT NULL GROUP BY s ORDER BY n DESC, s LIMIT 200").fetchall()]
+
+
+def statuses() -> list[tuple[str, int]]:
+    """The statuses in the contacts (trimmed, lower case) with their counts, most first: what
+    the resolved-statuses setting offers."""
+    return _statuses(*key())
+
+
+@st.cache_data(max_entries=8)
 def _freshness(path: str, version: Version) -> dict[str, Any]:
     inf = _info(path, version)
     with reader(path, version) as cur:

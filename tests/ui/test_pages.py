@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cxdash import settings, store
 from tests.apptest import APP, open_app
 from tests.storebuilder import build_store, ts
 
@@ -177,3 +178,30 @@ def test_a_status_only_store_says_not_in_your_data_instead_of_zero(monkeypatch,
     notes = [c.value for c in at.caption if c.value.startswith("Not in your data")]
     assert "Not in your data: import `transfers`" in notes
     assert "Not in your data: import `resolved_at`" in notes  # happy needs resolution times
+
+
+def test_resolved_statuses_are_offered_from_the_data_and_saved(monkeypatch,
+                                                               tmp_path: Path) -> None:
+    t0 = ts("2026-03-02 09:00")
+    statuses = ["Closed", "Closed with explanation", "Open", "Closed"]
+    contacts = [{"contact_id": f"c{i}", "created_at": t0 + dt.timedelta(hours=7 * i),
+                 "status": statuses[i % 4]} for i in range(40)]  # fmt: skip
+    db = build_store(tmp_path / "cxdash.duckdb", contacts)
+    at = open_app(monkeypatch, db)
+    at.switch_page("pages/data.py").run()
+    picker = at.multiselect[0]
+    assert picker.label == "Resolved statuses"
+    assert picker.value == ["closed", "resolved", "solved"]
+    # Most contacts first, with their counts; the defaults the data does not have last.
+    assert picker.options == ["closed (20 contacts)", "closed with explanation (10 contacts)",
+                              "open (10 contacts)", "resolved", "solved"]  # fmt: skip
+    picker.set_value(["closed", "closed with explanation"])
+    next(b for b in at.button if b.label == "Save targets").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    con = store.open_read(db)
+    saved = settings.load(con)
+    con.close()
+    assert saved.resolved_status_list == ["closed", "closed with explanation"]
+    at.switch_page("pages/scoreboard.py").run()
+    tiles = {m.label: m.value for m in at.metric}
+    assert tiles["Resolution"] == "75.0%"  # 30 of 40: all but the ten "Open"
