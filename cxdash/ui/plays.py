@@ -14,6 +14,14 @@ TOP = 10
 ROOT_CAUSES_PAGE = "pages/root_causes.py"
 
 
+def _change_text() -> pl.Expr:
+    """"+12%" / "-5%", "new" for a driver the previous period did not have: never "None"."""
+    pct = (pl.col("change") * 100).round(0).cast(pl.Int64)
+    return (pl.when(pl.col("change").is_null()).then(pl.lit("new"))
+            .when(pct > 0).then(pl.format("+{}%", pct))
+            .otherwise(pl.format("{}%", pct)))  # fmt: skip
+
+
 def section(
     by_reason: pl.DataFrame, before: pl.DataFrame, view: View, *, per_orders: bool
 ) -> None:
@@ -29,7 +37,7 @@ def section(
     table = shown.select(
         pl.col("rank").alias("#"), pl.col("reason").alias("Driver"),
         pl.col("action").alias("Action"), pl.col("contacts").alias("Contacts"),
-        (pl.col("change") * 100).alias("Change %"),
+        _change_text().alias("Change %"),
         pl.col("contact_rate").alias("Per 1,000 orders"),
         pl.col("avoidable_4w").round(0).alias("A fix avoids / 4 weeks"),
         pl.col("cause").fill_null("—").alias("Root cause"),
@@ -43,8 +51,8 @@ def section(
         selection_mode="single-row",
         column_config={
             "#": st.column_config.NumberColumn(width=40),
-            "Change %": st.column_config.NumberColumn(format="%+.0f%%",
-                                                      help="Against the previous period"),
+            "Change %": st.column_config.TextColumn(
+                help="Against the previous period; new = none then"),
             "Contacts": st.column_config.NumberColumn(format="localized"),
             "Per 1,000 orders": st.column_config.NumberColumn(format="%.2f"),
             "A fix avoids / 4 weeks": st.column_config.NumberColumn(
