@@ -14,7 +14,14 @@ very same SQL inlined per query instead.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
 import duckdb
+
+from cxdash.schema import CONTACTS
 
 NEXT_CONTACT_AT = """
 CASE WHEN {c}.customer_id IS NOT NULL THEN
@@ -91,6 +98,36 @@ def stamp_fresh(con: duckdb.DuckDBPyConnection, *, orders_changed: bool = True) 
         "INSERT OR REPLACE INTO cxdash_meta VALUES ('derived_for', $v)",
         {"v": f"{contacts}:{orders}"},
     )
+    present = [r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'contacts' "
+        "AND database_name = current_database() AND schema_name = 'main'").fetchall()]
+    fields, newest = contact_fields(con, present)
+    con.execute(
+        "INSERT OR REPLACE INTO cxdash_meta VALUES ('contact_fields', $v)",
+        {"v": json.dumps({"fields": fields, "newest": newest and newest.isoformat()})},
+    )
+
+
+def contact_fields(con: Any, present: Iterable[str]) -> tuple[dict[str, int], dt.date | None]:
+    """One scan: how many contacts hold each contract column in `present` (SPEC §3 "not in
+    your data"), and the newest contact's day. Plain SQL, so the Spark lake answers it too."""
+    wanted = set(present)
+    names = [c.name for c in CONTACTS.contract_columns if c.name in wanted]
+    counts = "".join(f", count({name}) AS {name}" for name in names)
+    row = con.execute(f"SELECT CAST(max(created_at) AS DATE){counts} FROM contacts").fetchall()[0]
+    return {name: int(n or 0) for name, n in zip(names, row[1:], strict=True)}, row[0]
+
+
+def stamped_contact_fields(
+    con: duckdb.DuckDBPyConnection,
+) -> tuple[dict[str, int], dt.date | None] | None:
+    """What `stamp_fresh` recorded (call when `is_fresh`); None for a store stamped before."""
+    rows = con.execute("SELECT value FROM cxdash_meta WHERE key = 'contact_fields'").fetchall()
+    if not rows:
+        return None
+    body = json.loads(rows[0][0])
+    newest = dt.date.fromisoformat(body["newest"]) if body["newest"] else None
+    return {str(k): int(v) for k, v in body["fields"].items()}, newest
 
 
 # Only the columns the look-ahead needs: carrying every column through the windows and joins

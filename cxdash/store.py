@@ -23,10 +23,10 @@ import fcntl
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import duckdb
 
@@ -41,7 +41,7 @@ from cxdash.files import (
     remove_stale_temps,
     remove_temp,
 )
-from cxdash.schema import CONTACTS, TABLES_BY_NAME
+from cxdash.schema import TABLES_BY_NAME
 
 __all__ = ["READ_CONFIG", "StoreError", "connect_read", "fsync_path", "no_space_message"]
 
@@ -133,22 +133,6 @@ class StoreInfo:
         return self.field_contacts is None or self.field_contacts.get(column, 0) > 0
 
 
-def contact_fields_sql(present: Iterable[str]) -> str:
-    """One scan: how many contacts hold each contract column in `present`, and the newest
-    contact's day. Plain SQL, so the Spark lake answers it too."""
-    names = [c.name for c in CONTACTS.contract_columns if c.name in set(present)]
-    counts = "".join(f", count({name}) AS {name}" for name in names)
-    return f"SELECT CAST(max(created_at) AS DATE) AS newest{counts} FROM contacts"
-
-
-def contact_fields(con: Any, present: Iterable[str]) -> tuple[dict[str, int], dt.date | None]:
-    present = list(present)
-    sql = contact_fields_sql(present)
-    row = con.execute(sql).fetchall()[0]
-    names = [c.name for c in CONTACTS.contract_columns if c.name in set(present)]
-    return {name: int(n or 0) for name, n in zip(names, row[1:], strict=True)}, row[0]
-
-
 def contact_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | None:
     """First and last day with contacts; None when there are none."""
     first, last = con.execute(
@@ -192,8 +176,10 @@ def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
             "SELECT period_start, period_end FROM repurchase_baselines"
         ).fetchall()
     ) if fresh and "repurchase_baselines" in columns else frozenset()  # fmt: skip
-    fields, newest = (contact_fields(con, columns["contacts"]) if "contacts" in columns
-                      else ({}, None))  # fmt: skip
+    # Stamped when the version was published; counted now for a store cxdash did not write.
+    known = derived.stamped_contact_fields(con) if fresh else None
+    fields, newest = known or (derived.contact_fields(con, columns["contacts"])
+                               if "contacts" in columns else ({}, None))  # fmt: skip
     return StoreInfo(
         columns=columns,
         derived_fresh=fresh,

@@ -31,12 +31,13 @@ from typing import TYPE_CHECKING, Any, cast
 import polars as pl
 
 from cxdash import settings as settings_mod
+from cxdash.derived import contact_fields
 from cxdash.engines import EngineError
 from cxdash.engines.dialect import DialectError, to_spark
 from cxdash.engines.lake import PARTITION_COLUMN, PARTITIONED, LakeError, is_local, read_manifest
 from cxdash.schema import CONTACTS, ORDERS, TABLES
 from cxdash.settings import Settings
-from cxdash.store import StoreInfo, contact_fields
+from cxdash.store import StoreInfo
 
 if TYPE_CHECKING:
     import duckdb

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import ClassVar, Literal, get_args
 
-from cxdash.metrics.catalogue import METRICS_BY_ID, Family, Metric
+from cxdash.metrics.catalogue import METRICS_BY_ID, Family, Metric, not_in_data
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
 from cxdash.metrics.request import MetricRequest, Period
 from cxdash.metrics.sources import Sources, build_sources
@@ -160,11 +160,10 @@ def contact_metric_probe(
 
 # SPEC §3 "Resolved": resolved_at set, or a resolved status ($resolved_statuses: trimmed,
 # lower case). A store without a status column compares NULL: resolved_at alone decides.
-IS_RESOLVED_SQL = ("({c}.resolved_at IS NOT NULL OR coalesce(lower(trim({c}.status)) = "
-                   "ANY($resolved_statuses), false))")  # fmt: skip
-# Open at the end of a day whose next midnight is {ts}: resolved later, or not resolved at all.
-OPEN_AT_SQL = ("(coalesce({c}.resolved_at, {far}) >= {ts} AND NOT ({c}.resolved_at IS NULL "
-               "AND coalesce(lower(trim({c}.status)) = ANY($resolved_statuses), false)))")
+_BY_STATUS = "coalesce(lower(trim(c.status)) = ANY($resolved_statuses), false)"
+IS_RESOLVED_SQL = f"(c.resolved_at IS NOT NULL OR {_BY_STATUS})"
+# Resolved by status alone: resolved at any time (there is no time to say when).
+_ONLY_BY_STATUS = f"(c.resolved_at IS NULL AND {_BY_STATUS})"
 
 # The columns of `period_contacts`, as SQL over a contacts row `c` (and its catalog row `r`);
 # only those some metric (or analysis) uses are built.
@@ -182,7 +181,7 @@ PERIOD_CONTACT_SQL: Mapping[str, str] = MappingProxyType({
     "ces": "c.ces",
     "handle_seconds": "c.handle_seconds",
     "hold_seconds": "c.hold_seconds",
-    "is_resolved": IS_RESOLVED_SQL.format(c="c"),
+    "is_resolved": IS_RESOLVED_SQL,
     "is_repeat": (
         "coalesce(c.customer_id IS NOT NULL"
         " AND c.next_contact_at <= c.created_at + $repeat_window, false)"
@@ -353,8 +352,8 @@ GROUP BY ALL)"""
             return f"""bl AS (
 SELECT CAST($start_date AS DATE) AS bucket{self._dim_select()}, count(*) AS backlog
 FROM {self.src.contacts} c
-WHERE c.created_at < $end_ts AND {OPEN_AT_SQL.format(c="c", far=_FAR_FUTURE, ts="$end_ts")}
-  AND {self._contact_filters()}
+WHERE c.created_at < $end_ts AND (c.resolved_at IS NULL OR c.resolved_at >= $end_ts)
+  AND NOT {_ONLY_BY_STATUS} AND {self._contact_filters()}
 GROUP BY ALL)"""
         # Two inequalities so DuckDB can use its inequality join (IEJoin) for many buckets.
         return f"""bl AS (
@@ -362,9 +361,7 @@ SELECT b.bucket{self._dim_select()}, count(*) AS backlog
 FROM {self.src.contacts} c JOIN {BUCKETS} b
   ON c.created_at < b.bucket_end_ts AND coalesce(c.resolved_at, {_FAR_FUTURE}) >= b.bucket_end_ts
 WHERE c.created_at < $end_ts AND (c.resolved_at IS NULL OR c.resolved_at >= $start_ts)
-  AND NOT (c.resolved_at IS NULL AND coalesce(lower(trim(c.status)) = ANY($resolved_statuses),
-                                              false))
-  AND {self._contact_filters()}
+  AND NOT {_ONLY_BY_STATUS} AND {self._contact_filters()}
 GROUP BY ALL)"""
 
     def _repurchase_after(self) -> str:
@@ -584,7 +581,7 @@ av_q AS (SELECT DISTINCT bucket FROM av_windows)"""
     def _in_data(self, m: Metric) -> bool:
         """False when the store holds none of the columns the metric needs (SPEC §3 "not in
         your data"): its value is NULL, never a 0 % made of defaults."""
-        return not m.needs_any or any(self.info.provides(f) for f in m.needs_any)
+        return not not_in_data(m, self.info.provides)
 
 
 KeyDims = Literal["contact", "order", "bucket"]

@@ -27,8 +27,8 @@ FROM (SELECT bucket, count(*) AS contacts, avg(is_repeat::DOUBLE) FILTER (WHERE 
 bl AS (
 SELECT CAST($start_date AS DATE) AS bucket, count(*) AS backlog
 FROM contacts c
-WHERE c.created_at < $end_ts AND (coalesce(c.resolved_at, TIMESTAMP '9999-12-31 00:00:00') >= $end_ts AND NOT (c.resolved_at IS NULL AND coalesce(lower(trim(c.status)) = ANY($resolved_statuses), false)))
-  AND true
+WHERE c.created_at < $end_ts AND (c.resolved_at IS NULL OR c.resolved_at >= $end_ts)
+  AND NOT (c.resolved_at IS NULL AND coalesce(lower(trim(c.status)) = ANY($resolved_statuses), false)) AND true
 GROUP BY ALL),
 ce AS (
 SELECT b.bucket, count(rc.cause_id) AS causes_eliminated

@@ -36,9 +36,7 @@ SELECT b.bucket, count(*) AS backlog
 FROM contacts c JOIN buckets b
   ON c.created_at < b.bucket_end_ts AND coalesce(c.resolved_at, TIMESTAMP '9999-12-31 00:00:00') >= b.bucket_end_ts
 WHERE c.created_at < $end_ts AND (c.resolved_at IS NULL OR c.resolved_at >= $start_ts)
-  AND NOT (c.resolved_at IS NULL AND coalesce(lower(trim(c.status)) = ANY($resolved_statuses),
-                                              false))
-  AND true
+  AND NOT (c.resolved_at IS NULL AND coalesce(lower(trim(c.status)) = ANY($resolved_statuses), false)) AND true
 GROUP BY ALL),
 ra_c AS (
 SELECT bucket, customer_id, min(resolved_at) AS r,
