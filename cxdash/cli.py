@@ -480,17 +480,30 @@ def _metrics(args: argparse.Namespace) -> int:
         metric_ids = tuple(args.metric) or tuple(catalogue)
         period = _period(con, args)
         request = MetricRequest(period, filters, by, grain, metric_ids, catalogue=catalogue)
-        flat = MetricRequest(period, filters, (), None, metric_ids, catalogue=catalogue)
-        totals = compute(con, flat, info)
+        # The period and the previous one (like for like, SPEC §3) in one statement.
+        flat = MetricRequest(period, filters, (), None, metric_ids, with_previous=True,
+                             catalogue=catalogue)  # fmt: skip
+        both = {r["bucket"]: r for r in compute(con, flat, info).iter_rows(named=True)}
+        before = period.previous()
+        as_of = flat.previous_as_of(info.newest_contact_day)
         rows = compute(con, request, info) if args.by else None
     finally:
         con.close()
+
+    def values(row: dict[str, object]) -> dict[str, object]:
+        return _jsonable({m: row[m] for m in metric_ids})
 
     out: dict[str, object] = {
         "start": period.start.isoformat(),
         "end": period.end.isoformat(),
         "filters": filters.as_dict(),
-        "metrics": _jsonable(totals.row(0, named=True)),
+        "metrics": values(both[period.start]),
+        "previous": {
+            "start": before.start.isoformat(),
+            "end": before.end.isoformat(),
+            "as_of": as_of.isoformat(),
+            "metrics": values(both[before.start]),
+        },
     }
     if rows is not None:
         out["by"] = args.by

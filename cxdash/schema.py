@@ -175,6 +175,8 @@ REPURCHASE_BASELINES = Table(
     (
         Column("period_start", "DATE", required=True, derived=True),
         Column("period_end", "DATE", required=True, derived=True),
+        # The day the period was measured as of (like for like); NULL: as the data stands.
+        Column("as_of", "DATE", derived=True),
         Column("repurchase_baseline_90d", "DOUBLE", derived=True),
         Column("customers", "BIGINT", derived=True),
     ),

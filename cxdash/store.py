@@ -112,8 +112,9 @@ class StoreInfo:
     orders_rows: int = 0
     reasons_rows: int = 0
     contacts_rows: int = 0
-    # (start, end) of the periods cxdash.metrics.rollups holds the repurchase baseline for
-    baseline_periods: frozenset[tuple[dt.date, dt.date]] = frozenset()
+    # (start, end, as_of) of the periods cxdash.metrics.rollups holds the repurchase baseline
+    # for (as_of None: measured on the data as it stands)
+    baseline_periods: frozenset[tuple[dt.date, dt.date, dt.date | None]] = frozenset()
     # Contacts with a value, per contract column of contacts (SPEC §3 "not in your data");
     # None when not known: every column there is then taken as provided.
     field_contacts: dict[str, int] | None = None
@@ -171,11 +172,12 @@ def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
         and {"next_ordered_at", "prev_ordered_at"} <= set(columns.get("orders", {}))
         and derived.is_fresh(con)
     )
+    # A store written before the rollup was measured like for like (no as_of) computes live.
     baselines = frozenset(
-        (start, end) for start, end in con.execute(
-            "SELECT period_start, period_end FROM repurchase_baselines"
+        (start, end, as_of) for start, end, as_of in con.execute(
+            "SELECT period_start, period_end, as_of FROM repurchase_baselines"
         ).fetchall()
-    ) if fresh and "repurchase_baselines" in columns else frozenset()  # fmt: skip
+    ) if fresh and "as_of" in columns.get("repurchase_baselines", {}) else frozenset()  # fmt: skip
     # Stamped when the version was published; counted now for a store cxdash did not write.
     known = derived.stamped_contact_fields(con) if fresh else None
     fields, newest = known or (derived.contact_fields(con, columns["contacts"])

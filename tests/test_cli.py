@@ -30,12 +30,55 @@ def test_console_script_prints_spec_json(worked_store: Path) -> None:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     doc = json.loads(proc.stdout)
-    assert list(doc) == ["start", "end", "filters", "metrics"]
+    assert list(doc) == ["start", "end", "filters", "metrics", "previous"]
     assert doc["start"] == "2026-05-01" and doc["end"] == "2026-05-31"
     assert doc["filters"] == {}
     assert list(doc["metrics"]) == list(METRIC_IDS)
     for metric_id, expected in we.EXPECTED.items():
         assert doc["metrics"][metric_id] == pytest.approx(expected, abs=5e-7), metric_id
+    previous = doc["previous"]
+    assert list(previous) == ["start", "end", "as_of", "metrics"]
+    assert list(previous["metrics"]) == list(METRIC_IDS)
+    # SPEC §3 like for like, by hand. The newest contact (A7) is on 06-01, a day after the end:
+    # L = 1. The previous period is the 31 days 03-31..04-30, read as of 04-30 + 1 = 05-01
+    # (anything from 05-02 00:00 on is not there yet).
+    assert (previous["start"], previous["end"], previous["as_of"]) == (
+        "2026-03-31", "2026-04-30", "2026-05-01")
+    assert previous["metrics"] == pytest.approx(PREVIOUS, abs=5e-7)
+
+
+# The worked example's previous period: B1–B4 (k9, email, Invoice copy, created 04-02, 04-09,
+# 04-16, 04-23 09:00, answered +1 h, resolved +3 h); orders k1 04-20 and k6 04-02.
+PREVIOUS = {
+    "contacts": 4,
+    "contact_rate": 1000 * 4 / 2,
+    # B1→B2, B2→B3, B3→B4 within (t, t + 168 h] (exactly 168 h counts); B4's next is 05-09.
+    "repeat_contact_rate": 3 / 4,
+    "self_service_rate": 0.0,
+    "preventable_share": 1.0,  # all Invoice copy
+    "external_share": 0.0,
+    "causes_eliminated": 0,  # C1 was fixed on 05-10
+    "contacts_avoided": None,  # no fix in place during the period
+    "resolution_rate": 1.0,  # all resolved within 3 h, long before 05-02
+    "fcr_rate": 1 / 4,  # no reopens or transfers: B4, the one not repeated
+    "reopen_rate": 0.0,
+    "csat": None,  # no answers
+    "csat_response_rate": 0.0,  # 0 answers of 4 resolved
+    "ces_avg": None,
+    "first_response_hours_median": 1.0,
+    "first_response_hours_p90": 1.0,
+    "resolution_hours_median": 3.0,
+    "resolution_hours_p90": 3.0,
+    "transfer_rate": 0.0,
+    "escalation_rate": 0.0,
+    "backlog": 0,  # nothing open at the end of 04-30
+    "repurchase_after_contact_90d": 0.0,  # k9 never orders
+    # First orders in the period of customers without a contact in it: k1 (04-20) and k6
+    # (04-02). k1 orders again on 06-15, within 90 days — but after 05-01, so not yet: 0 of 2.
+    # (Read as the data stands today it would be 1 of 2: the bias like for like removes.)
+    "repurchase_baseline_90d": 0.0,
+    "happy_rate": 1.0,  # resolved within the target, no transfer, no reopen, no low score
+}
 
 
 def test_filters_repeat_and_echo(worked_store: Path, capsys) -> None:

@@ -209,8 +209,8 @@ class SparkConnection:
         # The stored repurchase baselines (cxdash.metrics.rollups), exported with the rows
         # they were computed for: the compiler reads them as it does on the store.
         baselines = frozenset(tuple(r) for r in self.sql(
-            "SELECT period_start, period_end FROM repurchase_baselines").fetchall()
-        ) if "repurchase_baselines" in self.frames else frozenset()  # fmt: skip
+            "SELECT period_start, period_end, as_of FROM repurchase_baselines").fetchall()
+        ) if "as_of" in columns.get("repurchase_baselines", {}) else frozenset()  # fmt: skip
         fields, newest = contact_fields(self, columns["contacts"])
         self._info = StoreInfo(columns=columns, derived_fresh=True, orders_rows=counts["orders"],
                                reasons_rows=counts["reasons"], contacts_rows=counts["contacts"],

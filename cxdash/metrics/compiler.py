@@ -24,6 +24,7 @@ from cxdash.metrics.catalogue import METRICS_BY_ID, Family, Metric, not_in_data
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
 from cxdash.metrics.request import MetricRequest, Period
 from cxdash.metrics.sources import Sources, build_sources
+from cxdash.schema import CONTACTS
 from cxdash.settings import Settings
 from cxdash.store import StoreInfo
 
@@ -165,6 +166,23 @@ IS_RESOLVED_SQL = f"(c.resolved_at IS NOT NULL OR {_BY_STATUS})"
 # Resolved by status alone: resolved at any time (there is no time to say when).
 _ONLY_BY_STATUS = f"(c.resolved_at IS NULL AND {_BY_STATUS})"
 
+# SPEC §3 "like for like": a contacts row as the data stood at `_cut` (the end of a day; NULL:
+# as it stands). What came later is not there yet — an answer, a resolution (and with it the
+# resolved status and the CSAT/CES given on resolving), a repeat contact, a next order. A
+# contact without any resolved_at keeps its status and scores: nothing says when they came,
+# and counting them in one period but not the other would be the bias this removes.
+_KNOWN = "c._cut IS NULL OR {col} < c._cut"
+_RESOLVED_KNOWN = "c._cut IS NULL OR c.resolved_at IS NULL OR c.resolved_at < c._cut"
+AS_OF_SQL: Mapping[str, str] = MappingProxyType({
+    "first_response_at": f"CASE WHEN {_KNOWN.format(col='c.first_response_at')} "
+                         "THEN c.first_response_at END",
+    "resolved_at": f"CASE WHEN {_KNOWN.format(col='c.resolved_at')} THEN c.resolved_at END",
+    **{col: f"CASE WHEN {_RESOLVED_KNOWN} THEN c.{col} END" for col in ("status", "csat", "ces")},
+    **{col: f"CASE WHEN {_KNOWN.format(col=f'c.{col}')} THEN c.{col} END"
+       for col in ("next_contact_at", "next_order_after_resolved_at",
+                   "next_order_after_created_at")},
+})  # fmt: skip
+
 # The columns of `period_contacts`, as SQL over a contacts row `c` (and its catalog row `r`);
 # only those some metric (or analysis) uses are built.
 PERIOD_CONTACT_SQL: Mapping[str, str] = MappingProxyType({
@@ -234,6 +252,15 @@ class _Compiler:
             "repeat_window": dt.timedelta(hours=self.settings.repeat_window_hours),
             "resolved_statuses": self.settings.resolved_status_list,
         }
+        if self.req.with_previous:
+            as_of = self.req.previous_as_of(self.info.newest_contact_day)
+            params["asof_date"] = as_of
+            params["asof_ts"] = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+        if self.req.as_of is not None:
+            params["now_date"] = self.req.as_of
+            params["now_ts"] = dt.datetime.combine(
+                self.req.as_of + dt.timedelta(days=1), dt.time()
+            )
         for dim, values in self.req.filters.values:
             params[f"f_{dim}"] = list(values)
         return params
@@ -247,6 +274,32 @@ class _Compiler:
         if self.req.grain is None:
             return "CAST($start_date AS DATE)"
         return f"greatest(CAST(date_trunc('{self.req.grain}', {ts}) AS DATE), $start_date)"
+
+    def _cut(self, ts: str) -> str | None:
+        """The end of the day the data is read as of, for a row whose bucket time is `ts`;
+        None when nothing is cut. With the previous period, its bucket is read like for like
+        (`$asof_ts`) and the period's own as the request says."""
+        now = "$now_ts" if self.req.as_of is not None else None
+        if self.req.with_previous:
+            other = f" ELSE {now}" if now else ""
+            return f"CASE WHEN {ts} < $split_ts THEN $asof_ts{other} END"
+        return now
+
+    def _contacts_as_of(self, names: list[str]) -> str:
+        """The contacts relation the period's rows are read from: as it stands, or with every
+        later fact removed (AS_OF_SQL) when the request reads the data as of a day and one of
+        the columns `names` (of PERIOD_CONTACT_SQL) depends on when it is read."""
+        cut = self._cut("c.created_at")
+        timed = re.compile(rf"\bc\.({'|'.join(AS_OF_SQL)})\b")
+        if cut is None or not any(timed.search(PERIOD_CONTACT_SQL[n]) for n in names):
+            return self.src.contacts
+        cols = ",\n  ".join(
+            f"{AS_OF_SQL[c.name]} AS {c.name}" if c.name in AS_OF_SQL else f"c.{c.name}"
+            for c in CONTACTS.columns
+        )
+        return f"""(SELECT {cols}
+FROM (SELECT c.*, {cut} AS _cut FROM {self.src.contacts} c
+      WHERE c.created_at >= $start_ts AND c.created_at < $end_ts) c)"""
 
     def _contact_filters(self) -> str:
         parts = [
@@ -315,7 +368,7 @@ FROM ({body}))"""
             join = f" LEFT JOIN {s.reasons} r ON r.reason = coalesce(c.reason, 'Unknown')"
         return f"""{PERIOD_CONTACTS} AS (
 SELECT {self._bucket('c.created_at')} AS bucket{self._dim_select()}{cols}
-FROM {s.contacts} c{join}
+FROM {self._contacts_as_of(names)} c{join}
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND {self._contact_filters()})"""
 
     def _contact_metrics(self, wanted: list[Metric]) -> str:
@@ -378,26 +431,29 @@ FROM ra_c GROUP BY ALL)"""
 
     def _stored_baseline(self) -> str | None:
         """`repurchase_baseline` read from the repurchase_baselines rollup, when it holds every
-        bucket of this request and no order dimension filters or groups it; None means compute
-        it."""
+        bucket of this request — each period as of the same day — and no order dimension
+        filters or groups it; None means compute it."""
         if self.order_dims or self._order_filters() != "true" or self.src.orders != "orders":
             return None
-        period = self.req.period
+        period, as_of = self.req.period, self.req.as_of
+        now = "as_of = $now_date" if as_of is not None else "as_of IS NULL"
         if self.req.with_previous:
             before = period.previous()
-            wanted = {(before.start, before.end), (period.start, period.end)}
-            rows = ("(CAST($start_date AS DATE), CAST($split_date AS DATE) - 1), "
-                    "(CAST($split_date AS DATE), CAST($end_date AS DATE))")  # fmt: skip
+            wanted = {(before.start, before.end, self.params["asof_date"]),
+                      (period.start, period.end, as_of)}  # fmt: skip
+            where = ("(period_start = $start_date AND period_end = CAST($split_date AS DATE) - 1"
+                     " AND as_of = $asof_date) OR (period_start = $split_date"
+                     f" AND period_end = $end_date AND {now})")  # fmt: skip
         elif self.req.grain is None:
-            wanted = {(period.start, period.end)}
-            rows = "(CAST($start_date AS DATE), CAST($end_date AS DATE))"
+            wanted = {(period.start, period.end, as_of)}
+            where = f"period_start = $start_date AND period_end = $end_date AND {now}"
         else:
             return None
         if not wanted <= self.info.baseline_periods:
             return None
         return f"""{REPURCHASE_BASELINE} AS (
 SELECT period_start AS bucket, repurchase_baseline_90d, customers
-FROM repurchase_baselines WHERE (period_start, period_end) IN ({rows}))"""
+FROM repurchase_baselines WHERE {where})"""
 
     def _repurchase_baseline(self) -> str:
         if (stored := self._stored_baseline()) is not None:
@@ -426,11 +482,15 @@ SELECT {bucket} AS bucket, o.customer_id, o.ordered_at AS o_at, o.next_ordered_a
 FROM {s.orders} o
 WHERE o.ordered_at >= $start_ts AND o.ordered_at < $end_ts AND o.customer_id IS NOT NULL
   AND (o.prev_ordered_at IS NULL OR o.prev_ordered_at < CAST({bucket} AS TIMESTAMP)))"""
+        cut = self._cut("CAST(f.bucket AS TIMESTAMP)")
+        # Like for like, the next order counts only if it was there by the day measured as of.
+        known = f" AND f.nxt < coalesce({cut}, {_FAR_FUTURE})" if cut else ""
+        rate = f"avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY{known}, false)::DOUBLE)"
         return f"""{first},
 {contacted},
 {REPURCHASE_BASELINE} AS (
 SELECT f.bucket{self._cols('f.', orders=True)},
-       avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_baseline_90d,
+       {rate} AS repurchase_baseline_90d,
        count(*) AS customers
 FROM rb_first f
 WHERE NOT EXISTS (SELECT 1 FROM rb_contacted k

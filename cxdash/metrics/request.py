@@ -41,6 +41,14 @@ class Period:
         end = self.start - dt.timedelta(days=1)
         return Period(end - dt.timedelta(days=self.days - 1), end)
 
+    def previous_as_of(self, newest: dt.date | None) -> dt.date:
+        """The day at whose end the previous period is measured, like for like (SPEC §3):
+        previous().end + L with L = newest − end in days (0 when end is later). A contact of
+        the previous period then had exactly as long to be answered, resolved, come back or
+        buy again as one of this period has had by `newest`."""
+        lag = max(0, (newest - self.end).days) if newest is not None else 0
+        return self.previous().end + dt.timedelta(days=lag)
+
     @classmethod
     def parse(cls, start: str, end: str) -> Period:
         return cls(parse_date(start, "--start"), parse_date(end, "--end"))
@@ -120,8 +128,13 @@ class MetricRequest:
     by: tuple[str, ...] = ()  # up to two dimensions
     grain: str | None = None  # day | week | month
     metrics: tuple[str, ...] = METRIC_IDS
-    # Also compute the previous period of the same length, in the same statement (two buckets).
+    # Also compute the previous period of the same length, in the same statement (two buckets),
+    # measured like for like: as the data stood at `Period.previous_as_of` (SPEC §3).
     with_previous: bool = False
+    # The data as it stood at the end of this day (None: as it stands): a later resolved_at,
+    # first_response_at, repeat contact or order is not there yet. The weekly review measures
+    # the weeks before the one it shows at that week's age this way.
+    as_of: dt.date | None = None
     # The metrics it may name and their definitions (built-in ones, then the team's custom
     # ones); compared through `definitions` below, not as a whole.
     catalogue: Catalogue = field(default=BUILTIN, repr=False, compare=False)
@@ -154,6 +167,14 @@ class MetricRequest:
 
     def for_period(self, period: Period) -> MetricRequest:
         return replace(self, period=period)
+
+    def previous_as_of(self, newest: dt.date | None) -> dt.date:
+        """The day the previous period is measured at (SPEC §3 like for like), for data whose
+        newest contact is on `newest` — or on `as_of`, when the request looks at an earlier
+        state of the data."""
+        if self.as_of is not None:
+            newest = self.as_of if newest is None else min(newest, self.as_of)
+        return self.period.previous_as_of(newest)
 
     def cache_parts(self) -> tuple[MetricRequest, ...]:
         """The request as the app caches it: metrics that only order filters can change (the

@@ -32,26 +32,30 @@ def preset_periods(first: dt.date, last: dt.date) -> list[Period]:
 def rebuild(con: duckdb.DuckDBPyConnection) -> int:
     """Recompute the stored baselines inside the writer's transaction; returns rows stored.
     Call after the derived columns are fresh: a stale store computes everything live."""
+    # Dropped, not emptied: a store written by an older cxdash has the table without `as_of`.
+    con.execute("DROP TABLE IF EXISTS repurchase_baselines")
     con.execute(create_table_sql(REPURCHASE_BASELINES))
-    con.execute("DELETE FROM repurchase_baselines")
     days = store.contact_days(con)
     info = store.inspect(con)  # the table is empty now, so the compiler computes live
     if days is None or not info.derived_fresh or info.orders_rows == 0:
         return 0
     first, last = days
     settings = settings_mod.load(con)
-    stored: dict[tuple[dt.date, dt.date], tuple[float | None, int]] = {}
+    Key = tuple[dt.date, dt.date, dt.date | None]
+    stored: dict[Key, tuple[float | None, int]] = {}
     for period in preset_periods(first, last):
         request = MetricRequest(period, metrics=("repurchase_baseline_90d",), with_previous=True)
+        # The previous period is measured like for like: as of previous_as_of.
+        as_of = {period.previous().start: request.previous_as_of(info.newest_contact_day)}
         frag = period_fragment(request, info, settings, baseline=True)
         sql, params = frag.query(
             "SELECT b.bucket, b.bucket_end, rb.repurchase_baseline_90d, coalesce(rb.customers, 0) "
             f"FROM {frag.buckets} b LEFT JOIN {frag.repurchase_baseline} rb ON rb.bucket = b.bucket"
         )
         for start, end, rate, customers in con.execute(sql, params).fetchall():
-            stored[(start, end)] = (rate, customers)
+            stored[(start, end, as_of.get(start))] = (rate, customers)
     con.executemany(
-        "INSERT INTO repurchase_baselines VALUES (?, ?, ?, ?)",
-        [(start, end, rate, customers) for (start, end), (rate, customers) in stored.items()],
+        "INSERT INTO repurchase_baselines VALUES (?, ?, ?, ?, ?)",
+        [(*key, rate, customers) for key, (rate, customers) in stored.items()],
     )
     return len(stored)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -347,10 +348,12 @@ def test_every_metric_by_hand(make) -> None:
 
 
 def test_previous_period_in_one_statement_equals_two_statements(worked_store: Path) -> None:
-    """compare() computes both periods at once; each must equal its own standalone run."""
+    """compare() computes both periods at once; each must equal its own standalone run, the
+    previous one read as of its like-for-like day."""
     from cxdash.metrics.runner import compare, totals
 
     con = store.open_read(worked_store)
+    newest = store.inspect(con).newest_contact_day
     try:
         for period in (Period(dt.date(2026, 5, 1), dt.date(2026, 5, 31)),
                        Period(dt.date(2026, 5, 10), dt.date(2026, 5, 16))):  # fmt: skip
@@ -358,7 +361,8 @@ def test_previous_period_in_one_statement_equals_two_statements(worked_store: Pa
                 request = MetricRequest(period, filters)
                 both = {v.metric.id: v for v in compare(con, request)}
                 now = totals(con, request)
-                before = totals(con, request.for_period(period.previous()))
+                before = totals(con, dataclasses.replace(
+                    request.for_period(period.previous()), as_of=request.previous_as_of(newest)))
                 for metric_id, value in both.items():
                     assert value.value == pytest.approx(now[metric_id]), metric_id
                     assert value.previous == pytest.approx(before[metric_id]), metric_id
@@ -411,3 +415,69 @@ def test_a_period_without_transfers_in_a_store_that_has_them_is_zero(make) -> No
     assert m["self_service_rate"] == 0.0
     assert m["reopen_rate"] is None  # no contact has reopens at all
     assert m["fcr_rate"] == 1.0  # transfers given: c1 resolved with none (missing reopens → 0)
+
+
+# ---- SPEC §3 "Like for like" ------------------------------------------------------------------
+def test_the_previous_period_is_read_as_of_the_same_age(make) -> None:
+    from cxdash.metrics.runner import compare
+
+    # This week 06-08..06-14 ends on the newest contact's day: L = 0, so the week before
+    # (06-01..06-07) is read as the data stood at the end of 06-07 (cut at 06-08 00:00).
+    path = make([
+        contact("p1", "2026-06-02 10:00", first_response_at="2026-06-02 11:00",
+                resolved_at="2026-06-03 10:00", csat=5),
+        # Answered, resolved and scored only after the cut: open and unanswered as of 06-07,
+        # its status 'solved' (given on resolving) and its CSAT 2 not there yet.
+        contact("p2", "2026-06-05 10:00", first_response_at="2026-06-09 10:00",
+                resolved_at="2026-06-10 10:00", status="solved", csat=2),
+        contact("p3", "2026-06-06 10:00", status="closed"),  # by status, no time: resolved
+        # k1 comes back on 06-09: within 7 days, but after the cut, so not a repeat yet.
+        contact("p4", "2026-06-07 10:00", customer_id="k1", resolved_at="2026-06-07 12:00"),
+        contact("c1", "2026-06-09 10:00", customer_id="k1", resolved_at="2026-06-09 12:00"),
+        contact("c2", "2026-06-14 10:00"),
+    ])  # fmt: skip
+    week = Period(dt.date(2026, 6, 8), dt.date(2026, 6, 14))
+    ids = ("contacts", "resolution_rate", "first_response_hours_median", "csat",
+           "csat_response_rate", "repeat_contact_rate", "backlog")  # fmt: skip
+    con = store.open_read(path)
+    try:
+        before = {v.metric.id: v.previous for v in compare(con, MetricRequest(week, metrics=ids))}
+        today = compute(con, MetricRequest(week.previous(), metrics=ids)).row(0, named=True)
+    finally:
+        con.close()
+    assert before == pytest.approx({
+        "contacts": 4,
+        "resolution_rate": 3 / 4,  # p1, p3, p4
+        "first_response_hours_median": 1.0,  # p1's hour; p2's answer came later
+        "csat": 1.0,  # p1's 5 only
+        "csat_response_rate": 1 / 3,  # 1 answer of 3 resolved
+        "repeat_contact_rate": 0.0,  # p4: its repeat is not there yet
+        "backlog": 1,  # p2, open at the end of 06-07 (as always: the backlog is end-of-period)
+    })
+    # The same week read as the data stands today: the bias like for like removes.
+    assert today == pytest.approx({
+        "contacts": 4, "resolution_rate": 1.0, "first_response_hours_median": (1 + 96) / 2,
+        "csat": 1 / 2, "csat_response_rate": 2 / 4, "repeat_contact_rate": 1.0, "backlog": 1,
+    })  # fmt: skip
+
+
+def test_an_older_period_has_its_previous_one_read_at_the_same_lag(make) -> None:
+    from cxdash.metrics.runner import compare
+
+    # The newest contact is on 03-20; March 1–10 ends 10 days before it (L = 10), so the
+    # previous 10 days (02-19..02-28) are read as of 02-28 + 10 = 03-10.
+    path = make([
+        contact("p1", "2026-02-27 10:00", resolved_at="2026-03-09 10:00"),  # before 03-11: in
+        contact("p2", "2026-02-27 11:00", resolved_at="2026-03-12 10:00"),  # after: not yet
+        contact("c1", "2026-03-05 10:00", resolved_at="2026-03-06 10:00"),
+        contact("c2", "2026-03-20 10:00"),
+    ])  # fmt: skip
+    period = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 10))
+    request = MetricRequest(period, metrics=("resolution_rate",))
+    assert request.previous_as_of(dt.date(2026, 3, 20)) == dt.date(2026, 3, 10)
+    con = store.open_read(path)
+    try:
+        (value,) = compare(con, request)
+    finally:
+        con.close()
+    assert (value.value, value.previous) == (1.0, 0.5)

@@ -21,7 +21,34 @@ SELECT CASE WHEN c.created_at >= $split_ts THEN CAST($split_date AS DATE) ELSE C
   date_diff('microsecond', c.created_at, c.first_response_at) / 3600000000.0 AS first_response_hours,
   date_diff('microsecond', c.created_at, c.resolved_at) / 3600000000.0 AS resolution_hours,
   c.next_order_after_resolved_at AS next_order_after_resolved_at
-FROM contacts c LEFT JOIN reasons_src r ON r.reason = coalesce(c.reason, 'Unknown')
+FROM (SELECT c.contact_id,
+  c.created_at,
+  c.customer_id,
+  c.channel,
+  c.reason,
+  c.team,
+  c.agent,
+  c.product,
+  c.region,
+  c.priority,
+  CASE WHEN c._cut IS NULL OR c.first_response_at < c._cut THEN c.first_response_at END AS first_response_at,
+  CASE WHEN c._cut IS NULL OR c.resolved_at < c._cut THEN c.resolved_at END AS resolved_at,
+  CASE WHEN c._cut IS NULL OR c.resolved_at IS NULL OR c.resolved_at < c._cut THEN c.status END AS status,
+  c.reopens,
+  c.transfers,
+  c.escalated,
+  c.self_served,
+  c.first_contact_resolved,
+  c.handle_seconds,
+  c.hold_seconds,
+  CASE WHEN c._cut IS NULL OR c.resolved_at IS NULL OR c.resolved_at < c._cut THEN c.csat END AS csat,
+  CASE WHEN c._cut IS NULL OR c.resolved_at IS NULL OR c.resolved_at < c._cut THEN c.ces END AS ces,
+  c.comment,
+  CASE WHEN c._cut IS NULL OR c.next_contact_at < c._cut THEN c.next_contact_at END AS next_contact_at,
+  CASE WHEN c._cut IS NULL OR c.next_order_after_resolved_at < c._cut THEN c.next_order_after_resolved_at END AS next_order_after_resolved_at,
+  CASE WHEN c._cut IS NULL OR c.next_order_after_created_at < c._cut THEN c.next_order_after_created_at END AS next_order_after_created_at
+FROM (SELECT c.*, CASE WHEN c.created_at < $split_ts THEN $asof_ts END AS _cut FROM contacts c
+      WHERE c.created_at >= $start_ts AND c.created_at < $end_ts) c) c LEFT JOIN reasons_src r ON r.reason = coalesce(c.reason, 'Unknown')
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND true),
 cm AS (
 SELECT bucket, contacts, repeat_contact_rate, self_service_rate, preventable_share, external_share, resolution_rate, fcr_rate, reopen_rate, csat, csat_response_rate, ces_avg, transfer_rate, escalation_rate, happy_rate, _q0[1] AS first_response_hours_median, _q0[2] AS first_response_hours_p90, _q1[1] AS resolution_hours_median, _q1[2] AS resolution_hours_p90
@@ -58,7 +85,7 @@ FROM contacts c
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND c.customer_id IS NOT NULL),
 repurchase_baseline AS (
 SELECT f.bucket,
-       avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY, false)::DOUBLE) AS repurchase_baseline_90d,
+       avg(coalesce(f.nxt <= f.o_at + INTERVAL 90 DAY AND f.nxt < coalesce(CASE WHEN CAST(f.bucket AS TIMESTAMP) < $split_ts THEN $asof_ts END, TIMESTAMP '9999-12-31 00:00:00'), false)::DOUBLE) AS repurchase_baseline_90d,
        count(*) AS customers
 FROM rb_first f
 WHERE NOT EXISTS (SELECT 1 FROM rb_contacted k

@@ -12,7 +12,7 @@ SELECT bucket, contacts
 FROM (SELECT bucket, count(*) AS contacts FROM period_contacts GROUP BY ALL)),
 repurchase_baseline AS (
 SELECT period_start AS bucket, repurchase_baseline_90d, customers
-FROM repurchase_baselines WHERE (period_start, period_end) IN ((CAST($start_date AS DATE), CAST($split_date AS DATE) - 1), (CAST($split_date AS DATE), CAST($end_date AS DATE)))),
+FROM repurchase_baselines WHERE (period_start = $start_date AND period_end = CAST($split_date AS DATE) - 1 AND as_of = $asof_date) OR (period_start = $split_date AND period_end = $end_date AND as_of IS NULL)),
 keys AS (SELECT bucket FROM buckets)
 SELECT k.bucket, coalesce(cm.contacts, 0) AS contacts, rb.repurchase_baseline_90d AS repurchase_baseline_90d
 FROM keys k
