@@ -97,17 +97,25 @@ class Review:
     def _request(self, period: Period, metrics: tuple[str, ...], **kw: object) -> MetricRequest:
         return MetricRequest(period, self.scope.filters, metrics=metrics, **kw)  # type: ignore[arg-type]
 
-    def _totals(self, period: Period, metrics: tuple[str, ...]) -> dict[str, float | int | None]:
-        return runner.totals(self.con, self._request(period, metrics), self.info, self.settings)
+    def _totals(
+        self, period: Period, metrics: tuple[str, ...], as_of: dt.date | None = None
+    ) -> dict[str, float | int | None]:
+        request = self._request(period, metrics, as_of=as_of)
+        return runner.totals(self.con, request, self.info, self.settings)
 
     def _weekly_values(self, metrics: tuple[str, ...]) -> list[dict[str, float | int | None]]:
         """Values for the week (index 0) and the AVERAGE_WEEKS weeks before it, same weekdays;
-        an earlier week the data does not fully cover is an empty dict."""
+        an earlier week the data does not fully cover is an empty dict. Each earlier week is
+        read like for like (SPEC §3): as the data stood when it was as old as this week is now
+        — L days after its last day, L = the data's last day − this week's last day."""
+        newest = min(self.scope.last_day, self.info.newest_contact_day or dt.date.max)
+        lag = dt.timedelta(days=max(0, (newest - self.scope.end).days))
         out = []
         for back in range(AVERAGE_WEEKS + 1):
             window = self.scope.window(back)
             fully = back == 0 or self.scope.covered(window)
-            out.append(self._totals(window, metrics) if fully else {})
+            as_of = None if back == 0 else window.end + lag
+            out.append(self._totals(window, metrics, as_of) if fully else {})
         return out
 
     def _by_reason(self, period: Period, metrics: tuple[str, ...]) -> pl.DataFrame:

@@ -137,6 +137,23 @@ def test_a_partial_week_is_compared_day_for_day(review_store: Path) -> None:
     assert lines["contacts"].weeks_averaged == 4
 
 
+def test_last_week_is_read_as_old_as_this_week(tmp_path: Path) -> None:
+    # Data to Sunday 10 May (the end of W19): L = 0, so W18 is read as the data stood at the
+    # end of Sunday 3 May. Of its two contacts one was resolved by then, the other on 6 May.
+    mon = dt.datetime(2026, 4, 27, 9)
+    path = build_store(tmp_path / "s.duckdb", [
+        _contact("a", mon, resolved_at=mon + dt.timedelta(days=1)),
+        _contact("b", mon, resolved_at=dt.datetime(2026, 5, 6, 9)),
+        _contact("c", dt.datetime(2026, 5, 4, 9), resolved_at=dt.datetime(2026, 5, 4, 10)),
+        _contact("d", dt.datetime(2026, 5, 10, 9), resolved_at=dt.datetime(2026, 5, 10, 10)),
+    ])  # fmt: skip
+    scope = _scope(first_day=dt.date(2026, 4, 27), last_day=dt.date(2026, 5, 10))
+    lines = {line.metric_id: line for line in _review(path, scope).score().defense}
+    resolution = lines["resolution_rate"]
+    assert (resolution.value, resolution.last_week) == (1.0, 0.5)  # not 1.0: b came later
+    assert resolution.average == 0.5 and resolution.weeks_averaged == 1
+
+
 def test_targets_first_response_p90_and_happy_rate_down(review_store: Path) -> None:
     first, happy = _review(review_store, _scope(last_day=dt.date(2026, 5, 10))).targets()
     # p90 6 h over the demo default target of 4 h → missed.
