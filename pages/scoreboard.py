@@ -16,6 +16,7 @@ offense_tiles, defense_tiles, speed_tiles = reads.offense, reads.defense, reads.
 values = {v.metric.id: v for v in data.compare(reads.values)}
 weekly = data.compute(reads.weekly)
 sparks = {m: weekly[m].to_list() for m in reads.weekly.metrics}
+notes = data.maturing(values, current.period)
 
 st.title("Scoreboard")
 st.caption(view.caption(current))
@@ -24,20 +25,15 @@ offense, defense = st.columns(2, gap="large")
 with offense:
     st.subheader(f":material/sports_soccer: {SIDE_LABELS['offense']}")
     st.caption("Remove the reasons customers have to contact us.")
-    tile_grid([values[m] for m in offense_tiles], sparks)
+    tile_grid([values[m] for m in offense_tiles], sparks, notes)
 with defense:
     st.subheader(f":material/shield: {SIDE_LABELS['defense']}")
     st.caption("When a problem happens, restore confidence.")
-    tile_grid([values[m] for m in defense_tiles], sparks)
-    # Only where there are repurchase rates to read low: a store without orders has none.
-    if (current.last_day - current.period.end).days < 90 and data.info().orders_rows > 0:
-        st.caption(":material/hourglass_top: Repurchase looks 90 days past each contact or "
-                   "order; for a period this recent part of that window is still to come, so "
-                   "both repurchase rates read low until it has passed.")  # fmt: skip
+    tile_grid([values[m] for m in defense_tiles], sparks, notes)
 
 st.subheader(f":material/timer: {SIDE_LABELS['happiness']}")
 st.caption("How fast, and with how little friction, an upset customer becomes a happy one.")
-tile_grid([values[m] for m in speed_tiles], sparks)
+tile_grid([values[m] for m in speed_tiles], sparks, notes)
 
 st.subheader(":material/swap_vert: What moved")
 now = data.compute(reads.drivers_now)

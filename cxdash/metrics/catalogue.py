@@ -55,6 +55,9 @@ class Metric:
     # Null, "not in your data", while no contact holds any of these columns (SPEC §3).
     needs_any: tuple[str, ...] = ()
     horizon_days: int = 0  # looks this far past the period: recent periods are not complete
+    # Still changes while contacts of the period are open (they may yet resolve, be reopened,
+    # answer a survey): a recent period's value is not final (SPEC §3 like for like).
+    until_resolved: bool = False
     origin: str = ""  # the file a custom metric was defined in; "" for the built-in ones
 
     @property
@@ -159,6 +162,7 @@ METRICS: tuple[Metric, ...] = (
         sql="avg(is_repeat::DOUBLE) FILTER (WHERE customer_id IS NOT NULL)",
         null_means="no contacts with a customer id",
         needs_any=("customer_id",),
+        horizon_days=7,
     ),
     Metric(
         "self_service_rate", "Self-service", "offense", "rate", "up",
@@ -202,6 +206,7 @@ METRICS: tuple[Metric, ...] = (
         "statuses (a setting: solved, closed, resolved by default).",
         sql="avg(is_resolved::DOUBLE)",
         needs_any=("resolved_at", "status"),
+        until_resolved=True,
     ),
     Metric(
         "fcr_rate", "First-contact resolution", "defense", "rate", "up",
@@ -210,6 +215,7 @@ METRICS: tuple[Metric, ...] = (
         sql=f"avg(({_FCR})::DOUBLE) FILTER (WHERE is_resolved)",
         null_means="no resolved contacts",
         needs_any=("first_contact_resolved", "reopens", "transfers", "customer_id"),
+        until_resolved=True,
     ),
     Metric(
         "reopen_rate", "Reopened", "defense", "rate", "down",
@@ -217,6 +223,7 @@ METRICS: tuple[Metric, ...] = (
         sql="avg((reopens > 0)::DOUBLE) FILTER (WHERE is_resolved)",
         null_means="no resolved contacts",
         needs_any=("reopens",),
+        until_resolved=True,
     ),
     Metric(
         "csat", "CSAT", "defense", "rate", "up",
@@ -230,6 +237,7 @@ METRICS: tuple[Metric, ...] = (
         "CSAT answers on contacts of the period ÷ resolved contacts of the period.",
         sql="count(csat) / NULLIF(count(*) FILTER (WHERE is_resolved), 0)",
         null_means="no resolved contacts",
+        until_resolved=True,
     ),
     Metric(
         "ces_avg", "Customer effort", "defense", "score", "down",
@@ -258,6 +266,7 @@ METRICS: tuple[Metric, ...] = (
         sql="quantile_cont(resolution_hours, 0.5)",
         null_means="no resolved contacts",
         needs_any=("resolved_at",),
+        until_resolved=True,
     ),
     Metric(
         "resolution_hours_p90", "Resolve time (p90)", "defense", "hours", "down",
@@ -265,6 +274,7 @@ METRICS: tuple[Metric, ...] = (
         sql="quantile_cont(resolution_hours, 0.9)",
         null_means="no resolved contacts",
         needs_any=("resolved_at",),
+        until_resolved=True,
     ),
     Metric(
         "transfer_rate", "Transferred", "defense", "rate", "down",
@@ -308,6 +318,7 @@ METRICS: tuple[Metric, ...] = (
         "transfer, no reopen, and no CSAT below 4.",
         sql=f"avg(({HAPPY_SQL})::DOUBLE)",
         needs_any=("resolved_at",),
+        until_resolved=True,
     ),
 )  # fmt: skip
 

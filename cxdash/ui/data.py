@@ -33,10 +33,11 @@ from cxdash.engines.lake import LakeError
 from cxdash.metrics import runner
 from cxdash.metrics.compiler import CompiledQuery
 from cxdash.metrics.dimensions import distinct_values
-from cxdash.metrics.request import Filters, MetricRequest
+from cxdash.metrics.request import Filters, MetricRequest, Period
 from cxdash.metrics.runner import MetricValue
 from cxdash.settings import Settings
 from cxdash.uploads import history
+from cxdash.views import maturity
 
 Version = source_mod.Version
 SPARK = source_mod.SPARK
@@ -250,6 +251,13 @@ def compare(request: MetricRequest) -> list[MetricValue]:
     values = {v.metric.id: v for part in request.cache_parts()
               for v in _run(*key(), "compare", part, ())}  # fmt: skip
     return [values[m] for m in request.metrics]
+
+
+def maturing(values: dict[str, MetricValue], period: Period) -> dict[str, str]:
+    """The 'still maturing' note of each tile whose value is not final yet (views.maturity)."""
+    now = {m: v.value for m, v in values.items()}
+    metrics = {m: v.metric for m, v in values.items()}
+    return maturity.notes(metrics, now, period, info().newest_contact_day, settings())
 
 
 def first_view_read(kind: str, request: Any) -> Any:

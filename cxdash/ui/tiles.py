@@ -23,8 +23,16 @@ def _fields(names: Sequence[str], word: str = "or") -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" {word} " + quoted[-1]
 
 
-def help_text(item: MetricValue, missing: Sequence[str] = ()) -> str:
+MATURING_HELP = ("Still maturing: this period is recent, so part of what the metric counts "
+                 "(a later repeat contact or order, a resolution, a reopen, a survey answer) "
+                 "can still come in and the value can still change. The previous period is "
+                 "measured at the same age, so the change shown is fair.")
+
+
+def help_text(item: MetricValue, missing: Sequence[str] = (), note: str | None = None) -> str:
     text = item.metric.description
+    if note:
+        text += f"\n\n{MATURING_HELP}"
     if missing:
         text += (f"\n\nNot in your data: no contact in the store has {_fields(missing)}. "
                  "Import a column for it (Data and settings) to see this metric.")
@@ -37,7 +45,9 @@ def help_text(item: MetricValue, missing: Sequence[str] = ()) -> str:
     return text
 
 
-def tile(item: MetricValue, spark: Sequence[float | None] | None = None) -> None:
+def tile(
+    item: MetricValue, spark: Sequence[float | None] | None = None, note: str | None = None
+) -> None:
     metric = item.metric
     missing = not_in_data(metric, data.info().provides) if item.value is None else ()
     if missing:  # SPEC §3: never a 0 % (or a bare dash) for a field the data never had
@@ -50,18 +60,21 @@ def tile(item: MetricValue, spark: Sequence[float | None] | None = None) -> None
         delta = format_change(metric, item.change, item.relative_change)
     points = [v for v in (spark or []) if v is not None]
     drawn = len(points) >= 2
-    # With a sparkline the border is the container's, holding the metric and its image.
-    with st.container(border=True, width=TILE_WIDTH, gap=None) if drawn else nullcontext():
+    # With a sparkline or a note the border is the container's, holding them all.
+    boxed = drawn or bool(note)
+    with st.container(border=True, width=TILE_WIDTH, gap=None) if boxed else nullcontext():
         st.metric(
             metric.label,
             format_value(metric, item.value),
             delta=delta,
             # Green means better: for metrics where lower is better, a fall is shown green.
             delta_color="normal" if metric.direction == "up" else "inverse",
-            help=help_text(item),
-            border=not drawn,
-            width="stretch" if drawn else TILE_WIDTH,
+            help=help_text(item, note=note),
+            border=not boxed,
+            width="stretch" if boxed else TILE_WIDTH,
         )
+        if note:
+            st.caption(f":material/hourglass_top: {note}")
         if drawn:
             first, last = (format_value(metric, v) for v in (points[0], points[-1]))
             said = f"{metric.label}, last {len(points)} weeks: from {first} to {last}"
@@ -69,9 +82,12 @@ def tile(item: MetricValue, spark: Sequence[float | None] | None = None) -> None
 
 
 def tile_grid(
-    items: Sequence[MetricValue], sparks: Mapping[str, Sequence[float | None]] | None = None
+    items: Sequence[MetricValue],
+    sparks: Mapping[str, Sequence[float | None]] | None = None,
+    notes: Mapping[str, str] | None = None,
 ) -> None:
     """Tiles in a wrapping row: as many per line as the screen holds, none truncated."""
     with st.container(horizontal=True, wrap=True, gap="small"):
         for item in items:
-            tile(item, (sparks or {}).get(item.metric.id))
+            mid = item.metric.id
+            tile(item, (sparks or {}).get(mid), (notes or {}).get(mid))

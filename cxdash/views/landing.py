@@ -28,7 +28,7 @@ def scoreboard(current: View) -> ScoreboardReads:
     speed = layout.tiles("happiness", catalogue)  # custom metrics follow the built-in ones
     shown = offense + defense + speed
     # No sparkline for metrics that look months ahead: their recent weeks are never complete.
-    spark_ids = tuple(m for m in shown if not catalogue[m].horizon_days)
+    spark_ids = tuple(m for m in shown if catalogue[m].horizon_days < 28)
     now = view_model.request(current, ("contacts",), by=("reason",))
     return ScoreboardReads(
         offense, defense, speed,
