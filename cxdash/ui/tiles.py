@@ -11,9 +11,10 @@ import streamlit as st
 
 from cxdash.charts import sparkline
 from cxdash.formatting import MISSING, format_change, format_value
-from cxdash.metrics.catalogue import NOT_IN_DATA, not_in_data
+from cxdash.metrics.catalogue import NOT_IN_DATA, Metric, not_in_data
 from cxdash.metrics.runner import MetricValue
 from cxdash.ui import data
+from cxdash.views.buckets import SO_FAR
 
 TILE_WIDTH = 200  # px: two per side fit a 421 px column at 1366 px, three at 1920 px
 
@@ -45,9 +46,25 @@ def help_text(item: MetricValue, missing: Sequence[str] = (), note: str | None =
     return text
 
 
+def spark_text(metric: Metric, points: Sequence[float], partial_last: bool) -> str:
+    """What the sparkline shows, in words: its direction over the whole weeks only."""
+    whole = points[:-1] if partial_last and len(points) >= 3 else points
+    first, last = (format_value(metric, v) for v in (whole[0], whole[-1]))
+    text = f"{metric.label}, last {len(whole)} whole weeks: from {first} to {last}"
+    if len(whole) < len(points):
+        text += f"; this week {SO_FAR}: {format_value(metric, points[-1])}"
+    return text
+
+
 def tile(
-    item: MetricValue, spark: Sequence[float | None] | None = None, note: str | None = None
+    item: MetricValue,
+    spark: Sequence[float | None] | None = None,
+    note: str | None = None,
+    *,
+    partial_last: bool = False,
 ) -> None:
+    """`partial_last`: the spark's last week is still under way (views.buckets): drawn apart
+    and left out of the direction the text states."""
     metric = item.metric
     missing = not_in_data(metric, data.info().provides) if item.value is None else ()
     if missing:  # SPEC §3: never a 0 % (or a bare dash) for a field the data never had
@@ -58,7 +75,11 @@ def tile(
     delta = None
     if item.change is not None and item.change != 0:
         delta = format_change(metric, item.change, item.relative_change)
-    points = [v for v in (spark or []) if v is not None]
+        if not any(ch in delta for ch in "123456789"):
+            delta = None  # "−0.0 pt": no change at the precision shown, so no red or green
+    series = list(spark or [])
+    partial_last = partial_last and bool(series) and series[-1] is not None
+    points = [v for v in series if v is not None]
     drawn = len(points) >= 2
     # With a sparkline or a note the border is the container's, holding them all.
     boxed = drawn or bool(note)
@@ -76,18 +97,20 @@ def tile(
         if note:
             st.caption(f":material/hourglass_top: {note}")
         if drawn:
-            first, last = (format_value(metric, v) for v in (points[0], points[-1]))
-            said = f"{metric.label}, last {len(points)} weeks: from {first} to {last}"
-            st.html(sparkline.img(points, said))
+            st.html(sparkline.img(points, spark_text(metric, points, partial_last),
+                                  partial_last=partial_last and len(points) >= 3))
 
 
 def tile_grid(
     items: Sequence[MetricValue],
     sparks: Mapping[str, Sequence[float | None]] | None = None,
     notes: Mapping[str, str] | None = None,
+    *,
+    partial_last: bool = False,
 ) -> None:
     """Tiles in a wrapping row: as many per line as the screen holds, none truncated."""
     with st.container(horizontal=True, wrap=True, gap="small"):
         for item in items:
             mid = item.metric.id
-            tile(item, (sparks or {}).get(mid), (notes or {}).get(mid))
+            tile(item, (sparks or {}).get(mid), (notes or {}).get(mid),
+                 partial_last=partial_last)  # fmt: skip
