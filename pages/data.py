@@ -4,14 +4,41 @@ from __future__ import annotations
 
 import dataclasses
 
+import polars as pl
 import streamlit as st
 
 from cxdash.ui import data, importing, panels, view
+from cxdash.views import availability
 
-view.require_app()
+the_view = view.require_app()
 st.title("Data and settings")
 st.caption(f"Store: `{data.source()}`")
 panels.freshness(data.freshness())
+
+# What the store can answer: a "not in your data" tile elsewhere should never surprise.
+fields = availability.field_table(data.info(), the_view.catalogue)
+missing = availability.unanswerable(data.info(), the_view.catalogue)
+held = fields.filter(pl.col("status") == availability.IN_DATA).height
+with st.expander(f"What your data holds: {held} of {fields.height} contact fields"
+                 + (f" · {len(missing)} metrics not in your data" if missing else ""),
+                 expanded=bool(missing)):  # fmt: skip
+    if missing:
+        by_fields: dict[tuple[str, ...], list[str]] = {}
+        for label, cols in missing:
+            by_fields.setdefault(cols, []).append(label)
+        st.markdown("**Not in your data** — import a column to see these metrics:\n"
+                    + "\n".join(f"- `{'` or `'.join(cols)}`: {', '.join(labels)}"
+                                 for cols, labels in by_fields.items()))  # fmt: skip
+    st.dataframe(
+        fields, hide_index=True, width="stretch",
+        column_config={
+            "field": "Field", "status": "In your data?",
+            "contacts": st.column_config.NumberColumn("Contacts with a value", format="%d"),
+            "share": st.column_config.ProgressColumn("Share", format="percent", min_value=0,
+                                                     max_value=1),
+            "feeds": st.column_config.TextColumn("Feeds", width="large"),
+        },
+    )  # fmt: skip
 importing.section()
 
 st.subheader("Targets")

@@ -238,6 +238,7 @@ METRICS: tuple[Metric, ...] = (
         sql="count(csat) / NULLIF(count(*) FILTER (WHERE is_resolved), 0)",
         null_means="no resolved contacts",
         until_resolved=True,
+        needs_any=("csat",),
     ),
     Metric(
         "ces_avg", "Customer effort", "defense", "score", "down",

@@ -73,8 +73,20 @@ def test_no_csat_answers(make) -> None:
     ])  # fmt: skip
     m = metrics(path)
     assert m["csat"] is None  # no answers → no base
-    assert m["csat_response_rate"] == 0.0  # 0 answers ÷ 1 resolved contact
+    # No contact in the store has a CSAT: no survey came with the data, not a 0 % response.
+    assert m["csat_response_rate"] is None
     assert m["ces_avg"] is None
+
+
+def test_no_csat_answers_in_a_period_of_a_store_that_has_them(make) -> None:
+    path = make([
+        contact("c0", "2026-01-05 10:00", resolved_at="2026-01-05 11:00", csat=5),
+        contact("c1", "2026-03-02 10:00", resolved_at="2026-03-02 11:00"),
+        contact("c2", "2026-03-03 10:00"),
+    ])  # fmt: skip
+    m = metrics(path)
+    assert m["csat"] is None  # no answers in March → no base
+    assert m["csat_response_rate"] == 0.0  # 0 answers ÷ 1 resolved contact
 
 
 def test_contacts_without_customer_id(make) -> None:
