@@ -36,7 +36,7 @@ from cxdash.analysis import causes, listings, opportunities, recovery
 from cxdash.analysis.movers import Move, movers, top_moves
 from cxdash.formatting import format_hours
 from cxdash.masking import ID, NAME, Masker
-from cxdash.metrics import runner
+from cxdash.metrics import catalogue, runner
 from cxdash.metrics.compiler import (
     RESOLUTION_HOURS_SQL,
     contacts_avoided_by_cause,
@@ -160,7 +160,9 @@ class Review:
             earlier = [x for v in values[1:] if v and (x := v[metric_id]) is not None]
             average = sum(float(x) for x in earlier) / len(earlier) if earlier else None
             last = values[1].get(metric_id) if values[1] else None
-            return ScoreLine(metric_id, values[0][metric_id], last, average, len(earlier))
+            missing = catalogue.not_in_data(catalogue.get(metric_id), self.info.provides)
+            return ScoreLine(metric_id, values[0][metric_id], last, average, len(earlier),
+                             missing if values[0][metric_id] is None else ())  # fmt: skip
 
         return Score(tuple(line(m) for m in OFFENSE), tuple(line(m) for m in DEFENSE),
                      self._trend())  # fmt: skip

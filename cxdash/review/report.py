@@ -173,6 +173,10 @@ def _tone(improved: bool | None) -> str:
 
 
 def _tile(line: ScoreLine) -> str:
+    if line.missing:
+        return (f'<div class="tile"><div class="label">{_e(line.metric.label)}</div>'
+                f'<div class="value">—</div><div class="delta">{_e(line.missing_text)}</div>'
+                "</div>")  # fmt: skip
     now, vs_last, vs_avg = screens.format_line(line)
     average = format_value(line.metric, line.average)
     note = words.average_note(line.weeks_averaged)

@@ -66,6 +66,13 @@ class ScoreLine:
     last_week: float | int | None
     average: float | None  # mean of up to AVERAGE_WEEKS weekly values before the week
     weeks_averaged: int
+    # The columns to import when the store holds none the metric needs ("not in your data").
+    missing: tuple[str, ...] = ()
+
+    @property
+    def missing_text(self) -> str:
+        """'Not in your data: import transfers' (or '' when the data holds the metric)."""
+        return f"Not in your data: import {' or '.join(self.missing)}" if self.missing else ""
 
     @property
     def metric(self) -> catalogue.Metric:

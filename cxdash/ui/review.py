@@ -125,6 +125,11 @@ def _score_tile(line: ScoreLine) -> None:
     metric = line.metric
     better = line.vs_average.improved
     colour = "gray" if better is None else "green" if better else "red"
+    if line.missing:  # never a 0 % made of defaults for a field the data never had
+        with st.container(border=True, width=TILE_WIDTH, gap="xsmall"):
+            st.metric(metric.label, "—", help=metric.description)
+            st.caption(line.missing_text)
+        return
     with st.container(border=True, width=TILE_WIDTH, gap="xsmall"):
         st.metric(metric.label, now, delta=None if vs_last == "—" else vs_last,
                   delta_color="normal" if metric.direction == "up" else "inverse",

@@ -154,6 +154,20 @@ def test_last_week_is_read_as_old_as_this_week(tmp_path: Path) -> None:
     assert resolution.average == 0.5 and resolution.weeks_averaged == 1
 
 
+def test_a_status_only_store_says_what_is_not_in_its_data(tmp_path: Path) -> None:
+    path = build_store(tmp_path / "s.duckdb", [
+        {"contact_id": f"s{i}", "created_at": dt.datetime(2026, 5, 4 + i, 9),
+         "status": "Closed" if i % 2 else "Open"} for i in range(4)
+    ])  # fmt: skip
+    scope = _scope(first_day=dt.date(2026, 5, 4), last_day=dt.date(2026, 5, 10))
+    lines = {line.metric_id: line for line in _review(path, scope).score().defense}
+    assert lines["resolution_rate"].value == 0.5 and not lines["resolution_rate"].missing
+    assert lines["reopen_rate"].missing == ("reopens",)
+    assert lines["reopen_rate"].missing_text == "Not in your data: import reopens"
+    assert lines["happy_rate"].missing == ("resolved_at",)
+    assert lines["first_response_hours_p90"].missing == ("first_response_at",)
+
+
 def test_targets_first_response_p90_and_happy_rate_down(review_store: Path) -> None:
     first, happy = _review(review_store, _scope(last_day=dt.date(2026, 5, 10))).targets()
     # p90 6 h over the demo default target of 4 h → missed.
