@@ -1,0 +1,114 @@
+"""What measuring the previous period like for like (SPEC §3) costs at 10M contacts.
+
+    python benchmarks/bench_like_for_like.py [--sizes 10000000] [--dir /tmp/cxdash-bench]
+
+The Scoreboard, Explore and `cxdash metrics --json` compare a period with the one before it in
+one statement (`with_previous`). Like for like reads the previous period's contacts as the
+data stood at previous end + L: one more projection that blanks later resolutions, answers,
+repeat contacts and orders. The target: at most 25 % more than the same comparison read as
+the data stands. For each request this times both in one fresh process per store — the
+like-for-like statement the product runs, and the statement without the cut (the compiler
+with `_Compiler._cut` returning None: exactly the SQL before like for like) — as 1 cold run
+plus the median of 7 warm runs, alternating, and prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_metrics import ensure_store
+
+RUNS = 7
+
+
+def measure(db: Path) -> dict[str, object]:
+    """Runs inside the child process."""
+    from cxdash import settings as settings_mod
+    from cxdash import store
+    from cxdash.metrics import compiler
+    from cxdash.metrics.request import Filters, MetricRequest, Period
+    from cxdash.metrics.runner import compute
+
+    con = store.open_read(db)
+    info = store.inspect(con)
+    settings = settings_mod.load(con)
+    end = info.newest_contact_day
+    assert end is not None
+    cases = {
+        "28 days, all metrics": MetricRequest(Period(end - dt.timedelta(days=27), end)),
+        "28 days, channel = chat": MetricRequest(Period(end - dt.timedelta(days=27), end),
+                                                 Filters.of({"channel": ["chat"]})),
+        "90 days, all metrics": MetricRequest(Period(end - dt.timedelta(days=89), end)),
+        # An older period: L = 30 days, the previous one read a month after its end.
+        "28 days a month back": MetricRequest(Period(end - dt.timedelta(days=57),
+                                                     end - dt.timedelta(days=30))),
+    }  # fmt: skip
+    real_cut = compiler._Compiler._cut
+
+    def run(request: MetricRequest, like_for_like: bool) -> float:
+        compiler._Compiler._cut = real_cut if like_for_like else (lambda self, ts: None)  # type: ignore[method-assign]
+        start = time.perf_counter()
+        compute(con, replace(request, with_previous=True), info, settings)
+        return time.perf_counter() - start
+
+    results: dict[str, object] = {"contacts": info.contacts_rows}
+    for name, request in cases.items():
+        cold = {flag: run(request, flag) for flag in (False, True)}
+        warm: dict[bool, list[float]] = {False: [], True: []}
+        for _ in range(RUNS):
+            for flag in (False, True):
+                warm[flag].append(run(request, flag))
+        results[name] = {
+            "as it stands": {"cold": cold[False], "median": statistics.median(warm[False])},
+            "like for like": {"cold": cold[True], "median": statistics.median(warm[True])},
+        }
+    compiler._Compiler._cut = real_cut  # type: ignore[method-assign]
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000_000])
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/cxdash-bench"))
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child)))
+        return
+    args.dir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for size in args.sizes:
+        db = args.dir / f"demo-{size}.duckdb"
+        ensure_store(db, size)
+        out = subprocess.run([sys.executable, __file__, "--child", str(db)], check=True,
+                             capture_output=True, text=True)  # fmt: skip
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    print(f"Machine: {os.cpu_count()} cores, {mem_gb:.0f} GB RAM, {platform.platform()}, "
+          f"Python {platform.python_version()}; {dt.date.today().isoformat()}; period and the "
+          f"previous one in one statement; median of {RUNS} warm runs (cold run).\n")  # fmt: skip
+    print("| contacts | request | as the data stands | like for like | extra |")
+    print("|---:|---|---:|---:|---:|")
+    for row in rows:
+        for name, value in row.items():
+            if name == "contacts":
+                continue
+            old, new = value["as it stands"], value["like for like"]  # type: ignore[index]
+            extra = new["median"] / old["median"] - 1
+            print(f"| {row['contacts']:,} | {name} | {old['median']:.3f} s ({old['cold']:.2f} s)"
+                  f" | {new['median']:.3f} s ({new['cold']:.2f} s) | {extra:+.0%} |")
+
+
+if __name__ == "__main__":
+    main()
