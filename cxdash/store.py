@@ -142,6 +142,28 @@ def contact_days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date] | No
     return None if first is None else (first, last)
 
 
+def last_day_ends_early(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """The newest contact's time when the data's last day looks cut short — its newest
+    contact came more than an hour earlier in the day than on most of the 28 days before
+    (an export taken at noon) — else None. Period presets ending on it say so."""
+    row = con.execute(
+        """WITH last_at AS (
+             SELECT CAST(created_at AS DATE) AS day, max(created_at) AS last_ts FROM contacts
+             WHERE created_at >= (SELECT CAST(max(created_at) AS DATE) - 28 FROM contacts)
+             GROUP BY ALL)
+           SELECT (SELECT max(last_ts) FROM last_at),
+                  median(epoch(last_ts) - epoch(CAST(day AS TIMESTAMP)))
+                    FILTER (WHERE day < (SELECT max(day) FROM last_at)),
+                  count(*) FILTER (WHERE day < (SELECT max(day) FROM last_at))
+           FROM last_at"""
+    ).fetchall()[0]
+    newest, usual, days = row
+    if newest is None or not days or days < 7 or usual is None:
+        return None
+    into_day = (newest - dt.datetime.combine(newest.date(), dt.time())).total_seconds()
+    return newest if into_day < float(usual) - 3600 else None
+
+
 def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
     """Read the catalogue of a store: which contract tables and columns exist, and row counts.
     A lake on Spark (`cxdash.engines.spark.SparkConnection`) answers from its Parquet files."""

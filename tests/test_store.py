@@ -55,3 +55,22 @@ def test_resolve_db_path_order(monkeypatch) -> None:
     monkeypatch.setenv("CXDASH_DB", "/x/env.duckdb")
     assert store.resolve_db_path() == Path("/x/env.duckdb")
     assert store.resolve_db_path("/x/cli.duckdb") == Path("/x/cli.duckdb")
+
+
+def test_a_last_day_cut_short_is_told_apart_from_a_whole_one(tmp_path: Path) -> None:
+    import datetime as dt
+
+    # Ten days whose last contact comes at 22:00, then an export taken at 11:30 on day 11.
+    rows = [{"contact_id": f"c{d}{h}", "created_at": dt.datetime(2026, 3, 1 + d, h)}
+            for d in range(10) for h in (9, 15, 22)]  # fmt: skip
+    whole = build_store(tmp_path / "whole.duckdb", rows)
+    cut = build_store(tmp_path / "cut.duckdb",
+                      [*rows, {"contact_id": "x", "created_at": dt.datetime(2026, 3, 11, 11, 30)}])
+    late = build_store(tmp_path / "late.duckdb",  # 21:30: within the hour of the usual 22:00
+                       [*rows, {"contact_id": "y", "created_at": dt.datetime(2026, 3, 11, 21, 30)}])
+    got = {}
+    for name, path in (("whole", whole), ("cut", cut), ("late", late)):
+        con = store.open_read(path)
+        got[name] = store.last_day_ends_early(con)
+        con.close()
+    assert got == {"whole": None, "cut": dt.datetime(2026, 3, 11, 11, 30), "late": None}

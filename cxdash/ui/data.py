@@ -132,6 +132,23 @@ def _extent(path: str, version: Version) -> tuple[dt.date, dt.date] | None:
         return store.contact_days(cur)
 
 
+@st.cache_data(max_entries=8)
+def _ends_early(path: str, version: Version) -> dt.datetime | None:
+    with reader(path, version) as cur:
+        return store.last_day_ends_early(cur)
+
+
+def last_day_ends_early() -> dt.datetime | None:
+    """The newest contact's time when the data's last day looks cut short (store.py); a
+    lake on Spark is not asked (its exports are whole days)."""
+    if spark_lake() is not None:
+        return None
+    try:
+        return _ends_early(*key())
+    except (duckdb.Error, store.StoreError, engines.EngineError, LakeError):
+        return None
+
+
 def data_extent() -> tuple[dt.date, dt.date] | None:
     """First and last day with contacts, or None for a missing, empty or unreadable store
     (`cxdash.ui.store_health.show_problem` says which, and the way back) or lake

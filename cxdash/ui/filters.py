@@ -15,6 +15,7 @@ import streamlit as st
 from cxdash.metrics.catalogue import BUILTIN, Catalogue
 from cxdash.metrics.dimensions import DIMENSIONS_BY_ID
 from cxdash.metrics.request import Filters, Period, RequestError, preset_period
+from cxdash.ui import data
 from cxdash.ui.text import md
 from cxdash.views.view_model import DEFAULT_PRESET, FILTER_DIMS, View
 
@@ -92,7 +93,12 @@ def sidebar_filters(
                 sidebar.warning(str(exc))
         else:
             sidebar.caption("Pick the last day too.")
-    sidebar.caption(f"{period.caption()} · compared with the {period.days} days before")
+    caption = f"{period.caption()} · compared with the {period.days} days before"
+    early = data.last_day_ends_early() if period.end >= last else None
+    if early is not None:  # the last day holds part of a day: say so where the period is set
+        caption += (f" · the last day, {early:%-d %b}, has data only to {early:%H:%M}: "
+                    "it is incomplete")
+    sidebar.caption(caption)
 
     chosen_filters: dict[str, list[str]] = {}
     for dim in FILTER_DIMS:

@@ -68,3 +68,13 @@ def test_missing_store_shows_welcome_with_demo_button(monkeypatch, tmp_path: Pat
 def test_empty_store_shows_welcome(monkeypatch, tmp_path: Path) -> None:
     at = run_app(monkeypatch, build_store(tmp_path / "empty.duckdb", []))
     assert at.title[0].value == "Welcome to cxdash"
+
+
+def test_a_period_ending_on_a_day_cut_short_says_so(monkeypatch, tmp_path: Path) -> None:
+    # Ten whole days (last contact 22:00 each), then an export taken at 11:30 on 11 March.
+    rows = [{"contact_id": f"c{d}{h}", "created_at": dt.datetime(2026, 3, 1 + d, h)}
+            for d in range(10) for h in (9, 15, 22)]  # fmt: skip
+    rows.append({"contact_id": "x", "created_at": dt.datetime(2026, 3, 11, 11, 30)})
+    at = run_app(monkeypatch, build_store(tmp_path / "s.duckdb", rows))
+    said = " ".join(c.value for c in at.sidebar.caption)
+    assert "the last day, 11 Mar, has data only to 11:30: it is incomplete" in said
