@@ -24,7 +24,8 @@ quality_event = st.plotly_chart(
 overall = data.compute(view_model.request(current, TABLE)).row(0, named=True)
 selected: dict[str, list[str]] = {}
 for dim in ("team", "channel"):
-    frame = data.compute(view_model.request(current, TABLE, by=(dim,)))
+    # CSAT's response rate gives each row's CSAT answers: the base of an Other row's CSAT.
+    frame = data.compute(view_model.request(current, (*TABLE, "csat_response_rate"), by=(dim,)))
     selected[dim] = tables.metric_table(frame, dim, TABLE, overall, key=f"by_{dim}")
 
 band_frame = data.resolution_bands(view_model.request(current, ("contacts",)))

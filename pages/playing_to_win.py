@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from cxdash.analysis.topn import MISSING, is_other
 from cxdash.charts import offense
 from cxdash.metrics.request import Filters
 from cxdash.ui import data, panels, plays, view
@@ -44,9 +45,13 @@ matrix = trend.join(data.driver_catalog(), on="reason", how="left")
 st.plotly_chart(offense.value_irritant(matrix), key="matrix")
 st.plotly_chart(offense.rates_by_driver(by_reason), key="driver_rates")
 
-chosen = panels.selection_values(pareto_event, "x")
+clicked = panels.selection_values(pareto_event, "x")
+chosen = [r for r in clicked if r != MISSING and not is_other(r)]
 week = panels.selected_week(trend_event, current.last_day)
-if chosen:
+if clicked and not chosen:
+    st.caption("That bar groups contacts no reason filter can pick out (Other: the smaller "
+               "drivers together; —: no reason). Explore, grouped by reason, lists every one.")
+elif chosen:
     panels.drill_panel(view_model.request(current, ("contacts",)), title=", ".join(chosen),
                        extra=Filters.of({"reason": chosen}), key="drill_pareto")
 elif week:

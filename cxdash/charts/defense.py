@@ -7,6 +7,8 @@ import math
 import plotly.graph_objects as go
 import polars as pl
 
+from cxdash.analysis.topn import MISSING, Weighted, short, top_n
+from cxdash.charts.categories import ROTATED, rotated_left, ticks
 from cxdash.charts.style import (
     ACCENT,
     BETTER,
@@ -20,6 +22,9 @@ from cxdash.charts.style import (
 )  # fmt: skip
 from cxdash.formatting import format_hours
 from cxdash.metrics.catalogue import METRICS_BY_ID
+
+TEAMS_TOP = 10  # pairs of bars in half a page at 1366×768; the rest are one "Other (k more)"
+CHANNELS_TOP = 12
 
 
 def weekly_rates(weekly: pl.DataFrame, metrics: tuple[str, ...]) -> go.Figure:
@@ -80,22 +85,33 @@ def resolution_distribution(
 
 def team_friction(by_team: pl.DataFrame) -> go.Figure:
     title = "Transfers and escalations by team"
-    data = by_team.filter(pl.col("contacts") > 0)
+    rates = ("transfer_rate", "escalation_rate")
+    data = by_team.filter(pl.col("contacts") > 0).select("team", "contacts", *rates)
     if data.is_empty():
         return empty_figure(title, "No contacts in this period")
+    if data.select(pl.col(r).is_null().all() for r in rates).row(0) == (True, True):
+        return empty_figure(title, "Import transfers or escalations to see these")
+    axis = "team (most contacts first)"
+    if data.height > TEAMS_TOP + 1:  # said on the axis: the chart is half a page wide
+        axis = f"team (the {TEAMS_TOP} with most contacts of {data.height:,})"
+    # Both are shares of the team's contacts, so Other's are weighted by contacts.
+    data = top_n(data, "team", "contacts", TEAMS_TOP, {r: Weighted("contacts") for r in rates})
+    teams = data["team"].to_list()
     fig = go.Figure()
-    for metric_id, colour in (("transfer_rate", WORSE), ("escalation_rate", NEUTRAL)):
+    for metric_id, colour in zip(rates, (WORSE, NEUTRAL), strict=True):
         label = METRICS_BY_ID[metric_id].label
         fig.add_trace(go.Bar(
-            x=data["team"].to_list(), y=data[metric_id].to_list(), name=label,
+            x=teams, y=data[metric_id].to_list(), name=label,
             marker_color=colour, hovertemplate="%{x}<br>%{y:.1%} " + label.lower()
             + "<extra></extra>",
         ))  # fmt: skip
     fig.update_layout(barmode="group")
     percent_axis(fig, "share of the team's contacts")
-    fig.update_xaxes(title_text="team", tickangle=-30)
-    return base_layout(fig, title, height=420,
-                       bottom=label_margin(data["team"].to_list(), rotated=True, base=60))
+    fig.update_xaxes(title_text=axis, tickangle=-30, type="category",
+                     **ticks(teams, ROTATED))  # fmt: skip
+    return base_layout(fig, title, height=420, left=rotated_left(teams, 30),
+                       bottom=label_margin([short(t, ROTATED) for t in teams], rotated=True,
+                                           base=60))  # fmt: skip
 
 
 _COHORT_COLOURS = {
@@ -166,6 +182,11 @@ def time_by_channel(by_channel: pl.DataFrame) -> go.Figure:
     data = by_channel.filter(pl.col("resolution_hours_median").is_not_null())
     if data.is_empty():
         return empty_figure(title, "No resolved contacts in this period")
+    if data.height > CHANNELS_TOP and "contacts" in data.columns:
+        # A median of the rest cannot be made from the channels' medians: no Other bar.
+        title += f": the {CHANNELS_TOP} busiest of {data.height:,} channels"
+        data = data.sort("contacts", descending=True).head(CHANNELS_TOP)
+    data = data.with_columns(pl.col("channel").cast(pl.String).fill_null(MISSING))
     data = data.sort("resolution_hours_median")
     fig = go.Figure()
     for metric_id, name, colour in (
@@ -180,5 +201,6 @@ def time_by_channel(by_channel: pl.DataFrame) -> go.Figure:
         ))  # fmt: skip
     fig.update_layout(barmode="group")
     fig.update_yaxes(title_text="hours (calendar time)")
-    fig.update_xaxes(title_text="channel")
+    channels = data["channel"].to_list()
+    fig.update_xaxes(title_text="channel", type="category", **ticks(channels))
     return base_layout(fig, title)

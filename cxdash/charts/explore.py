@@ -5,12 +5,17 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from cxdash.analysis.topn import MISSING, is_other, short, top_metrics
+from cxdash.charts.categories import ROTATED, clip_other, ticks
 from cxdash.charts.style import ACCENT, SERIES, base_layout, empty_figure, label_margin
 from cxdash.explore import Shape
 from cxdash.metrics.catalogue import Metric
 from cxdash.metrics.compiler import BUCKET
 
 MAX_SERIES = 8  # lines per chart; more groups are in the table
+MAX_BARS = 20  # bars, and heat-map rows, before the rest are one "Other (k more)"
+MAX_COLUMNS = 10  # heat-map columns (labels turned, in half a page), likewise
+OTHER_COLOUR = "#afb8c1"
 
 _AXIS = {  # unit → (axis title, tick format, hover format)
     "rate": ("share", ".0%", ".1%"),
@@ -27,8 +32,35 @@ def _axis(metric: Metric) -> tuple[str, str, str]:
 
 
 def _group_label(frame: pl.DataFrame, by: tuple[str, ...]) -> pl.Expr:
-    return pl.concat_str([pl.col(d).cast(pl.String).fill_null("(none)") for d in by],
+    return pl.concat_str([pl.col(d).cast(pl.String).fill_null(MISSING) for d in by],
                          separator=" · ")  # fmt: skip
+
+
+def _capped(
+    data: pl.DataFrame, dim: str, n: int, metric: Metric, within: tuple[str, ...] = ()
+) -> pl.DataFrame:
+    """The n biggest groups of `dim` by contacts and "Other (k more)" (topn.top_metrics); a
+    result without contacts keeps the n biggest by the metric alone, with no Other row,
+    since nothing says how the rest would add up. The table keeps every group."""
+    data = data.with_columns(pl.col(dim).cast(pl.String).fill_null(MISSING))
+    if "contacts" in data.columns:
+        # every column, so the bases of the rates (RATE_BASES) are aggregated as well
+        return top_metrics(data, dim, n, data.columns, within=within)
+    kept = (data.group_by(dim).agg(pl.col(metric.id).abs().sum())
+            .sort([metric.id, dim], descending=[True, False]).head(n)[dim])  # fmt: skip
+    return data.filter(pl.col(dim).is_in(kept.implode()))
+
+
+def _shown(data: pl.DataFrame, dim: str, n: int, suffix: str = "") -> str:
+    """" (top 20 of 1,841)" when `dim` has more than n + 1 groups (topn groups the rest)."""
+    groups = data[dim].n_unique()
+    return f" (top {n} of {groups:,}{suffix})" if groups > n + 1 else ""
+
+
+def _by_size(frame: pl.DataFrame, dim: str) -> list[str]:
+    """The groups of `dim` by contacts, biggest first, Other last."""
+    size = dict(frame.group_by(dim).agg(pl.col("contacts").sum()).rows())
+    return sorted(size, key=lambda g: (is_other(g), -size[g], g))
 
 
 def metric_chart(
@@ -65,33 +97,60 @@ def metric_chart(
             title += f" (top {MAX_SERIES} groups)"
     elif kind == "bars":
         dim = by[0]
-        ordered = data.sort(metric.id)
-        labels = ordered[dim].cast(pl.String).fill_null("(none)").to_list()
+        title += _shown(data, dim, MAX_BARS, f" by {dim}")
+        capped = _capped(data, dim, MAX_BARS, metric).filter(pl.col(metric.id).is_not_null())
+        # Bars by value, biggest on top; Other (not one group) at the bottom.
+        other = pl.Series([is_other(v) for v in capped[dim]], dtype=pl.Boolean)
+        ordered = pl.concat([capped.filter(other), capped.filter(~other).sort(metric.id)])
+        labels = ordered[dim].to_list()
         fig = go.Figure(go.Bar(
-            y=labels, x=ordered[metric.id].to_list(), orientation="h", marker_color=ACCENT,
+            y=labels, x=ordered[metric.id].to_list(), orientation="h",
+            marker_color=[OTHER_COLOUR if is_other(v) else ACCENT for v in labels],
             hovertemplate=f"%{{y}}<br>%{{x:{hover}}}<extra></extra>",
         ))  # fmt: skip
         fig.update_xaxes(title_text=axis_title, tickformat=tick)
+        fig.update_yaxes(type="category", **ticks(labels))
+        if metric.unit == "count":  # a sum of many groups (a rate of them is one more rate)
+            clip_other(fig, labels[::-1], ordered[metric.id].to_list()[::-1], horizontal=True)
         return base_layout(fig, title, height=max(320, 28 * len(labels) + 130),
-                           left=label_margin(labels))  # fmt: skip
+                           left=label_margin(map(short, labels)))  # fmt: skip
     else:  # heatmap
         rows_dim, cols_dim = by
-        text = data.with_columns(pl.col(rows_dim).cast(pl.String).fill_null("(none)"),
-                                 pl.col(cols_dim).cast(pl.String).fill_null("(none)"))  # fmt: skip
-        rows = sorted(text[rows_dim].unique().to_list())
-        cols = sorted(text[cols_dim].unique().to_list())
+        # Columns first, within each row's group; then rows, within the columns kept.
+        text = _capped(data, cols_dim, MAX_COLUMNS, metric, within=(rows_dim,))
+        text = _capped(text, rows_dim, MAX_BARS, metric, within=(cols_dim,))
+        if "contacts" in text.columns:  # by size, biggest top left; Other last
+            rows = _by_size(text, rows_dim)[::-1]
+            cols = _by_size(text, cols_dim)
+        else:
+            rows, cols = (sorted(text[d].unique().to_list()) for d in (rows_dim, cols_dim))
         lookup = {(r, c): v for r, c, v in text.select(rows_dim, cols_dim, metric.id).rows()}
-        z = [[lookup.get((r, c)) for c in cols] for r in rows]
+        # A count of Other sums many groups: on the groups' colour scale it would wash every
+        # other cell out, so its cells are grey (their numbers in the hover and the table).
+        apart = metric.unit == "count"
+        def cell(r: str, c: str, other: bool) -> object:
+            return lookup.get((r, c)) if (is_other(r) or is_other(c)) == other else None
+        hover_cell = f"%{{y}} · %{{x}}<br>%{{z:{hover}}}<extra></extra>"
         fig = go.Figure(go.Heatmap(
-            x=cols, y=rows, z=z, colorscale="Blues", xgap=1, ygap=1,
+            x=cols, y=rows, z=[[cell(r, c, False) if apart else lookup.get((r, c))
+                                for c in cols] for r in rows],
+            colorscale="Blues", xgap=1, ygap=1, hovertemplate=hover_cell,
             colorbar={"title": axis_title, "tickformat": tick},
-            hovertemplate=f"%{{y}} · %{{x}}<br>%{{z:{hover}}}<extra></extra>",
         ))  # fmt: skip
-        fig.update_xaxes(type="category", title_text=cols_dim)
-        fig.update_yaxes(type="category", title_text=rows_dim)
-        fig.update_xaxes(tickangle=-35)
-        bottom = label_margin(cols, rotated=True, base=60)
+        if apart and any(is_other(v) for v in (*rows, *cols)):
+            z = [[cell(r, c, True) for c in cols] for r in rows]
+            fig.add_trace(go.Heatmap(
+                x=cols, y=rows, z=z, showscale=False, xgap=1, ygap=1,
+                colorscale=[[0, "#d0d7de"], [1, "#d0d7de"]],
+                hovertemplate=hover_cell,
+            ))  # fmt: skip
+        fig.update_xaxes(type="category", title_text=cols_dim + _shown(data, cols_dim, MAX_COLUMNS),
+                         tickangle=-35, categoryorder="array", categoryarray=cols,
+                         **ticks(cols, ROTATED))  # fmt: skip
+        fig.update_yaxes(type="category", title_text=rows_dim + _shown(data, rows_dim, MAX_BARS),
+                         categoryorder="array", categoryarray=rows, **ticks(rows))  # fmt: skip
+        bottom = label_margin([short(c, ROTATED) for c in cols], rotated=True, base=60)
         return base_layout(fig, title, height=max(320, 30 * len(rows) + 90 + bottom),
-                           left=label_margin(rows) + 24, bottom=bottom)  # fmt: skip
+                           left=label_margin(map(short, rows)) + 24, bottom=bottom)  # fmt: skip
     fig.update_yaxes(title_text=axis_title, tickformat=tick, rangemode="tozero")
     return base_layout(fig, title, height=360)

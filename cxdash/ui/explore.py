@@ -14,6 +14,7 @@ import polars as pl
 import streamlit as st
 
 from cxdash import downloads, explore
+from cxdash.analysis.topn import MISSING
 from cxdash.charts import explore as charts
 from cxdash.metrics.catalogue import Metric
 from cxdash.metrics.compiler import BUCKET
@@ -103,10 +104,11 @@ def _column_config(metrics: Sequence[Metric]) -> dict[str, Any]:
 
 
 def show_table(request: MetricRequest, frame: pl.DataFrame) -> dict[str, Any] | None:
-    """The numbers as a table; the selected row, if any."""
+    """The numbers as a table, every row (charts may group the smallest into Other; this
+    does not); the selected row, if any."""
     metrics = [request.catalogue[m] for m in request.metrics]
     event = st.dataframe(frame, key="x_table", hide_index=True, width="stretch",
-                         on_select="rerun", selection_mode="single-row",
+                         on_select="rerun", selection_mode="single-row", placeholder=MISSING,
                          column_config=_column_config(metrics))  # fmt: skip
     rows = event["selection"]["rows"] if event else []
     return frame.row(rows[0], named=True) if rows and rows[0] < frame.height else None

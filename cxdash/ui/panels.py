@@ -11,14 +11,18 @@ import streamlit as st
 
 from cxdash.analysis.drilldown import COLUMNS, PAGE_SIZE
 from cxdash.analysis.movers import Move
+from cxdash.analysis.topn import MISSING
 from cxdash.metrics.request import Filters, MetricRequest
 from cxdash.ui import data
 from cxdash.ui.text import md
 
 
 def driver_counts(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
-    joined = now.select("reason", pl.col("contacts").alias("now")).join(
-        before.select("reason", pl.col("contacts").alias("before")), on="reason", how="full",
+    """Contacts per driver now and before; contacts without a reason are the driver "—" (a
+    null would neither join its own previous count nor read as anything but "None")."""
+    reason = pl.col("reason").fill_null(MISSING)
+    joined = now.select(reason, pl.col("contacts").alias("now")).join(
+        before.select(reason, pl.col("contacts").alias("before")), on="reason", how="full",
         coalesce=True,
     )  # fmt: skip
     return joined.rename({"reason": "driver"}).fill_null(0)
@@ -109,4 +113,4 @@ def drill_panel(
         rows, total = data.contacts_behind(request, days, sort, descending, page)
         pages = max(1, -(-total // PAGE_SIZE))
         st.caption(f"{total:,} contacts · page {page + 1} of {pages:,} · {PAGE_SIZE} a page")
-        st.dataframe(rows, hide_index=True, width="stretch")
+        st.dataframe(rows, hide_index=True, width="stretch", placeholder=MISSING)

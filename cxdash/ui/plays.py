@@ -48,7 +48,7 @@ def section(
         table = table.drop("A fix avoids / 4 weeks")
     event = st.dataframe(
         table, key="plays", hide_index=True, width="stretch", on_select="rerun",
-        selection_mode="single-row",
+        selection_mode="single-row", placeholder="—",
         column_config={
             "#": st.column_config.NumberColumn(width=40),
             "Change %": st.column_config.TextColumn(
@@ -71,7 +71,12 @@ def section(
     st.caption(f"Preventable drivers (and ones not triaged yet), largest volume first; drivers "
                f"whose fix is in place are left out unless it did not hold. A fix that removes "
                f"a driver avoids its contacts at the current rate. Top {len(shown)} of "
-               f"{plays.height}; select a row to act on it.")  # fmt: skip
+               f"{plays.height:,}{_more(plays.height - len(shown))}; select a row to act "
+               f"on it.")  # fmt: skip
+
+
+def _more(more: int) -> str:
+    return f" ({more:,} more: Explore, grouped by reason, lists every one)" if more else ""
 
 
 def _open_cause(linked: str | None) -> str | None:

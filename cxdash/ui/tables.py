@@ -10,11 +10,13 @@ from typing import Any
 import polars as pl
 import streamlit as st
 
+from cxdash.analysis.topn import MISSING, is_other, top_metrics
 from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import METRICS_BY_ID
 
 _GOOD, _BAD = "background-color: #dafbe1", "background-color: #ffebe9"
 TOLERANCE = 0.05  # a cell within ±5 % of the overall value stays uncoloured
+TOP = 25  # rows before the rest become one "Other (k more)" row
 
 
 def _formatted(metric_id: str, value: float | int | None) -> str:
@@ -40,12 +42,16 @@ def metric_table(
     *,
     key: str,
 ) -> list[str]:
-    """Show the table; return the dimension values of the rows the person selected."""
-    frame = frame.filter(pl.col("contacts") > 0).sort("contacts", descending=True)
+    """Show the table, the TOP biggest by contacts and one row for the rest (its rates
+    recomputed from their bases, topn.RATE_BASES); return the dimension values of the rows
+    the person selected."""
+    frame = frame.filter(pl.col("contacts") > 0)
+    values = frame[dim].n_unique()
+    frame = top_metrics(frame, dim, TOP, metrics)
     label_of = {m: METRICS_BY_ID[m].label for m in metrics}
     metric_of = {label: m for m, label in label_of.items()}
     shown = frame.select(
-        pl.col(dim).fill_null("(none)").alias(dim.capitalize()),
+        pl.col(dim).alias(dim.capitalize()),
         *[
             pl.col(m)
             .map_elements(functools.partial(_formatted, m), return_dtype=pl.String)
@@ -63,13 +69,16 @@ def metric_table(
     styler = shown.to_pandas().style.apply(colour_column, axis=0)
     event = st.dataframe(
         styler, hide_index=True, width="stretch", key=key, on_select="rerun",
-        selection_mode="multi-row",
+        selection_mode="multi-row", placeholder=MISSING,
         column_config={label_of[m]: st.column_config.TextColumn(
             help=METRICS_BY_ID[m].description) for m in metrics},
     )  # fmt: skip
+    rest = (f" The {TOP} with most contacts of {values:,}; Other is the rest together (its "
+            "medians cannot be combined: —); Explore lists every one." if values > frame.height
+            else "")  # fmt: skip
     st.caption(
         f"By {dim}: green = better than the period overall by more than 5 %, red = worse. "
-        "Select rows to drill down."
+        f"Select rows to drill down.{rest}"
     )
     rows = event["selection"]["rows"] if event else []
-    return [frame[dim][i] for i in rows if frame[dim][i] is not None]
+    return [v for v in (frame[dim][i] for i in rows) if v != MISSING and not is_other(v)]
