@@ -34,7 +34,7 @@ if untriaged.height and not st.session_state.get(catalog_editor.PENDING):
                "so they have no action and no preventable flag yet.",
                icon=":material/help:")  # fmt: skip
     st.dataframe(untriaged.rename({"reason": "Driver", "contacts": "Contacts in period"}),
-                 hide_index=True, width="content")  # fmt: skip
+                 hide_index=True, width="content", placeholder="—")  # fmt: skip
     if st.button(f"Add these {untriaged.height} drivers to the catalog", key="add_untriaged"):
         st.session_state[catalog_editor.PENDING] = untriaged["reason"].to_list()
         st.rerun()

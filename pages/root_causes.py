@@ -61,7 +61,7 @@ else:
                    icon=":material/warning:")  # fmt: skip
     avoided = st.column_config.TextColumn(help="Since the fix, under the sidebar filters")
     st.dataframe(causes.register_table(register, effects), hide_index=True, width="stretch",
-                 column_config={"Avoided to date": avoided})  # fmt: skip
+                 placeholder="—", column_config={"Avoided to date": avoided})  # fmt: skip
 
     ids = register["cause_id"].to_list()
     titles = dict(zip(ids, register["title"].to_list(), strict=True))

@@ -236,5 +236,5 @@ def history(cause_id: str) -> None:
     st.dataframe(
         pl.DataFrame(rows, schema=["When", "By", "Field", "Was", "Became"], orient="row")
         .sort("When", descending=True),
-        hide_index=True, width="stretch",
+        hide_index=True, width="stretch", placeholder="—",
     )  # fmt: skip

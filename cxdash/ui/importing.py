@@ -161,7 +161,7 @@ def _review(upload: UploadedFile) -> None:
         st.error(md(first.failure or "The file could not be read."), icon=":material/error:")
         return
     st.markdown("**First rows of the file**")
-    st.dataframe(preview_table(first.preview), hide_index=True)
+    st.dataframe(preview_table(first.preview), hide_index=True, placeholder="—")
 
     dropped = first.report.dropped if first.report else {}
     suggested = settled(base, table, first.columns, dropped)
@@ -249,7 +249,8 @@ def _report(check: Check) -> ImportReport | None:
                  if check.problem_count > listed else "Every problem")  # fmt: skip
         st.caption(f"{which}, by row in the file (the header is row 1):")
         height = min(38 + 35 * listed, 320)
-        st.dataframe(check.problems, hide_index=True, width="stretch", height=height)
+        st.dataframe(check.problems, hide_index=True, width="stretch", height=height,
+                     placeholder="—")
     if report.unknown_columns:
         st.caption("Columns not imported (no field uses them): "
                    + md(", ".join(report.unknown_columns)))  # fmt: skip
@@ -323,7 +324,7 @@ def _run_import(
                 st.error(md(str(exc)), icon=":material/error:")
                 listed = exc.problems[:MAX_PROBLEMS]
                 st.dataframe(problems_table(listed, upload.name), hide_index=True,
-                             width="stretch")  # fmt: skip
+                             width="stretch", placeholder="—")  # fmt: skip
                 return
             except (ImportFailed, duckdb.Error, OSError) as exc:  # the store is as it was
                 status.update(label="Nothing was imported", state="error")
@@ -373,7 +374,7 @@ def _history() -> None:
         return
     column = st.column_config
     st.dataframe(
-        history, hide_index=True, width="stretch",
+        history, hide_index=True, width="stretch", placeholder="—",
         column_config={
             "sha256": column.TextColumn("sha256", help="The first 12 characters of the file's "
                                                        "SHA-256: the same file twice shows twice"),
