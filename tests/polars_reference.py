@@ -116,8 +116,13 @@ def compute_reference(
     end: dt.date,
     filters: Mapping[str, Iterable[str]] | None = None,
     group: tuple[str, str | None] | None = None,
+    store_contacts: Sequence[Row] | None = None,
+    store_has_orders: bool | None = None,
 ) -> dict[str, Value]:
-    """Every SPEC §3 metric for [start, end] under `filters` (and within one `group`)."""
+    """Every SPEC §3 metric for [start, end] under `filters` (and within one `group`).
+    `store_contacts`: what the store holds, when `contacts` is only part of it (the data as
+    it stood on an earlier day): "not in your data" is about the store, not that part; so is
+    `store_has_orders` (whether a metric on orders has a base at all)."""
     filters = dict(filters or {})
     group_key: tuple[str, object] = group if group is not None else ("", _NO_GROUP)
     start_ts, end_ts = _day_start(start), _day_start(end + dt.timedelta(days=1))
@@ -132,6 +137,7 @@ def compute_reference(
         pl.col("self_served").fill_null(False),
     )
     every_order = _frame(orders, ORDER_SCHEMA)
+    has_orders = every_order.height > 0 if store_has_orders is None else store_has_orders
     catalog = _frame(reasons, REASON_SCHEMA)
 
     # Look-ahead facts are about the customer's other contacts/orders, whatever the filters.
@@ -179,7 +185,7 @@ def compute_reference(
     out["contacts"] = period.height
 
     # contact_rate: null without any orders or without orders in the period.
-    if every_order.height == 0 or orders_in_period.height == 0:
+    if not has_orders or orders_in_period.height == 0:
         out["contact_rate"] = None
     else:
         out["contact_rate"] = 1000.0 * period.height / orders_in_period.height
@@ -205,7 +211,7 @@ def compute_reference(
         1 for rc in eliminated if rc.get("fixed_on") is not None and start <= rc["fixed_on"] <= end
     )
     out["contacts_avoided"] = _contacts_avoided(
-        eliminated, filtered, filtered_orders, every_order.height > 0, start, end
+        eliminated, filtered, filtered_orders, has_orders, start, end
     )
 
     out["resolution_rate"] = _mean(period, pl.col("is_resolved"))
@@ -235,7 +241,7 @@ def compute_reference(
         | (pl.col("created_at") < end_ts) & pl.col("resolved_at").is_null() & ~_resolved()
     ).height
 
-    if every_order.height == 0:
+    if not has_orders:
         out["repurchase_after_contact_90d"] = None
         out["repurchase_baseline_90d"] = None
     else:
@@ -274,7 +280,8 @@ def compute_reference(
     )
     # SPEC §3 "Not in your data": none of the fields a metric needs, on any contact of the
     # store, makes it null.
-    given = {c for c in as_given.columns if as_given[c].is_not_null().any()}
+    holds = as_given if store_contacts is None else _frame(store_contacts, CONTACT_SCHEMA)
+    given = {c for c in holds.columns if holds[c].is_not_null().any()}
     for metric, fields in NEEDS_ANY.items():
         if not given & set(fields):
             out[metric] = None
@@ -290,6 +297,7 @@ NEEDS_ANY: dict[str, tuple[str, ...]] = {
     "resolution_rate": ("resolved_at", "status"),
     "backlog": ("resolved_at", "status"),
     "happy_rate": ("resolved_at",),
+    "csat_response_rate": ("csat",),
 }
 
 

@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 
 from cxdash.metrics.catalogue import METRIC_IDS, METRICS
 from cxdash.metrics.request import Filters, MetricRequest, Period
-from cxdash.metrics.runner import compute
+from cxdash.metrics.runner import compare, compute
 from cxdash.store import open_read
 from tests.polars_reference import compute_reference
 from tests.storebuilder import build_bare_store, build_store
@@ -338,6 +338,48 @@ def test_engine_matches_polars_reference(scenario: Scenario, grouped_on: str) ->
             _assert_rates_in_unit_interval(got, f"{kind}, flat")
             if scenario.by is not None and kind == grouped_on:
                 _assert_groups_match(scenario, scenario.by, path, kind)
+
+
+Rows = list[dict[str, Any]]
+
+
+def _as_of(scenario: Scenario, cut: dt.datetime) -> tuple[Rows, Rows]:
+    """The scenario's contacts and orders as they stood at `cut` (SPEC §3 like for like):
+    later contacts and orders not there yet; a later first response or resolution not yet
+    given — and with a later resolution, neither its resolved status nor its scores."""
+    contacts = []
+    for row in scenario.contacts:
+        if row["created_at"] >= cut:
+            continue
+        row = dict(row)
+        if row.get("first_response_at") is not None and row["first_response_at"] >= cut:
+            row["first_response_at"] = None
+        if row.get("resolved_at") is not None and row["resolved_at"] >= cut:
+            row.update(resolved_at=None, status=None, csat=None, ces=None)
+        contacts.append(row)
+    orders = [o for o in scenario.orders if o["ordered_at"] < cut]
+    return contacts, orders
+
+
+@_settings(30)
+@given(scenarios())
+def test_the_previous_period_is_the_reference_on_the_data_as_it_stood(scenario: Scenario) -> None:
+    """compare()'s previous value of every metric = the reference for the previous period
+    on the data truncated at the end of previous end + L (L = newest contact day − end)."""
+    request = scenario.request()
+    newest = max((c["created_at"] for c in scenario.contacts), default=None)
+    as_of = request.previous_as_of(newest.date() if newest else None)
+    cut = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
+    contacts, orders = _as_of(scenario, cut)
+    before = request.period.previous()
+    want = compute_reference(contacts, orders, scenario.reasons, scenario.root_causes,
+                             start=before.start, end=before.end, filters=scenario.filters,
+                             store_contacts=scenario.contacts,
+                             store_has_orders=bool(scenario.orders))  # fmt: skip
+    note(f"as of {as_of}; reference: {want}")
+    with _store(scenario) as path, contextlib.closing(open_read(path)) as con:
+        got = {v.metric.id: v.previous for v in compare(con, request)}
+    _assert_matches(got, want, f"previous period as of {as_of}")
 
 
 def _assert_groups_match(scenario: Scenario, dim: str, path: Path, kind: str) -> None:
