@@ -18,7 +18,8 @@ st.title("Defense")
 st.caption(view.caption(current))
 
 quality_event = st.plotly_chart(
-    defense.weekly_rates(data.compute(view_model.trend_request(current, QUALITY)), QUALITY),
+    defense.weekly_rates(data.compute_series(view_model.trend_request(current, QUALITY)),
+                         QUALITY),
     key="quality_trend", on_select="rerun", selection_mode="points")  # fmt: skip
 
 overall = data.compute(view_model.request(current, TABLE)).row(0, named=True)

@@ -17,7 +17,7 @@ has_orders = data.info().orders_rows > 0
 st.title("Playing to win")
 st.caption(view.caption(current))
 
-weekly = data.compute(
+weekly = data.compute_series(
     view_model.trend_request(current, ("contacts", "contact_rate"), weeks=view_model.TREND_WEEKS))
 trend_event = st.plotly_chart(
     offense.contact_rate_trend(weekly, data.root_causes(), per_orders=has_orders),
@@ -35,7 +35,7 @@ plays.section(by_reason, before, current, per_orders=has_orders)
 pareto_event = st.plotly_chart(offense.pareto(by_reason), key="pareto", on_select="rerun",
                                selection_mode="points")  # fmt: skip
 
-heat = data.compute(view_model.weekly_request(current, ("contacts",), by=("reason",)))
+heat = data.compute_series(view_model.weekly_request(current, ("contacts",), by=("reason",)))
 st.plotly_chart(offense.driver_heatmap(heat), key="heatmap")
 
 trend = by_reason.join(before.select("reason", pl.col("contacts").alias("before")),

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from cxdash.analysis.topn import MISSING, Weighted, short, top_n
+from cxdash.charts import partial
 from cxdash.charts.categories import ROTATED, rotated_left, ticks
 from cxdash.charts.style import (
     ACCENT,
@@ -35,11 +36,11 @@ def weekly_rates(weekly: pl.DataFrame, metrics: tuple[str, ...]) -> go.Figure:
     fig = go.Figure()
     for colour, metric_id in zip(SERIES, metrics, strict=False):
         label = METRICS_BY_ID[metric_id].label
-        fig.add_trace(go.Scatter(
-            x=weekly["bucket"].to_list(), y=weekly[metric_id].to_list(), name=label,
-            mode="lines+markers", line={"color": colour, "width": 3},
+        partial.add_line(
+            fig, weekly["bucket"].to_list(), weekly[metric_id].to_list(), partial.flags(weekly),
+            name=label, color=colour,
             hovertemplate=f"{label}<br>week of %{{x|%d %b}}: %{{y:.1%}}<extra></extra>",
-        ))  # fmt: skip
+        )  # fmt: skip
     percent_axis(fig, "share of contacts")
     fig.update_yaxes(range=[0, 1.02])
     fig.update_xaxes(title_text="week starting")

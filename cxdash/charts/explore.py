@@ -6,6 +6,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from cxdash.analysis.topn import MISSING, is_other, short, top_metrics
+from cxdash.charts import partial
 from cxdash.charts.categories import ROTATED, clip_other, ticks
 from cxdash.charts.style import ACCENT, SERIES, base_layout, empty_figure, label_margin
 from cxdash.explore import Shape
@@ -73,11 +74,12 @@ def metric_chart(
         return empty_figure(title, "No value for this view")
     axis_title, tick, hover = _axis(metric)
     if kind == "line":
-        fig = go.Figure(go.Scatter(
-            x=data[BUCKET].to_list(), y=data[metric.id].to_list(), mode="lines+markers",
-            line={"color": ACCENT, "width": 3}, name=metric.label,
+        fig = go.Figure()
+        partial.add_line(
+            fig, data[BUCKET].to_list(), data[metric.id].to_list(), partial.flags(data),
+            name=metric.label, color=ACCENT,
             hovertemplate=f"%{{x|%d %b %Y}}<br>%{{y:{hover}}}<extra></extra>",
-        ))  # fmt: skip
+        )  # fmt: skip
         fig.update_xaxes(title_text="period starting")
     elif kind == "lines":
         labelled = data.with_columns(_group_label(data, by).alias("_group"))
@@ -87,11 +89,11 @@ def metric_chart(
         fig = go.Figure()
         for i, group in enumerate(top):
             part = labelled.filter(pl.col("_group") == group).sort(BUCKET)
-            fig.add_trace(go.Scatter(
-                x=part[BUCKET].to_list(), y=part[metric.id].to_list(), mode="lines+markers",
-                name=group, line={"color": SERIES[i % len(SERIES)], "width": 2},
+            partial.add_line(
+                fig, part[BUCKET].to_list(), part[metric.id].to_list(), partial.flags(part),
+                name=group, color=SERIES[i % len(SERIES)], width=2,
                 hovertemplate=f"{group}<br>%{{x|%d %b %Y}}<br>%{{y:{hover}}}<extra></extra>",
-            ))  # fmt: skip
+            )  # fmt: skip
         fig.update_xaxes(title_text="period starting")
         if labelled["_group"].n_unique() > MAX_SERIES:
             title += f" (top {MAX_SERIES} groups)"

@@ -12,6 +12,7 @@ from plotly.subplots import make_subplots
 
 from cxdash.analysis.listings import QUADRANTS
 from cxdash.analysis.topn import SUM, Aggregation, Weighted, is_other, short, top_n
+from cxdash.charts import partial
 from cxdash.charts.categories import ROTATED, clip_other, rotated_left, ticks
 from cxdash.charts.style import (
     ACCENT,
@@ -47,12 +48,12 @@ def contact_rate_trend(
     if weekly.is_empty():
         return empty_figure(title, "No contacts in this period")
     unit = "contacts per 1,000 orders" if per_orders else "contacts"
-    fig = go.Figure(
-        go.Scatter(
-            x=weekly["bucket"].to_list(), y=weekly[metric].to_list(), mode="lines+markers",
-            name=title, line={"color": ACCENT, "width": 3}, marker={"size": 8},
-            hovertemplate="week of %{x|%d %b %Y}<br>%{y:,.1f} " + unit + "<extra></extra>",
-        )
+    fig = go.Figure()
+    # A week the data ends inside is drawn apart, "so far" (charts.partial).
+    partial.add_line(
+        fig, weekly["bucket"].to_list(), weekly[metric].to_list(), partial.flags(weekly),
+        name=title, color=ACCENT,
+        hovertemplate="week of %{x|%d %b %Y}<br>%{y:,.1f} " + unit + "<extra></extra>",
     )  # fmt: skip
     # not empty: the first and last week (a DATE column)
     first, last = cast(dt.date, weekly["bucket"].min()), cast(dt.date, weekly["bucket"].max())
@@ -117,7 +118,11 @@ def driver_heatmap(reason_week: pl.DataFrame) -> go.Figure:
     order = list(dict.fromkeys(data["reason"].to_list()))[::-1]  # biggest on top
     weeks = sorted(data["bucket"].unique().to_list())
     lookup = {(r, w): c for r, w, c in data.rows()}
-    labels = [f"{w:%-d %b}" for w in weeks]
+    # A week still under way holds fewer days: its column says so, as its counts read low.
+    unfinished = set(reason_week.filter(pl.col(partial.PARTIAL))["bucket"].to_list()
+                     if partial.PARTIAL in reason_week.columns else [])  # fmt: skip
+    labels = [f"{w:%-d %b}" + (f" ({partial.SO_FAR})" if w in unfinished else "")
+              for w in weeks]  # fmt: skip
     fig = go.Figure()
     # The Other row sums hundreds of drivers: on the drivers' colour scale it would wash every
     # other row out, so it is a grey row of its own with its numbers written in.

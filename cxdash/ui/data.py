@@ -28,6 +28,7 @@ import streamlit as st
 from cxdash import cause_register, engines, exports, first_view, store, targets
 from cxdash import settings as settings_mod
 from cxdash.analysis import causes, distribution, drilldown, listings, recovery, speed
+from cxdash.charts import partial
 from cxdash.engines import source as source_mod
 from cxdash.engines.lake import LakeError
 from cxdash.metrics import runner
@@ -286,6 +287,16 @@ def first_view_read(kind: str, request: Any) -> Any:
 
 def compute(request: MetricRequest) -> pl.DataFrame:
     return cast(pl.DataFrame, _run(*key(), "compute", request, ()))
+
+
+def compute_series(request: MetricRequest) -> pl.DataFrame:
+    """`compute` of a request with a time grain, each bucket flagged `partial` when the
+    period or the data does not fully cover it (charts.partial draws those apart)."""
+    frame = compute(request)
+    extent = data_extent()
+    if request.grain is None or extent is None:
+        return frame
+    return partial.mark(frame, request.grain, request.period, *extent)
 
 
 def compiled(request: MetricRequest) -> CompiledQuery:

@@ -83,6 +83,8 @@ def show_charts(request: MetricRequest, frame: pl.DataFrame) -> None:
     if kind == "tiles":
         tiles.tile_grid(data.compare(request))
         return
+    if request.grain is not None:  # the same (cached) frame, its partial buckets flagged
+        frame = data.compute_series(request)
     shown = metrics[: explore.MAX_CHARTS]
     columns = st.columns(2) if len(shown) > 1 else [st.container()]
     for i, metric in enumerate(shown):
