@@ -38,9 +38,10 @@ def weekly_rates(weekly: pl.DataFrame, metrics: tuple[str, ...]) -> go.Figure:
         label = METRICS_BY_ID[metric_id].label
         partial.add_line(
             fig, weekly["bucket"].to_list(), weekly[metric_id].to_list(), partial.flags(weekly),
-            name=label, color=colour,
+            name=label, color=colour, label=False,
             hovertemplate=f"{label}<br>week of %{{x|%d %b}}: %{{y:.1%}}<extra></extra>",
         )  # fmt: skip
+    partial.label_once(fig, weekly["bucket"].to_list(), partial.flags(weekly))
     percent_axis(fig, "share of contacts")
     fig.update_yaxes(range=[0, 1.02])
     fig.update_xaxes(title_text="week starting")

@@ -91,10 +91,12 @@ def metric_chart(
             part = labelled.filter(pl.col("_group") == group).sort(BUCKET)
             partial.add_line(
                 fig, part[BUCKET].to_list(), part[metric.id].to_list(), partial.flags(part),
-                name=group, color=SERIES[i % len(SERIES)], width=2,
+                name=group, color=SERIES[i % len(SERIES)], width=2, label=False,
                 hovertemplate=f"{group}<br>%{{x|%d %b %Y}}<br>%{{y:{hover}}}<extra></extra>",
             )  # fmt: skip
         fig.update_xaxes(title_text="period starting")
+        buckets = labelled.unique(BUCKET, maintain_order=True).sort(BUCKET)
+        partial.label_once(fig, buckets[BUCKET].to_list(), partial.flags(buckets))
         if labelled["_group"].n_unique() > MAX_SERIES:
             title += f" (top {MAX_SERIES} groups)"
     elif kind == "bars":

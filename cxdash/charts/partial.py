@@ -51,9 +51,11 @@ def add_line(
     hovertemplate: str,
     width: int = 3,
     showlegend: bool = True,
+    label: bool = True,
 ) -> None:
     """The series as a solid line over its whole buckets plus, for each partial one with a
-    value, a dashed step from its neighbour to a hollow "so far" marker."""
+    value, a dashed step from its neighbour to a hollow "so far" marker (without its own
+    text when `label` is False: several lines share one `label_once`)."""
     solid = [None if p else v for v, p in zip(y, partial, strict=True)]
     fig.add_trace(go.Scatter(
         x=list(x), y=solid, mode="lines+markers", name=name, legendgroup=name,
@@ -75,6 +77,16 @@ def add_line(
         fig.add_trace(go.Scatter(
             x=[x[i]], y=[y[i]], mode="markers+text", legendgroup=name, showlegend=False,
             marker={"size": 11, "color": "white", "line": {"color": color, "width": 2}},
-            text=[SO_FAR], textposition="top center", textfont={"color": color, "size": 13},
+            text=[SO_FAR if label else ""], textposition="top center",
+            textfont={"color": color, "size": 13},
             hovertemplate=hovertemplate.replace("<extra>", f" ({SO_FAR})<extra>"),
         ))  # fmt: skip
+
+
+def label_once(fig: go.Figure, x: Sequence[object], partial: Sequence[bool]) -> None:
+    """One grey "so far" above each partial bucket, for a chart of several lines."""
+    for xi, p in zip(x, partial, strict=True):
+        if p:
+            fig.add_annotation(x=xi, y=1.02, xref="x", yref="paper", text=SO_FAR,
+                               showarrow=False, font={"color": "#57606a", "size": 13},
+                               yanchor="bottom")  # fmt: skip

@@ -42,6 +42,9 @@ def test_every_quality_rate_is_split_the_same_way() -> None:
     solids = [t for t in fig.data if t.mode == "lines+markers"]
     assert [list(t.y)[-1] for t in solids] == [None, None]
     assert sorted(t.y[0] for t in fig.data if t.mode == "markers+text") == [0.6, 0.9]
+    # Two lines, one label above the week: the hollow markers carry no text of their own.
+    assert [a.text for a in fig.layout.annotations] == ["so far"]
+    assert {t.text[0] for t in fig.data if t.mode == "markers+text"} == {""}
 
 
 def test_without_flags_the_line_is_whole() -> None:
