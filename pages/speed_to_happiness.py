@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import streamlit as st
 
 from cxdash.charts import defense
@@ -29,11 +30,17 @@ with left:
     st.plotly_chart(defense.funnel(funnel), key="funnel")
     st.caption("Each step keeps the contacts that passed every step before it; the last one "
                "is the Happy tile's count.")  # fmt: skip
+    if funnel["contacts"].null_count():
+        st.caption("The steps after Resolved need resolution times: not in your data "
+                   "(import `resolved_at`).")
 with right:
     st.plotly_chart(defense.frictions(friction), key="frictions")
     st.caption("Over the contacts that did not reach happy. A first response slower than its "
                "target is not part of happy, so it shows here rather than in the funnel "
                "(self-served contacts count as answered in time).")  # fmt: skip
+    lacking = friction.filter(~pl.col("in_data"))["label"].to_list()
+    if lacking:
+        st.caption("Not in your data: " + "; ".join(lacking) + ".")
 
 by_channel = data.compute(view_model.request(
     current, ("contacts", "resolution_hours_median", "resolution_hours_p90"), by=("channel",)))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from cxdash.metrics.catalogue import HAPPY_SQL, HAPPY_STEPS
+from cxdash.metrics.catalogue import HAPPY_SQL, HAPPY_STEPS, METRICS_BY_ID, not_in_data
 from cxdash.metrics.compiler import Fragment, period_fragment
 from cxdash.metrics.request import MetricRequest
 from cxdash.settings import Settings
@@ -36,6 +36,21 @@ _FRICTIONS: tuple[tuple[str, str, str], ...] = (
       for step in HAPPY_STEPS for c in step.conditions),
 )  # fmt: skip
 FRICTIONS: tuple[tuple[str, str], ...] = tuple((f, label) for f, label, _ in _FRICTIONS)
+# The fields a friction reads: a store that holds none of them cannot say whether contacts
+# met it (no first response time is not a slow one): such a friction is "not in your data".
+FRICTION_NEEDS: dict[str, tuple[str, ...]] = {
+    "slow_first_response": ("first_response_at",),
+    "unresolved": ("resolved_at", "status"),
+    "slow_resolution": ("resolved_at",),
+    "transferred": ("transfers",),
+    "reopened": ("reopens",),
+    "unhappy": ("csat",),
+}
+FUNNEL_SCHEMA = {"step": pl.String, "label": pl.String, "contacts": pl.Int64,
+                 "share": pl.Float64}  # fmt: skip
+FRICTION_SCHEMA = {"friction": pl.String, "label": pl.String, "contacts": pl.Int64,
+                   "in_data": pl.Boolean}  # fmt: skip
+assert set(FRICTION_NEEDS) == {f for f, _ in FRICTIONS}, "every friction says what it needs"
 
 _COLUMNS = (
     "first_response_hours", "resolution_hours", "is_resolved", "self_served", "transfers",
@@ -63,22 +78,30 @@ def funnel_and_frictions(
     info: StoreInfo,
     settings: Settings,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(funnel: step, label, contacts, share) and (friction: friction, label, contacts)."""
+    """(funnel: step, label, contacts, share) and (friction: friction, label, contacts,
+    in_data). Past "resolved", the funnel's steps need resolution times: on a store without
+    any resolved_at their contacts and shares are null ("not in your data", as happy_rate)."""
     frag = period_fragment(request, info, settings, _COLUMNS)
     frag = frag.with_params(fr_target=float(settings.first_response_target_hours))
     sql, used = frag.query(_body())
     with con.cursor() as cur:
         row = cur.sql(sql, params=used).pl().row(0, named=True)
     total = row["contacts"]
+    timed = not not_in_data(METRICS_BY_ID["happy_rate"], info.provides)
+    steps = [(s, label, int(row[s]) if s in ("contacts", "resolved") or timed else None)
+             for s, label in FUNNEL_STEPS]  # fmt: skip
     funnel = pl.DataFrame({
-        "step": [s for s, _ in FUNNEL_STEPS],
-        "label": [label for _, label in FUNNEL_STEPS],
-        "contacts": [int(row[s]) for s, _ in FUNNEL_STEPS],
-        "share": [row[s] / total if total else None for s, _ in FUNNEL_STEPS],
-    })  # fmt: skip
+        "step": [s for s, _, _ in steps],
+        "label": [label for _, label, _ in steps],
+        "contacts": [n for _, _, n in steps],
+        "share": [n / total if total and n is not None else None for _, _, n in steps],
+    }, schema=FUNNEL_SCHEMA)  # fmt: skip
+    held = {f: any(info.provides(c) for c in FRICTION_NEEDS[f]) for f, _ in FRICTIONS}
     friction = pl.DataFrame({
         "friction": [f for f, _ in FRICTIONS],
         "label": [label for _, label in FRICTIONS],
-        "contacts": [int(row[f]) for f, _ in FRICTIONS],
-    }).sort("contacts", descending=True)  # fmt: skip
+        "contacts": [int(row[f]) if held[f] else None for f, _ in FRICTIONS],
+        "in_data": [held[f] for f, _ in FRICTIONS],
+    }, schema=FRICTION_SCHEMA)  # fmt: skip
+    friction = friction.sort("contacts", descending=True, nulls_last=True)
     return funnel, friction

@@ -150,9 +150,11 @@ def recovery(cohorts: pl.DataFrame) -> go.Figure:
 
 
 def funnel(steps: pl.DataFrame) -> go.Figure:
+    """The funnel's steps that have a count (the others are not in the data)."""
     title = "From contact to happy customer"
     if steps["contacts"][0] == 0:
         return empty_figure(title, "No contacts in this period")
+    steps = steps.filter(pl.col("contacts").is_not_null())
     fig = go.Figure(go.Funnel(
         y=steps["label"].to_list(), x=steps["contacts"].to_list(),
         textinfo="value+percent initial",
@@ -168,7 +170,9 @@ def funnel(steps: pl.DataFrame) -> go.Figure:
 
 def frictions(friction: pl.DataFrame) -> go.Figure:
     title = "What keeps contacts from happiness"
-    data = friction.sort("contacts")
+    data = friction.filter(pl.col("contacts").is_not_null()).sort("contacts")
+    if data.is_empty():
+        return empty_figure(title, "Not in your data: no times, transfers, reopens or CSAT")
     if data["contacts"].sum() == 0:
         return empty_figure(title, "Every contact reached happy")
     fig = go.Figure(go.Bar(

@@ -73,9 +73,10 @@ def test_funnel_by_hand(tmp_path: Path) -> None:
     # one transfer, allowed) → CSAT not below 4: 4 (a: 5; b, c, d: none) — happy 4 of 6.
     assert funnel["contacts"].to_list() == [6, 5, 4, 4, 4]
     # not happy in the end: e, f. f unresolved; e slow resolution; neither answered slower
-    # than 4 h (e: 2 h, f: 1 h), none transferred twice, reopened or rated below 4.
+    # than 4 h (e: 2 h, f: 1 h), none transferred twice or rated below 4. No contact has any
+    # reopens: whether they were reopened is not in the data (None, not 0).
     assert blocked == {"slow_first_response": 0, "unresolved": 1, "slow_resolution": 1,
-                       "transferred": 0, "reopened": 0, "unhappy": 0}  # fmt: skip
+                       "transferred": 0, "reopened": None, "unhappy": 0}  # fmt: skip
     assert _tile_happy_count(con, request, TARGETS) == funnel["contacts"][-1] == 4
 
 
@@ -124,3 +125,22 @@ def test_tile_and_funnel_count_the_same_happy_on_the_demo(demo_store: Path) -> N
         happy = funnel["contacts"][-1]
         assert 0 < happy < funnel["contacts"][0]
         assert _tile_happy_count(con, request, settings) == happy
+
+
+def test_a_status_only_store_has_a_funnel_to_resolved_and_no_timed_frictions(
+    tmp_path: Path,
+) -> None:
+    # A complaints export: statuses, no times. 3 of 4 closed.
+    path = build_store(tmp_path / "s.duckdb", [
+        {"contact_id": f"s{i}", "created_at": ts("2026-03-02 09:00"),
+         "status": "Closed" if i else "Open"} for i in range(4)
+    ])  # fmt: skip
+    con = store.open_read(path)
+    funnel, blocked = _funnel(con, MetricRequest(MARCH), TARGETS)
+    con.close()
+    # Within the happy target and beyond need resolution times: not in the data.
+    assert funnel["contacts"].to_list() == [4, 3, None, None, None]
+    assert funnel["share"].to_list() == [1.0, 0.75, None, None, None]
+    # Only "not resolved" can be said (s0); no first response slower than 4 h is claimed.
+    assert blocked == {"unresolved": 1, "slow_first_response": None, "slow_resolution": None,
+                       "transferred": None, "reopened": None, "unhappy": None}  # fmt: skip
