@@ -17,17 +17,24 @@ current = view.require_app()
 st.title("Defense")
 st.caption(view.caption(current))
 
+# Metrics the data cannot answer are left out of the chart and the tables, and named.
+quality, quality_lacking = data.in_data(QUALITY, current.catalogue)
+shown_table, table_lacking = data.in_data(TABLE, current.catalogue)
 quality_event = st.plotly_chart(
-    defense.weekly_rates(data.compute_series(view_model.trend_request(current, QUALITY)),
-                         QUALITY),
+    defense.weekly_rates(data.compute_series(view_model.trend_request(current, quality)),
+                         quality),
     key="quality_trend", on_select="rerun", selection_mode="points")  # fmt: skip
+if quality_lacking:
+    st.caption(quality_lacking)
 
 overall = data.compute(view_model.request(current, TABLE)).row(0, named=True)
 selected: dict[str, list[str]] = {}
 for dim in ("team", "channel"):
     # CSAT's response rate gives each row's CSAT answers: the base of an Other row's CSAT.
     frame = data.compute(view_model.request(current, (*TABLE, "csat_response_rate"), by=(dim,)))
-    selected[dim] = tables.metric_table(frame, dim, TABLE, overall, key=f"by_{dim}")
+    selected[dim] = tables.metric_table(frame, dim, shown_table, overall, key=f"by_{dim}")
+if table_lacking and table_lacking != quality_lacking:
+    st.caption(table_lacking)
 
 band_frame = data.resolution_bands(view_model.request(current, ("contacts",)))
 st.plotly_chart(defense.resolution_distribution(

@@ -32,6 +32,7 @@ from cxdash.charts import partial
 from cxdash.engines import source as source_mod
 from cxdash.engines.lake import LakeError
 from cxdash.metrics import runner
+from cxdash.metrics.catalogue import Catalogue, not_in_data
 from cxdash.metrics.compiler import CompiledQuery
 from cxdash.metrics.dimensions import distinct_values
 from cxdash.metrics.request import Filters, MetricRequest, Period
@@ -269,6 +270,20 @@ def compare(request: MetricRequest) -> list[MetricValue]:
     values = {v.metric.id: v for part in request.cache_parts()
               for v in _run(*key(), "compare", part, ())}  # fmt: skip
     return [values[m] for m in request.metrics]
+
+
+def in_data(metrics: tuple[str, ...], catalogue: Catalogue) -> tuple[tuple[str, ...], str]:
+    """The metrics the store can answer, and a caption naming the others with the column to
+    import ("" when there are none): charts and tables leave those out rather than show a
+    column of dashes or a flat line at 0."""
+    kept, lacking = [], []
+    for metric_id in metrics:
+        missing = not_in_data(catalogue[metric_id], info().provides)
+        if missing:
+            lacking.append(f"{catalogue[metric_id].label} (import `{'` or `'.join(missing)}`)")
+        else:
+            kept.append(metric_id)
+    return tuple(kept), ("Not in your data: " + "; ".join(lacking) + ".") if lacking else ""
 
 
 def maturing(values: dict[str, MetricValue], period: Period) -> dict[str, str]:
