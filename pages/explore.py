@@ -19,6 +19,9 @@ if request is None:
 frame = data.compute(request)
 explore.show_charts(request, frame)
 st.subheader("Numbers")
+_, lacking = data.in_data(request.metrics, request.catalogue)
+if lacking:  # their columns read "—": say why, and what to import
+    st.caption(lacking)
 row = explore.show_table(request, frame)
 explore.show_downloads(frame, request)
 explore.drill(request, row)

@@ -165,3 +165,21 @@ def test_filters_with_nothing_in_common_say_so(monkeypatch, demo_store: Path) ->
     at = open_app(monkeypatch, demo_store)
     at.switch_page(PAGE).run()
     assert [t.label for t in at.metric][:3] == ["Contacts", "Resolution", "CSAT"]  # defaults
+
+
+@pytest.mark.usefixtures("app_env")
+def test_metrics_the_store_cannot_answer_are_named_not_zero(monkeypatch, tmp_path: Path) -> None:
+    from tests.storebuilder import build_store
+
+    db = build_store(tmp_path / "s.duckdb", [
+        {"contact_id": f"s{i}", "created_at": dt.datetime(2026, 3, 2 + i, 9), "channel": "web",
+         "status": "Closed" if i % 2 else "Open"} for i in range(6)
+    ])  # fmt: skip
+    at = explore_at(monkeypatch, db, x_metrics=["Contacts", "Resolution", "Transferred"],
+                    x_by=["Channel"])  # fmt: skip
+    table = next(df.value for df in at.dataframe if "channel" in df.value.columns)
+    row = table.to_dict("records")[0]
+    assert (row["contacts"], row["resolution_rate"]) == (6, 0.5)
+    assert row["transfer_rate"] is None or row["transfer_rate"] != row["transfer_rate"]  # null
+    said = [c.value for c in at.caption]
+    assert "Not in your data: Transferred (import `transfers`)." in said, said
