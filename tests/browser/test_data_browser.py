@@ -72,7 +72,7 @@ def test_upload_map_and_import_through_the_browser(
 
     # comment ← Notes: select the comment row (the last of 23), move to "source column",
     # open its dropdown and pick the file's column.
-    editor = page.get_by_test_id("stDataFrame").nth(1)
+    editor = _grids(page).nth(1)
     rows = editor.locator("table[role=grid] tbody tr")
     expect(rows).to_have_count(23)
     assert rows.last.locator("td").first.text_content() == "comment"
@@ -87,7 +87,7 @@ def test_upload_map_and_import_through_the_browser(
     wait_for_app(page)
     stored = page.get_by_test_id("stMetric").filter(has_text="Contacts stored")
     expect(stored.get_by_test_id("stMetricValue")).to_have_text("8")  # 5 before + 3
-    history = page.get_by_test_id("stDataFrame").first.locator("table[role=grid] tbody tr")
+    history = _grids(page).first.locator("table[role=grid] tbody tr")
     expect(history).to_have_count(1)
     cells = [c.text_content() for c in history.first.locator("td").all()]
     assert cells[0] == "june.csv" and cells[2:6] == ["contacts", "3", "3", "0"], cells
@@ -99,6 +99,11 @@ def test_upload_map_and_import_through_the_browser(
                                     "WHERE contact_id LIKE 'T%' ORDER BY 1").fetchall()  # fmt: skip
     assert rows_in_store == [("T1", "late parcel"), ("T2", "refund"), ("T3", "wrong size")]
     assert not [p for p in db.parent.iterdir() if p.name.startswith(".cxdash-upload-")]
+
+
+def _grids(page):  # type: ignore[no-untyped-def]
+    """The page's tables after "What your data holds" (the field table, always first)."""
+    return page.get_by_test_id("stDataFrame").filter(has_not_text="In your data?")
 
 
 def test_a_command_line_import_shows_up_in_the_running_dashboard(
@@ -127,6 +132,6 @@ def test_a_command_line_import_shows_up_in_the_running_dashboard(
     page.reload()
     wait_for_app(page)
     expect(stored.get_by_test_id("stMetricValue")).to_have_text("8")
-    history = page.get_by_test_id("stDataFrame").first.locator("table[role=grid] tbody tr")
+    history = _grids(page).first.locator("table[role=grid] tbody tr")
     expect(history).to_have_count(1)
     page.close()
