@@ -73,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="import the good rows and report the bad ones")  # fmt: skip
     imp.add_argument("--rejects", metavar="PATH", help="write the bad rows, with why, as CSV")
     imp.add_argument("--sheet", help="the sheet to read from an Excel workbook")
+    imp.add_argument("--suggest", action="store_true",
+                     help="print a mapping TOML proposed from the file (every choice says "
+                          "why); writes nothing")  # fmt: skip
 
     exp = sub.add_parser("export", help="the root-cause register or the driver catalog as CSV, "
                                         "in the layout `cxdash import` reads back")  # fmt: skip
@@ -204,6 +207,9 @@ def _import(args: argparse.Namespace) -> int:
     from cxdash.importer.mapping import Mapping, MappingError
     from cxdash.importer.run import import_file
 
+    if args.suggest:
+        return _suggest(args)
+
     mapping = None
     try:
         if args.mapping:
@@ -247,6 +253,24 @@ def _import(args: argparse.Namespace) -> int:
     if report.backup:
         print(_kept_line(report.backup, store.resolve_db_path(args.db),
                          "the store as it was before this import"))  # fmt: skip
+    return 0
+
+
+def _suggest(args: argparse.Namespace) -> int:
+    from cxdash.importer.read import ReadFailed
+    from cxdash.importer.suggest import SuggestFailed, suggest
+
+    if args.mapping or args.preset or args.replace or args.skip_bad_rows or args.rejects:
+        raise UsageError("--suggest only reads the file: leave out --mapping, --preset, "
+                         "--replace, --skip-bad-rows and --rejects")  # fmt: skip
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    try:
+        proposal = suggest(path, args.table, args.sheet)
+    except (SuggestFailed, ReadFailed) as exc:
+        raise ImportFailed(str(exc)) from exc
+    sys.stdout.write(proposal.text)
     return 0
 
 
