@@ -104,6 +104,7 @@ class Profile:
 class Suggestion:
     table: str
     lines: list[str]  # TOML, comments included
+    reasons: dict[str, str] = field(default_factory=dict)  # field → why it was chosen
 
     @property
     def text(self) -> str:
@@ -122,7 +123,12 @@ def suggest(path: Path, table: str | None = None, sheet: str | None = None) -> S
         raise SuggestFailed(f"{path}: only one column ({profiles[0].name!r} if any): a table "
                             "of contacts needs at least an id and a creation time; check the "
                             "delimiter (a ; or tab separated file read as one column)")
-    return _Proposer(path, rows, profiles, table).propose()
+    proposal = _Proposer(path, rows, profiles, table)
+    made = proposal.propose()
+    made.reasons = {name: why for name, (_, why) in proposal.fields.items()}
+    for name, (_, why) in proposal.formats.items():
+        made.reasons[name] = f"{made.reasons.get(name, '')}; format: {why}".lstrip("; ")
+    return made
 
 
 def _profile(con: duckdb.DuckDBPyConnection, name: str) -> Profile:

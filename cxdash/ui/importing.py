@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -19,8 +20,10 @@ from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ct
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from cxdash.importer.mapping import PRESETS, Mapping, MappingError
+from cxdash.importer.read import ReadFailed
 from cxdash.importer.results import Progress, RowsRejected
 from cxdash.importer.run import IMPORTABLE, ImportFailed, ImportReport, import_file
+from cxdash.importer.suggest import SuggestFailed, suggest
 from cxdash.store import StoreError
 from cxdash.ui import data
 from cxdash.ui.text import md
@@ -53,6 +56,7 @@ TABLES = {
     "root_causes": "Root-cause register (one row per cause)",
 }
 PRESET_LABELS = {
+    "suggested": "Suggested from the file (names and values)",
     "automatic": "Automatic (matched by name)",
     "generic": "cxdash template",
     "zendesk": "Zendesk ticket export",
@@ -141,12 +145,16 @@ def _review(upload: UploadedFile) -> None:
     left, middle, right = st.columns(3)
     table = left.selectbox("The file holds", IMPORTABLE, format_func=TABLES.__getitem__,
                            key="import_table")  # fmt: skip
-    presets = ["automatic", *(p for p in PRESETS if _preset_table(p) == table)]
+    suggestible = table in ("contacts", "events")
+    presets = ["automatic", *(["suggested"] if suggestible else []),
+               *(p for p in PRESETS if _preset_table(p) == table)]  # fmt: skip
     preset = middle.selectbox(
         "Column names", presets, format_func=PRESET_LABELS.__getitem__,
         key=f"import_preset_{table}",
-        help="Automatic matching knows common column names; a preset knows one help desk's "
-             "export. Either way you can correct the mapping below.",
+        help="Suggested reads the values too (unique ids, date layouts, statuses that mean "
+             "resolved — as `cxdash import FILE --suggest`); automatic matching knows common "
+             "column names; a preset knows one help desk's export. Either way you can correct "
+             "the mapping below.",
     )  # fmt: skip
     sheet = None
     if is_excel(upload.name):
@@ -155,7 +163,13 @@ def _review(upload: UploadedFile) -> None:
             sheet = right.selectbox("Sheet", sheets, key=f"import_sheet_{upload.file_id}")
         elif sheets:
             sheet = sheets[0]
-    base = None if preset == "automatic" else Mapping.preset(preset)
+    why: dict[str, str] = {}
+    if preset == "suggested":
+        base, why, failed = _suggested(upload, table, sheet)
+        if failed:
+            st.warning(md(failed) + " Matching by name instead.", icon=":material/help:")
+    else:
+        base = None if preset == "automatic" else Mapping.preset(preset)
     first = _check(upload, table, base, sheet, preset)
     if first.preview is None:
         st.error(md(first.failure or "The file could not be read."), icon=":material/error:")
@@ -166,7 +180,8 @@ def _review(upload: UploadedFile) -> None:
     dropped = first.report.dropped if first.report else {}
     suggested = settled(base, table, first.columns, dropped)
     prefill = mapping_dict(suggested)
-    mapping_data = _mapping_editor(upload, table, preset, sheet, first.columns, suggested, dropped)
+    mapping_data = _mapping_editor(upload, table, preset, sheet, first.columns, suggested, dropped,
+                                   why)  # fmt: skip
     st.download_button(
         "Download this mapping (TOML)", icon=":material/download:", on_click="ignore",
         data=to_toml(mapping_data, header=_toml_header(upload.name)),
@@ -198,17 +213,34 @@ def _toml_header(name: str) -> str:
             "Use it with: cxdash import FILE --mapping THIS.toml")  # fmt: skip
 
 
+def _suggested(
+    upload: UploadedFile, table: str, sheet: str | None
+) -> tuple[Mapping | None, dict[str, str], str]:
+    """The mapping `--suggest` proposes for the upload, why each field was chosen, and the
+    reason when nothing could be proposed (the caller then matches by name)."""
+    def run() -> tuple[Mapping | None, dict[str, str], str]:
+        with saved_upload(upload, upload.name, _folder()) as path:
+            try:
+                made = suggest(path, table, sheet)
+                return Mapping.parse(tomllib.loads(made.text), "the suggestion"), made.reasons, ""
+            except (SuggestFailed, ReadFailed, MappingError) as exc:
+                return None, {}, shown(str(exc), path, upload.name)
+
+    return _remember((upload.file_id, upload.size, "suggest", table, sheet), run)
+
+
 def _mapping_editor(
     upload: UploadedFile, table: str, preset: str, sheet: str | None, columns: tuple[str, ...],
-    suggested: Mapping, dropped: dict[str, str],
+    suggested: Mapping, dropped: dict[str, str], why: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     st.markdown("**Mapping: which column fills each field**")
-    st.caption("Prefilled by the automatic match or the preset; change any source column. "
+    st.caption("Prefilled by the suggestion, the automatic match or the preset (the last column "
+               "says why); change any source column. "
                f"A field whose column is {NOT_MAPPED} is not imported.")  # fmt: skip
     options = [NOT_MAPPED, *columns]
     ident = hashlib.sha1(repr((upload.file_id, table, preset, sheet)).encode()).hexdigest()[:12]
     column = st.column_config
-    rows = mapping_rows(table, suggested, dropped)
+    rows = mapping_rows(table, suggested, dropped, why)
     edited = st.data_editor(
         rows, key=f"import_mapping_{ident}", height=38 + 35 * len(rows),  # every field, no scroll
         hide_index=True, width="stretch", disabled=("field", "required", "notes"),

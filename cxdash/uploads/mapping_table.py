@@ -97,10 +97,12 @@ def _notes(mapping: Mapping, name: str, dropped: dict[str, str]) -> str:
 
 
 def mapping_rows(
-    table: str, mapping: Mapping, dropped: dict[str, str] | None = None
+    table: str, mapping: Mapping, dropped: dict[str, str] | None = None,
+    why: dict[str, str] | None = None,
 ) -> pl.DataFrame:
     """One row per contract field: is it required, which column(s) fill it, in which format,
-    and what else the mapping does with it. A field without a column shows NOT_MAPPED: the
+    and what else the mapping does with it (after `why`, the reason a suggestion chose the
+    column, when there is one). A field without a column shows NOT_MAPPED: the
     grid prints both null and "" as "None", which reads like a column of that name."""
     dropped = dropped or {}
     rows = []
@@ -111,7 +113,8 @@ def mapping_rows(
             "source column": cols[0] if cols else NOT_MAPPED,
             "second column": cols[1] if len(cols) > 1 else NOT_MAPPED,
             "format": mapping.formats.get(col.name, ""),
-            "notes": _notes(mapping, col.name, dropped),
+            "notes": "; ".join(n for n in ((why or {}).get(col.name, ""),
+                                             _notes(mapping, col.name, dropped)) if n),
         })  # fmt: skip
     schema = {"field": pl.String, "required": pl.Boolean, "source column": pl.String,
               "second column": pl.String, "format": pl.String, "notes": pl.String}  # fmt: skip

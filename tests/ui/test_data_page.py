@@ -356,3 +356,29 @@ def test_problems_only_the_import_finds_are_listed_and_nothing_is_written(
     }]  # fmt: skip
     assert count(db, "SELECT count(*) FROM root_causes") == [(0,)]
     assert uploads_left(db) == []
+
+
+COMCAST_LIKE = (b"Ticket #,Date,Time,Status,Received Via\n"
+                b"250635,22-04-2015,3.53.50 PM,Closed,Internet\n"
+                b"223441,04-08-2015,10.22.56 AM,Open,Customer Care Call\n"
+                b"242732,18-04-2015,9.55.47 AM,Solved,Internet\n")  # fmt: skip
+
+
+def test_the_suggestion_prefills_the_mapping_with_its_reasons(monkeypatch, db: Path) -> None:
+    at = upload(data_page(monkeypatch, db), "comcast.csv", COMCAST_LIKE)
+    at.selectbox(key="import_preset_contacts").select("suggested").run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = mapping(at)
+    # Named nothing like "Ticket ID": chosen because it is unique on every row.
+    assert (shown["contact_id"], shown["created_at"], shown["status"]) == (
+        "Ticket #", "Date", "Status")
+    frame = at.data_editor[0].value
+    row = {f: i for i, f in enumerate(frame["field"])}
+    assert frame["second column"][row["created_at"]] == "Time"
+    assert frame["format"][row["created_at"]] == "%d-%m-%Y %I.%M.%S %p"
+    assert "unique and never empty on 3 of 3 rows" in frame["notes"][row["contact_id"]]
+    assert metrics(at)["Rows read"] == "3"
+    import_button(at).click().run()
+    assert count(db, "SELECT count(*), min(created_at) FROM contacts WHERE contact_id "
+                     "IN ('250635', '223441', '242732')") == [
+        (3, dt.datetime(2015, 4, 18, 9, 55, 47))]  # fmt: skip
