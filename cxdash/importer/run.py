@@ -48,7 +48,13 @@ from cxdash.importer.results import (
     RowsRejected,
 )
 from cxdash.importer.validate import validate
-from cxdash.importer.write import record_import, write_events, write_rejects, write_rows
+from cxdash.importer.write import (
+    drop_rejected,
+    record_import,
+    write_events,
+    write_rejects,
+    write_rows,
+)
 from cxdash.schema import TABLES_BY_NAME, Table, create_schema
 from cxdash.settings import load as load_settings
 
@@ -99,14 +105,15 @@ def import_file(
         if checked.problems and not skip_bad_rows:
             raise RowsRejected(tuple(checked.problems))
         say(Progress("writing"))
+        drop_rejected(con, bad_rows)  # `typed` holds the good rows only from here on
         if checked.table == "events":
-            written = write_events(draft, checked.plan, checked.mapping, bad_rows, mode)
+            written = write_events(draft, checked.plan, checked.mapping, mode)
         elif checked.table == "root_causes":
             by = changed_by or f"import: {Path(source_name or path).name}"
-            written = write_causes(con, checked.plan, bad_rows, mode, by)
+            written = write_causes(con, checked.plan, set(), mode, by)
         else:
             fits = path.stat().st_size < store.write_memory_bytes()
-            written = write_rows(draft, checked.spec, checked.plan, bad_rows, mode, fits)
+            written = write_rows(draft, checked.spec, checked.plan, mode, fits)
         record_import(con, path, source_name or str(path), checked.table, checked.rows_read,
                       written, len(bad_rows))  # fmt: skip
     kept = str(draft.kept) if draft.kept is not None else None

@@ -22,17 +22,30 @@ from cxdash.importer.sql import run_sql
 from cxdash.schema import Table
 
 
+def drop_rejected(con: duckdb.DuckDBPyConnection, bad_rows: set[int]) -> None:
+    """Take the rejected rows out of `typed`, so that every writer reads only good rows: one
+    hash join on their numbers. (Testing each row against the list of bad rows, as the
+    writers did, is rows × bad rows: 166 s for a million rows with a third bad.)"""
+    if not bad_rows:
+        return
+    rows = pl.DataFrame({"_row": sorted(bad_rows)}, schema={"_row": pl.Int64})
+    con.register("rejected_rows", rows.to_arrow())
+    try:
+        con.execute("DELETE FROM typed WHERE _row IN (SELECT _row FROM rejected_rows)")
+    finally:
+        con.unregister("rejected_rows")
+
+
 def write_rows(
     draft: publish.Draft,
     spec: Table,
     plan: list[ParsedField],
-    bad_rows: set[int],
     mode: str,
     fits_in_memory: bool = False,
 ) -> int:
-    """Upsert (or replace) the good rows, and say which derived columns publishing must bring
-    up to date: every row's after a replace or into an empty table, else the customers
-    touched."""
+    """Upsert (or replace) the rows of `typed` (the rejected ones taken out by
+    `drop_rejected`), and say which derived columns publishing must bring up to date: every
+    row's after a replace or into an empty table, else the customers touched."""
     con = draft.con
     by_name = {f.col.name: f for f in plan}
     cols = [
@@ -40,9 +53,8 @@ def write_rows(
         else f"CAST({c.default or 'NULL'} AS {c.sql_type}) AS {c.name}"
         for c in spec.contract_columns
     ]  # fmt: skip
-    where = " WHERE NOT list_contains($bad, _row)" if bad_rows else ""
-    params = {"bad": sorted(bad_rows)} if bad_rows else {}
-    source = f"(SELECT {', '.join(cols)} FROM typed{where})"
+    params: dict[str, object] = {}
+    source = f"(SELECT {', '.join(cols)} FROM typed)"
     key = spec.unique_id or spec.primary_key
     names = ", ".join(c.name for c in spec.contract_columns)
     looked_ahead = spec.name in ("contacts", "orders")
@@ -76,13 +88,14 @@ def write_rows(
 
 
 def write_events(
-    draft: publish.Draft, plan: list[ParsedField], mapping: Mapping, bad_rows: set[int], mode: str
+    draft: publish.Draft, plan: list[ParsedField], mapping: Mapping, mode: str
 ) -> int:
-    """One contact per case, merged into the contacts already in the store."""
+    """One contact per case (from the events of `typed`, the rejected ones taken out by
+    `drop_rejected`), merged into the contacts already in the store."""
     con = draft.con
     mapped = {f.col.name for f in plan}
     sql, params = events.staged_contacts_sql(mapped, mapping.events)
-    run_sql(con, sql, {**params, "bad": sorted(bad_rows)})
+    run_sql(con, sql, {**params, "bad": []})  # typed holds no rejected row any more
     staged = columns_of(con, "staged")
     if mode == "replace":
         con.execute("DELETE FROM contacts")
@@ -99,18 +112,47 @@ def write_events(
 
 def write_rejects(con: duckdb.DuckDBPyConnection, problems: list[Problem], target: Path) -> None:
     """The bad rows as they were in the file, with their row number and every reason
-    ("column 'X' value 'Y': why", joined by "; ")."""
-    reasons: dict[int, list[str]] = {}
-    for p in problems:
-        where = f"column {p.column!r}" + (f" value {p.value!r}" if p.value is not None else "")
-        reasons.setdefault(p.row, []).append(f"{where}: {p.why}")
-    # On the connection itself: cursors do not see its TEMP tables.
-    bad = con.sql("SELECT * FROM raw WHERE list_contains($rows, _row) ORDER BY _row",
-                  params={"rows": sorted(reasons)}).pl()  # fmt: skip
-    listed = ["; ".join(reasons[r]) for r in bad["_row"]]
-    bad = bad.rename({"_row": "row"}).with_columns(pl.Series("problems", listed, pl.String))
+    ("column 'X' value 'Y': why", joined by "; ", in the order of `problems`)."""
+    reasons = _reasons(problems)
+    # On the connection itself: cursors do not see its TEMP tables. A semi join on the row
+    # numbers (a list_contains per row was rows × bad rows).
+    con.register("rejects_reasons", reasons.select("_row").to_arrow())
+    try:
+        bad = con.sql("SELECT * FROM raw SEMI JOIN rejects_reasons USING (_row) ORDER BY _row"
+                      ).pl()  # fmt: skip
+    finally:
+        con.unregister("rejects_reasons")
+    listed = (bad.select(pl.col("_row").cast(pl.Int64))
+              .join(reasons, on="_row", how="left", maintain_order="left")["problems"])  # fmt: skip
+    bad = bad.rename({"_row": "row"}).with_columns(listed.alias("problems"))
     target.parent.mkdir(parents=True, exist_ok=True)
     bad.write_csv(target)
+
+
+def _reasons(problems: list[Problem]) -> pl.DataFrame:
+    """One row per rejected row (`_row`, `problems`): each problem worded `column 'X' value
+    'Y': why` (Python's repr of the column and the value; no value for an empty cell),
+    joined by "; " in the order given. Worded column-wise, with repr taken once per distinct
+    text, not once per problem (a Python loop over the problems took 1 s per 333,000)."""
+    frame = pl.DataFrame(
+        {"_row": [p.row for p in problems], "column": [p.column for p in problems],
+         "value": [p.value for p in problems], "why": [p.why for p in problems]},
+        schema={"_row": pl.Int64, "column": pl.String, "value": pl.String, "why": pl.String},
+    )  # fmt: skip
+
+    def quoted(name: str) -> pl.Expr:
+        texts = frame[name].drop_nulls().unique().to_list()
+        return pl.col(name).replace_strict(texts, [repr(t) for t in texts],
+                                           default=None, return_dtype=pl.String)  # fmt: skip
+
+    value = pl.when(pl.col("value").is_null()).then(pl.lit("")).otherwise(
+        pl.lit(" value ") + quoted("value"))  # fmt: skip
+    reason = pl.lit("column ") + quoted("column") + value + pl.lit(": ") + pl.col("why")
+    worded = frame.select("_row", reason.alias("problems"))
+    shared = worded["_row"].is_duplicated()  # most bad rows have one problem: no join needed
+    joined = (worded.filter(shared).group_by("_row", maintain_order=True)
+              .agg(pl.col("problems").str.join("; ")))  # fmt: skip
+    return pl.concat([worded.filter(~shared), joined]).sort("_row")
 
 
 def record_import(
