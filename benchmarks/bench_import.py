@@ -2,11 +2,20 @@
 
     python benchmarks/bench_import.py --contacts 10000000          # target: < 90 s, < 4 GB
     python benchmarks/bench_import.py --csv /tmp/contacts10m.csv   # an existing file
+    python benchmarks/bench_import.py --contacts 1000000 --skip-bad-rows   # target: <= 3x
+    python benchmarks/bench_import.py --csv tickets.csv --mapping MAP.toml --skip-bad-rows
 
 The CSV is written once from a demo store of the same size (cached under --work) with every
 contract column, so the import parses 23 columns, 3 timestamps, numbers and flags. Reports the
 wall time per phase (from the importer's progress lines), the total and the peak memory of
 the importing process (ru_maxrss of the child).
+
+--skip-bad-rows: what skipping costs. A third of the generated file's rows are made bad (every
+third row, in turn: created_at emptied, created_at not a date, CSAT 9); a given --csv is taken
+as it is. The file is imported with --skip-bad-rows and --rejects, and with --skip-bad-rows
+alone; then the same good rows (the file without the rows the rejects file lists) are imported
+clean. Each case runs --runs times, alternating, into a fresh store; the medians and their
+ratios to the clean import are printed.
 """
 
 from __future__ import annotations
@@ -14,13 +23,12 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
+import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
-
-import duckdb
 
 from cxdash.schema import CONTACTS
 
@@ -34,43 +42,146 @@ def make_csv(contacts: int, work: Path) -> Path:
         args = ["demo", "--db", str(demo), "--contacts", str(contacts), "--end", "2026-11-21"]
         subprocess.run([sys.executable, "-m", "cxdash", *args], check=True)
     cols = ", ".join(c.name for c in CONTACTS.contract_columns)
-    con = duckdb.connect(str(demo), read_only=True)
-    try:
-        con.execute(f"COPY (SELECT {cols} FROM contacts) TO '{csv}' (HEADER)")
-    finally:
-        con.close()
+    duckdb_in_child(f"ATTACH '{demo}' AS demo (READ_ONLY)",
+                    f"COPY (SELECT {cols} FROM demo.contacts) TO '{csv}' (HEADER)")  # fmt: skip
     return csv
 
 
+def duckdb_in_child(*statements: str) -> None:
+    """Run SQL in a child process: a child's peak RSS starts at its parent's (Linux carries
+    it across fork and exec), so this process stays small while it measures imports."""
+    code = "import duckdb, sys\ncon = duckdb.connect()\nfor s in sys.argv[1:]:\n    con.execute(s)"
+    subprocess.run([sys.executable, "-c", code, *statements], check=True)
+
+
 def run(csv: Path, work: Path) -> None:
-    db = work / "imported.duckdb"
-    db.unlink(missing_ok=True)
-    started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "cxdash", "import", str(csv), "--db", str(db)],
-                          capture_output=True, text=True)  # fmt: skip
-    total = time.monotonic() - started
-    if proc.returncode:
-        sys.exit(proc.stderr)
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    phases = [(float(t), msg) for t, msg in re.findall(r"\[\s*([\d.]+)s\] (.*)", proc.stderr)
-              if not msg.endswith("%")]  # fmt: skip
+    timed = import_once(csv, work / "imported.duckdb", [])
     print(f"file: {csv} ({csv.stat().st_size / 1e9:.2f} GB)")
-    print(proc.stdout.strip().splitlines()[-1])
-    for (t, msg), (t_next, _) in zip(phases, [*phases[1:], (total, "")], strict=True):
-        print(f"  {msg:<40} {t_next - t:6.1f} s")
-    print(f"total {total:.1f} s, peak memory of the import process {peak_mb:,.0f} MB")
+    print(timed.summary)
+    for msg, seconds in timed.phases:
+        print(f"  {msg:<40} {seconds:6.1f} s")
+    print(f"total {timed.total:.1f} s, peak memory of the import process {timed.peak_mb:,.0f} MB")
+
+
+def make_mixed_csv(clean: Path) -> Path:
+    """The clean file with every third row made bad, three ways in turn."""
+    mixed = clean.with_name(clean.stem + "-third-bad.csv")
+    if mixed.exists():
+        return mixed
+    names = [c.name for c in CONTACTS.contract_columns]
+    bad = {
+        "created_at": "CASE WHEN kind = 0 THEN NULL WHEN kind = 1 THEN 'not a date' "
+                      "ELSE created_at END",
+        "csat": "CASE WHEN kind = 2 THEN '9' ELSE csat END",
+    }  # fmt: skip
+    cols = ", ".join(f"{bad[n]} AS {n}" if n in bad else n for n in names)
+    duckdb_in_child(
+        f"CREATE TABLE t AS SELECT * FROM read_csv('{clean}', all_varchar = true)",
+        f"""COPY (
+            SELECT {cols} FROM (
+                SELECT *, rowid AS n, CASE WHEN rowid % 3 = 2 THEN (rowid // 3) % 3 END AS kind
+                FROM t)
+            ORDER BY n) TO '{mixed}' (HEADER)""",
+    )  # fmt: skip
+    return mixed
+
+
+@dataclass
+class Timed:
+    total: float
+    phases: list[tuple[str, float]]
+    peak_mb: float
+    summary: str
+
+
+def import_once(csv: Path, db: Path, extra: list[str]) -> Timed:
+    """One import in a child process into a fresh store: wall time, phases, the child's peak
+    RSS (its own, from wait4: several runs share this process)."""
     db.unlink(missing_ok=True)
+    out, err = db.with_suffix(".out"), db.with_suffix(".err")
+    started = time.monotonic()
+    with out.open("w") as o, err.open("w") as e:
+        proc = subprocess.Popen([sys.executable, "-m", "cxdash", "import", str(csv), "--db",
+                                 str(db), *extra], stdout=o, stderr=e)  # fmt: skip
+        _, status, usage = os.wait4(proc.pid, 0)
+    total = time.monotonic() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        sys.exit(err.read_text())
+    marks = [(float(t), msg) for t, msg in re.findall(r"\[\s*([\d.]+)s\] (.*)", err.read_text())
+             if not msg.endswith("%")]  # fmt: skip
+    phases = [(msg, t_next - t)
+              for (t, msg), (t_next, _) in zip(marks, [*marks[1:], (total, "")], strict=True)]
+    summary = next(line for line in out.read_text().splitlines() if " rows read, " in line)
+    for done in (db, out, err):
+        done.unlink(missing_ok=True)
+    return Timed(total, phases, usage.ru_maxrss / 1024, summary)
+
+
+def good_rows_csv(csv: Path, rejects: Path) -> Path:
+    """The file without the rows the rejects file lists (rows numbered as the importer does:
+    the header is row 1, each record one row)."""
+    good = csv.with_name(csv.stem + "-good-rows.csv")
+    duckdb_in_child(  # rows keep the file's order in a table, as in the importer (rowid + 2)
+        f"CREATE TABLE t AS SELECT * FROM read_csv('{csv}', all_varchar = true)",
+        f"""COPY (
+            SELECT * EXCLUDE (_row) FROM (SELECT rowid + 2 AS _row, * FROM t)
+            ANTI JOIN (SELECT CAST("row" AS BIGINT) AS _row
+                       FROM read_csv('{rejects}', all_varchar = true)) USING (_row)
+            ORDER BY _row) TO '{good}' (HEADER)""",
+    )  # fmt: skip
+    return good
+
+
+def skip_bench(csv: Path, mapping: str | None, work: Path, runs: int) -> None:
+    db, rejects = work / "imported.duckdb", work / "rejects.csv"
+    base = ["--mapping", mapping] if mapping else []
+    first = import_once(csv, db, [*base, "--skip-bad-rows", "--rejects", str(rejects)])
+    good = good_rows_csv(csv, rejects)
+    cases = {
+        "clean import of the good rows": (good, base),
+        "--skip-bad-rows --rejects": (csv, [*base, "--skip-bad-rows", "--rejects",
+                                            str(rejects)]),
+        "--skip-bad-rows": (csv, [*base, "--skip-bad-rows"]),
+    }  # fmt: skip
+    timed: dict[str, list[Timed]] = {name: [] for name in cases}
+    for _ in range(runs):
+        for name, (path, extra) in cases.items():
+            timed[name].append(import_once(path, db, extra))
+    print(f"file: {csv} ({csv.stat().st_size / 1e9:.2f} GB); {first.summary}")
+    print(f"good rows: {good} ({good.stat().st_size / 1e9:.2f} GB)")
+    clean = statistics.median(t.total for t in timed["clean import of the good rows"])
+    for name, results in timed.items():
+        median = statistics.median(t.total for t in results)
+        phases = {msg: statistics.median(dict(t.phases)[msg] for t in results)
+                  for msg, _ in results[0].phases}  # fmt: skip
+        shown = ", ".join(f"{msg} {s:.1f} s" for msg, s in phases.items())
+        print(f"{name:<32} median {median:6.2f} s of {runs} "
+              f"({', '.join(f'{t.total:.2f}' for t in results)}), "
+              f"{median / clean:4.2f}x clean, peak {max(t.peak_mb for t in results):,.0f} MB")
+        print(f"    {shown}")
+    rejects.unlink(missing_ok=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--csv", help="import this file instead of a generated one")
+    parser.add_argument("--mapping", help="import with this mapping file (with --csv)")
+    parser.add_argument("--skip-bad-rows", action="store_true",
+                        help="time --skip-bad-rows against a clean import of the good rows")
+    parser.add_argument("--runs", type=int, default=3, help="runs per case (--skip-bad-rows)")
     parser.add_argument("--work", default=os.environ.get("CXDASH_BENCH", "/tmp/cxdash-bench"))
     args = parser.parse_args()
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    run(Path(args.csv) if args.csv else make_csv(args.contacts, work), work)
+    csv = Path(args.csv) if args.csv else make_csv(args.contacts, work)
+    if args.skip_bad_rows:
+        skip_bench(csv if args.csv else make_mixed_csv(csv), args.mapping, work, args.runs)
+    elif args.mapping:
+        sys.exit("--mapping is for --skip-bad-rows")
+    else:
+        run(csv, work)
 
 
 if __name__ == "__main__":
