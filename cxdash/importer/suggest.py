@@ -173,6 +173,22 @@ def _layout(con: duckdb.DuckDBPyConnection, probe: str, p: Profile) -> None:
         p.first, p.last = str(lo)[:10], str(hi)[:10]
 
 
+def best_layout(
+    con: duckdb.DuckDBPyConnection, probe: str, params: dict[str, object] | None = None
+) -> tuple[str, int, int] | None:
+    """(strptime layout, values it reads, values) of the non-ISO timestamp or date layout
+    that reads at least ENOUGH of the text column `x` of the relation `probe`; None if none
+    does. For the importer's messages: the fix to propose for a column that does not parse."""
+    layouts = (*DATETIMES, *DATES)
+    counts = ", ".join(f"count(TRY_STRPTIME(x, '{f}'))" for f in layouts)
+    row = con.execute(f"SELECT count(x), {counts} FROM {probe}", params or {}).fetchall()[0]
+    seen, reads = int(row[0]), [int(n) for n in row[1:]]
+    if not seen:
+        return None
+    best = max(range(len(layouts)), key=lambda i: (reads[i], -i))
+    return (layouts[best], reads[best], seen) if reads[best] >= ENOUGH * seen else None
+
+
 def _swap(layout: str | None) -> str | None:
     """The same layout with day and month swapped (None when it has no such pair)."""
     if not layout or "%d" not in layout or "%m" not in layout:

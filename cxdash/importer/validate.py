@@ -37,8 +37,11 @@ def validate(
         if col.required:
             checks.append((f"{text} IS NULL", label, "NULL",
                            literal(f"is empty but {col.name} is required")))  # fmt: skip
+        why = f.why or why_unparsed(col)
+        if col.sql_type in ("TIMESTAMP", "DATE") and not f.why:
+            why += _layout_hint(con, f, params)
         checks.append((f"{text} IS NOT NULL AND {f.typed} IS NULL", label, text,
-                       literal(f.why or why_unparsed(col))))  # fmt: skip
+                       literal(why)))  # fmt: skip
         if col.check and col.name in _RANGE_CHECKED:
             cond = col.check.replace(col.name, f"({f.typed})")
             checks.append((f"{f.typed} IS NOT NULL AND NOT ({cond})", label, text,
@@ -79,6 +82,28 @@ def validate(
         params,
     )
     return [Problem(str(path), row, col, val, why) for row, col, val, why in rows]
+
+
+def _layout_hint(con: duckdb.DuckDBPyConnection, f: ParsedField, params: dict[str, object]) -> str:
+    """'; try [formats] created_at = "%d-%m-%Y %I.%M.%S %p"' when values of the field do not
+    parse and one layout reads nearly all of them (the one `--suggest` would propose), so the
+    message teaches the fix instead of only asking for ISO; "" otherwise."""
+    from cxdash.importer.suggest import best_layout  # the suggester's layouts, one list
+
+    def used(sql: str) -> dict[str, object]:  # DuckDB refuses a parameter a statement lacks
+        return {k: v for k, v in params.items() if f"${k}" in sql}
+
+    probe = (f"SELECT count(*) FROM (SELECT 1 FROM typed WHERE {f.text} IS NOT NULL "
+             f"AND {f.typed} IS NULL LIMIT 1)")  # fmt: skip
+    if not run_sql(con, probe, used(probe))[0][0]:
+        return ""
+    values = f"(SELECT {f.text} AS x FROM typed LIMIT 50000) p"
+    found = best_layout(con, values, used(values))
+    if found is None:
+        return ""
+    layout, read, seen = found
+    return (f"; try [formats] {f.col.name} = \"{layout}\" in the mapping (it reads {read:,} "
+            f"of {seen:,} values; `cxdash import FILE --suggest` proposes a whole mapping)")
 
 
 def _has_duplicates(con: duckdb.DuckDBPyConnection, key: str) -> bool:

@@ -186,3 +186,15 @@ def test_the_volvo_incident_log_is_suggested_as_events(tmp_path: Path) -> None:
         first_event[r["SR Number"]] = min(day, first_event.get(r["SR Number"], day))
     want = (len(first_event), min(first_event.values()), max(first_event.values()))
     assert _import_suggested(tmp_path, path) == want
+
+
+def test_a_date_that_does_not_parse_names_the_format_that_would(tmp_path: Path) -> None:
+    path = _write(tmp_path / "t.csv", ["Ticket ID", "Created"],
+                  [["T1", "22-04-2015 14:05"], ["T2", "03-05-2015 09:00"]])  # fmt: skip
+    proc = _cli("import", str(path), "--db", str(tmp_path / "s.duckdb"), "--quiet")
+    assert proc.returncode == 2
+    assert (f"{path}:2: column 'Created' value '22-04-2015 14:05': not a date and time"
+            in proc.stderr)  # fmt: skip
+    assert 'try [formats] created_at = "%d-%m-%Y %H:%M" in the mapping (it reads 2 of 2' \
+        in proc.stderr  # fmt: skip
+    assert not (tmp_path / "s.duckdb").exists()  # nothing written
