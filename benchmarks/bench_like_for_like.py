@@ -14,20 +14,15 @@ plus the median of 7 warm runs, alternating, and prints a Markdown table.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import json
-import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_metrics import ensure_store
+from bench_metrics import per_store
 
 RUNS = 7
 
@@ -78,26 +73,11 @@ def measure(db: Path) -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000_000])
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/cxdash-bench"))
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        print(json.dumps(measure(args.child)))
+    rows = per_store(__file__, measure, [10_000_000],
+                     "period and the previous one in one statement; "
+                     f"median of {RUNS} warm runs (cold run).")  # fmt: skip
+    if rows is None:
         return
-    args.dir.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for size in args.sizes:
-        db = args.dir / f"demo-{size}.duckdb"
-        ensure_store(db, size)
-        out = subprocess.run([sys.executable, __file__, "--child", str(db)], check=True,
-                             capture_output=True, text=True)  # fmt: skip
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    print(f"Machine: {os.cpu_count()} cores, {mem_gb:.0f} GB RAM, {platform.platform()}, "
-          f"Python {platform.python_version()}; {dt.date.today().isoformat()}; period and the "
-          f"previous one in one statement; median of {RUNS} warm runs (cold run).\n")  # fmt: skip
     print("| contacts | request | as the data stands | like for like | extra |")
     print("|---:|---|---:|---:|---:|")
     for row in rows:

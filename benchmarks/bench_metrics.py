@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 RUNS = 5
@@ -70,32 +71,41 @@ def ensure_store(path: Path, contacts: int) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+def per_store(
+    script: str, measure: Callable[[Path], dict[str, object]], sizes: list[int], what: str
+) -> list[dict[str, object]] | None:
+    """The command line every per-store benchmark shares: --sizes, --dir, and `measure` run
+    for each demo store in a fresh process (`--child`), so peak memory is that store's alone.
+    Returns the children's results, after printing the machine line that ends with `what`;
+    None in a child (it printed its own result)."""
+    parser = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=sizes)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/cxdash-bench"))
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(measure(args.child)))
-        return
-
+        return None
     args.dir.mkdir(parents=True, exist_ok=True)
     rows = []
     for size in args.sizes:
         db = args.dir / f"demo-{size}.duckdb"
         ensure_store(db, size)
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", str(db)],
-            check=True, capture_output=True, text=True,
-        )  # fmt: skip
+        out = subprocess.run([sys.executable, script, "--child", str(db)], check=True,
+                             capture_output=True, text=True)  # fmt: skip
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-
     mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     print(f"Machine: {os.cpu_count()} cores, {mem_gb:.0f} GB RAM, {platform.platform()}, "
-          f"Python {platform.python_version()}; {dt.date.today().isoformat()}; "
-          f"28-day period ending on the newest contact; median of {RUNS} warm runs (cold run)."
-          "\n")  # fmt: skip
+          f"Python {platform.python_version()}; {dt.date.today().isoformat()}; {what}\n")
+    return rows
+
+
+def main() -> None:
+    rows = per_store(__file__, measure, [1_000_000, 10_000_000],
+                     "28-day period ending on the newest contact; "
+                     f"median of {RUNS} warm runs (cold run).")  # fmt: skip
+    if rows is None:
+        return
     cases = ["all metrics", "with a filter (channel = chat)", "by reason"]
     print("| contacts | orders | " + " | ".join(cases) + " | peak memory |")
     print("|---:|---:|" + "---:|" * len(cases) + "---:|")
