@@ -183,6 +183,9 @@ AS_OF_SQL: Mapping[str, str] = MappingProxyType({
                    "next_order_after_created_at")},
 })  # fmt: skip
 
+# A period_contacts column reading one of them depends on when the data is read.
+_TIMED = re.compile(rf"\bc\.({'|'.join(AS_OF_SQL)})\b")
+
 # The columns of `period_contacts`, as SQL over a contacts row `c` (and its catalog row `r`);
 # only those some metric (or analysis) uses are built.
 PERIOD_CONTACT_SQL: Mapping[str, str] = MappingProxyType({
@@ -290,8 +293,7 @@ class _Compiler:
         later fact removed (AS_OF_SQL) when the request reads the data as of a day and one of
         the columns `names` (of PERIOD_CONTACT_SQL) depends on when it is read."""
         cut = self._cut("c.created_at")
-        timed = re.compile(rf"\bc\.({'|'.join(AS_OF_SQL)})\b")
-        if cut is None or not any(timed.search(PERIOD_CONTACT_SQL[n]) for n in names):
+        if cut is None or not any(_TIMED.search(PERIOD_CONTACT_SQL[n]) for n in names):
             return self.src.contacts
         cols = ",\n  ".join(
             f"{AS_OF_SQL[c.name]} AS {c.name}" if c.name in AS_OF_SQL else f"c.{c.name}"
