@@ -244,10 +244,12 @@ def _import(args: argparse.Namespace) -> int:
         print(f"not imported: {field} ({why})")
     if report.unknown_columns:
         print(f"ignored columns: {', '.join(report.unknown_columns)}")
-    what = "events" if report.table == "events" else "rows"
+    what = {"events": "events", "messages": "messages"}.get(report.table, "rows")
     print(f"{report.file}: {report.rows_read:,} {what} read, {report.rows_written:,} written to "
           f"{report.target}{' (replaced)' if report.mode == 'replace' else ''}, "
           f"{report.rows_rejected:,} rejected")  # fmt: skip
+    for note in report.notes:
+        print(f"  note: {note}")
     for problem in report.problems[:_PROBLEMS_LISTED]:
         print(f"  rejected: {_problem_line(problem)}")
     if report.backup:

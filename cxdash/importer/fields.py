@@ -89,6 +89,23 @@ SYNONYMS["events"] = {
 }  # fmt: skip
 
 
+# Conversation logs: the message's own fields, then contact fields as attributes
+# (cxdash.importer.messages).
+SYNONYMS["messages"] = {
+    "message_id": ("messageid", "tweetid", "id", "msgid", "partid", "commentid"),
+    "created_at": ("createdat", "created", "timestamp", "time", "date", "sentat", "datetime"),
+    "inbound": ("inbound", "isinbound", "fromcustomer", "incoming", "iscustomer"),
+    "author": ("author", "authorid", "sender", "senderid", "from", "user", "userid"),
+    "text": ("text", "body", "message", "content", "messagetext"),
+    "conversation_id": ("conversationid", "threadid", "ticketid", "chatid", "sessionid"),
+    "reply_to": ("replyto", "inresponsetotweetid", "inresponseto", "inreplyto", "parentid",
+                 "inreplytostatusid"),
+    **{f: a for f, a in SYNONYMS["contacts"].items()
+       if f not in ("contact_id", "created_at", "customer_id", "first_response_at",
+                    "resolved_at", "comment", "agent", "transfers", "reopens", "status")},
+}  # fmt: skip
+
+
 def normalise(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 

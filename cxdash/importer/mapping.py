@@ -1,8 +1,8 @@
 """How a file's columns become contract fields: a small TOML format, a preset, or automatic
 matching. Every section is optional; the full format, with an example of each part:
 
-    table = "contacts"                 # contacts | orders | reasons | events | root_causes
-                                       # (--table wins)
+    table = "contacts"                 # contacts | orders | reasons | events | messages |
+                                       # root_causes (--table wins)
     [read]
     header = false                     # the file has no header row …
     names = ["id", "opened", "closed"] # … so name its columns here (else column0, column1, …)
@@ -29,7 +29,8 @@ matching. Every section is optional; the full format, with an example of each pa
     field_name = "status"              # read the field only on rows where this column = value
 
 Event logs (`table = "events"`) add the rules that turn events into one contact per case; see
-`cxdash.importer.events` and README "Event logs".
+`cxdash.importer.events` and docs/IMPORT.md "Event logs"; conversation logs (`table =
+"messages"`) add `[messages]`: see `cxdash.importer.messages`.
 
 Mappings may come from an upload in the app, so nothing in them is ever SQL: column names are
 quoted identifiers and every value is a bound parameter.
@@ -50,8 +51,10 @@ class MappingError(ValueError):
     pass
 
 
-TABLES = ("contacts", "orders", "reasons", "events", "root_causes")  # what a file may hold
+# What a file may hold: the store's tables, and two input forms that become contacts.
+TABLES = ("contacts", "orders", "reasons", "events", "messages", "root_causes")
 REOPEN_RULES = ("left_resolved", "resolved_again")
+RESOLVED_RULES = ("last_outbound", "never")
 TRANSFER_ON = ("group", "actor")
 
 
@@ -63,6 +66,14 @@ class EventRules:
     responded: tuple[str, ...] = ()
     reopen: str = "left_resolved"
     transfer_on: str = "group"
+
+
+@dataclass(frozen=True)
+class MessageRules:
+    """How a conversation log becomes contacts (cxdash.importer.messages)."""
+
+    resolved: str = "last_outbound"
+    quiet_hours: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,7 @@ class Mapping:
     when: dict[str, dict[str, str]] = field(default_factory=dict)
     read: ReadOptions = field(default_factory=ReadOptions)
     events: EventRules = field(default_factory=EventRules)
+    messages: MessageRules = field(default_factory=MessageRules)
     table: str | None = None
     automatic: bool = False  # built by auto-matching: fields that do not parse are dropped
     lenient: bool = False  # a preset: optional fields whose column is absent are dropped
@@ -152,6 +164,7 @@ class Mapping:
             when=when,
             read=_read_options(table_of("read"), where),
             events=_event_rules(table_of("events"), where),
+            messages=_message_rules(table_of("messages"), where),
             table=table,
         )  # fmt: skip
 
@@ -217,6 +230,23 @@ def _event_rules(data: dict[str, Any], where: str) -> EventRules:
         reopen=reopen,
         transfer_on=transfer_on,
     )
+
+
+def _message_rules(data: dict[str, Any], where: str) -> MessageRules:
+    known = {"resolved", "quiet_hours"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise MappingError(f"{where}: [messages] has no setting {', '.join(unknown)}; "
+                           f"it takes {', '.join(sorted(known))}")  # fmt: skip
+    resolved = data.get("resolved", MessageRules.resolved)
+    if resolved not in RESOLVED_RULES:
+        raise MappingError(f"{where}: [messages] resolved must be one of "
+                           f"{', '.join(RESOLVED_RULES)}")  # fmt: skip
+    quiet = data.get("quiet_hours", MessageRules.quiet_hours)
+    if not isinstance(quiet, int | float) or isinstance(quiet, bool) or quiet < 0:
+        raise MappingError(f"{where}: [messages] quiet_hours must be a number of hours (0 or "
+                           "more)")  # fmt: skip
+    return MessageRules(resolved=resolved, quiet_hours=float(quiet))
 
 
 def _before_created(data: dict[str, Any], where: str) -> dict[str, str]:

@@ -56,6 +56,7 @@ class ImportReport:
     mode: str = "upsert"
     cleared: dict[str, int] = field(default_factory=dict)  # [before_created]: field → rows
     backup: str | None = None  # replace: the store as it was, kept as an automatic backup
+    notes: tuple[str, ...] = ()  # what a person should know, worded (a conversation log's links)
 
 
 class ImportFailed(Exception):

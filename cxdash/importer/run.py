@@ -27,7 +27,7 @@ import duckdb
 import polars as pl
 
 from cxdash import cause_register, publish, store
-from cxdash.importer import events
+from cxdash.importer import events, messages
 from cxdash.importer.causes import register_problems, write_causes
 from cxdash.importer.mapping import TABLES, Mapping
 from cxdash.importer.parse import (
@@ -52,6 +52,7 @@ from cxdash.importer.write import (
     drop_rejected,
     record_import,
     write_events,
+    write_messages,
     write_rejects,
     write_rows,
 )
@@ -63,6 +64,7 @@ __all__ = ["IMPORTABLE", "MODES", "ImportFailed", "ImportReport", "RowsRejected"
 
 IMPORTABLE = TABLES
 MODES = ("upsert", "replace")
+FORMS = {"events": events.EVENTS, "messages": messages.MESSAGES}  # input forms → contacts
 
 
 def import_file(
@@ -106,8 +108,11 @@ def import_file(
             raise RowsRejected(tuple(checked.problems))
         say(Progress("writing"))
         drop_rejected(con, bad_rows)  # `typed` holds the good rows only from here on
+        notes: tuple[str, ...] = ()
         if checked.table == "events":
             written = write_events(draft, checked.plan, checked.mapping, mode)
+        elif checked.table == "messages":
+            written, notes = write_messages(draft, checked.plan, checked.mapping, mode)
         elif checked.table == "root_causes":
             by = changed_by or f"import: {Path(source_name or path).name}"
             written = write_causes(con, checked.plan, set(), mode, by)
@@ -117,7 +122,7 @@ def import_file(
         record_import(con, path, source_name or str(path), checked.table, checked.rows_read,
                       written, len(bad_rows))  # fmt: skip
     kept = str(draft.kept) if draft.kept is not None else None
-    return replace(checked.report(written=written, mode=mode), backup=kept)
+    return replace(checked.report(written=written, mode=mode), backup=kept, notes=notes)
 
 
 @contextlib.contextmanager
@@ -177,7 +182,7 @@ class _Checked:
 
     @property
     def target(self) -> str:
-        return "contacts" if self.table == "events" else self.table
+        return "contacts" if self.table in FORMS else self.table
 
     @property
     def bad_rows(self) -> set[int]:
@@ -210,7 +215,7 @@ def _check(
     if not path.is_file():
         raise ImportFailed(f"{path}: no such file")
     say = progress or (lambda _progress: None)
-    spec = events.EVENTS if table == "events" else TABLES_BY_NAME[table]
+    spec = FORMS.get(table) or TABLES_BY_NAME[table]
     tz = tz or load_settings(con).timezone
     con.execute("SET TimeZone = $tz", {"tz": tz})
     say(Progress("reading", detail=path.name))
@@ -220,6 +225,11 @@ def _check(
         raise ImportFailed(str(exc)) from exc
     columns = columns_of(con)
     mapping, dropped = settle_mapping(path, spec, mapping, columns)
+    if table == "messages" and not any(mapping.covers(f) for f in messages.LINKS):
+        raise ImportFailed(
+            f"{path}: a conversation log needs conversation_id or reply_to to link its "
+            f"messages, and none of the columns ({', '.join(columns)}) was matched; map one, "
+            "e.g. [fields] reply_to = \"in_response_to_tweet_id\"")  # fmt: skip
     say(Progress("checking"))
     params: dict[str, object] = {"tz": tz}
     plan = materialise(con, plan_fields(con, spec, mapping, path, params), params)

@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from cxdash import derived, publish
-from cxdash.importer import events
+from cxdash.importer import events, messages
 from cxdash.importer.mapping import Mapping
 from cxdash.importer.parse import ParsedField
 from cxdash.importer.read import columns_of
@@ -108,6 +108,31 @@ def write_events(
     con.execute(f"INSERT INTO contacts ({names}) SELECT {names} FROM merged")
     draft.rows_changed(customers="touched", orders=False)
     return int(con.execute("SELECT count(*) FROM merged").fetchall()[0][0])
+
+
+def write_messages(
+    draft: publish.Draft, plan: list[ParsedField], mapping: Mapping, mode: str
+) -> tuple[int, tuple[str, ...]]:
+    """One contact per customer-initiated conversation (from the messages of `typed`),
+    upserted into the contacts by id (a conversation is the whole of its contact, so a
+    re-import replaces it), and what linking found, worded for the report."""
+    con = draft.con
+    mapped = {f.col.name for f in plan}
+    linked = messages.link(con, mapped)
+    messages.staged_contacts(con, mapped, mapping.messages)
+    con.execute("DROP TABLE conv")
+    staged = columns_of(con, "staged")
+    if mode == "replace":
+        con.execute("DELETE FROM contacts")
+    con.execute("CREATE TEMP TABLE touched AS SELECT DISTINCT customer_id FROM ("
+                "SELECT customer_id FROM staged UNION ALL SELECT customer_id FROM contacts "
+                "WHERE contact_id IN (SELECT contact_id FROM staged))")  # fmt: skip
+    con.execute("DELETE FROM contacts WHERE contact_id IN (SELECT contact_id FROM staged)")
+    names = ", ".join(staged)
+    con.execute(f"INSERT INTO contacts ({names}) SELECT {names} FROM staged")
+    draft.rows_changed(customers="touched", orders=False)
+    written = int(con.execute("SELECT count(*) FROM staged").fetchall()[0][0])
+    return written, linked.notes()
 
 
 def write_rejects(con: duckdb.DuckDBPyConnection, problems: list[Problem], target: Path) -> None:

@@ -11,7 +11,8 @@ import polars as pl
 import tomli_w
 
 from cxdash.importer.events import EVENTS
-from cxdash.importer.mapping import EventRules, Mapping
+from cxdash.importer.mapping import EventRules, Mapping, MessageRules
+from cxdash.importer.messages import MESSAGES
 from cxdash.schema import TABLES_BY_NAME, Column
 
 NOT_MAPPED = "—"  # the mapping table's choice for "no column"; the grid shows "" as "None"
@@ -19,7 +20,8 @@ NOT_MAPPED = "—"  # the mapping table's choice for "no column"; the grid shows
 
 def fields_of(table: str) -> tuple[Column, ...]:
     """The contract fields a file for `table` can fill, in the contract's order."""
-    return (EVENTS if table == "events" else TABLES_BY_NAME[table]).contract_columns
+    forms = {"events": EVENTS, "messages": MESSAGES}  # input forms that become contacts
+    return (forms.get(table) or TABLES_BY_NAME[table]).contract_columns
 
 
 def required_fields(table: str) -> list[str]:
@@ -74,6 +76,9 @@ def mapping_dict(mapping: Mapping) -> dict[str, Any]:
             "reopen": mapping.events.reopen,
             "transfer_on": mapping.events.transfer_on,
         }
+    if mapping.messages != MessageRules():
+        sections["messages"] = {"resolved": mapping.messages.resolved,
+                                "quiet_hours": mapping.messages.quiet_hours}  # fmt: skip
     out.update({k: v for k, v in sections.items() if v})
     return out
 
