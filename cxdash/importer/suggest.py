@@ -72,7 +72,22 @@ HINTS: dict[str, tuple[str, ...]] = {
     "customer_id": ("customer", "client", "requester", "caller", "author", "user"),
     "comment": ("narrative", "comment", "description", "text", "feedback", "details", "body"),
     "csat": ("csat", "satisfaction", "rating"),
+    "ces": ("ces", "effort"),
+    "message_id": ("tweetid", "messageid", "msgid", "message", "tweet", "id"),
+    "inbound": ("inbound", "direction", "fromcustomer", "incoming", "sendertype", "authortype",
+                "role", "side", "outbound"),
+    "conversation_id": ("conversation", "thread", "chat", "ticket", "session", "case"),
+    "author": ("author", "sender", "from", "user", "writer", "screenname"),
+    "text": ("text", "body", "message", "content"),
 }  # fmt: skip
+# Sender types of conversation exports: True = from the customer (inbound).
+SIDES = {"customer": True, "user": True, "contact": True, "lead": True, "visitor": True,
+         "requester": True, "end-user": True, "inbound": True, "incoming": True, "in": True,
+         "agent": False, "admin": False, "bot": False, "operator": False, "teammate": False,
+         "staff": False, "support": False, "outbound": False, "outgoing": False, "out": False,
+         "system": False}  # fmt: skip
+# Hints too short to find inside a name ("ces" is in "services"): a word of it, or nothing.
+WHOLE_WORDS = frozenset({"ces"})
 RESOLVED_WORDS = ("closed", "solved", "resolved", "completed", "complete", "done", "fixed",
                   "finished")  # fmt: skip
 OPEN_WORDS = ("open", "pending", "new", "progress", "waiting", "hold", "assigned", "queued",
@@ -117,14 +132,15 @@ def suggest(path: Path, table: str | None = None, sheet: str | None = None) -> S
         load_raw(con, path, ReadOptions(), sheet)
         rows = int(con.execute("SELECT count(*) FROM raw").fetchall()[0][0])
         profiles = [_profile(con, c) for c in columns_of(con)]
+        if len(profiles) < 2:
+            raise SuggestFailed(f"{path}: only one column ({profiles[0].name!r} if any): a "
+                                "table of contacts needs at least an id and a creation time; "
+                                "check the delimiter (a ; or tab separated file read as one "
+                                "column)")  # fmt: skip
+        proposal = _Proposer(con, path, rows, profiles, table)
+        made = proposal.propose()
     finally:
         con.close()
-    if len(profiles) < 2:
-        raise SuggestFailed(f"{path}: only one column ({profiles[0].name!r} if any): a table "
-                            "of contacts needs at least an id and a creation time; check the "
-                            "delimiter (a ; or tab separated file read as one column)")
-    proposal = _Proposer(path, rows, profiles, table)
-    made = proposal.propose()
     made.reasons = {name: why for name, (_, why) in proposal.fields.items()}
     for name, (_, why) in proposal.formats.items():
         made.reasons[name] = f"{made.reasons.get(name, '')}; format: {why}".lstrip("; ")
@@ -200,19 +216,23 @@ def _hint(field_name: str, column: str) -> int:
     """How well a column's name points at a field: 0 none, higher better (earlier hint)."""
     norm = normalise(column)
     words = HINTS.get(field_name, ())
+    parts = set(re.split(r"[^a-z0-9]+", column.lower()))
     scores = [len(words) - i + (len(words) if norm == word else 0)
-              for i, word in enumerate(words) if word in norm]  # fmt: skip
+              for i, word in enumerate(words)
+              if (word in parts if word in WHOLE_WORDS else word in norm)]  # fmt: skip
     return max(scores, default=0)
 
 
 class _Proposer:
-    def __init__(self, path: Path, rows: int, profiles: list[Profile], table: str | None):
-        self.path, self.rows, self.table = path, rows, table
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, rows: int,
+                 profiles: list[Profile], table: str | None):  # fmt: skip
+        self.con, self.path, self.rows, self.table = con, path, rows, table
         self.profiles = profiles
         self.used: set[str] = set()
         self.fields: dict[str, tuple[list[str], str]] = {}  # field → (columns, why)
         self.formats: dict[str, tuple[str, str]] = {}  # field → (layout, why)
         self.values: dict[str, list[tuple[str, str, str]]] = {}  # field → (from, to, why)
+        self.constants: dict[str, tuple[str, str]] = {}  # field → (value, why)
         self.notes: list[str] = []
 
     # -- helpers
@@ -242,16 +262,27 @@ class _Proposer:
         for name in ("channel", "priority", "team", "agent", "product", "region"):
             self._category(name)
         self._reason()
+        for name, low, high in (("csat", 1, 5), ("ces", 1, 7)):
+            self._score(name, low, high)
         self._customer()
         self._comment()
         return Suggestion("contacts", self._render("contacts"))
 
     def _kind(self) -> str:
-        names = {normalise(p.name) for p in self.profiles}
-        if any("inresponseto" in n or "replyto" in n for n in names) and any(
-            n in ("inbound", "outbound", "isinbound", "direction", "fromcustomer")
-            for n in names):  # fmt: skip
-            return "messages"
+        sided = [p for p in self.profiles if _hint("inbound", p.name) and 1 < p.distinct <= 3]
+        if sided:  # who wrote each row: a conversation log, if its rows link up
+            unique = [p for p in self.profiles if p.values == self.rows
+                      and p.distinct == self.rows and p.kind == "text"]  # fmt: skip
+            ident_ = self._best("message_id", unique) or (unique[0] if unique else None)
+            stamps = [p for p in self.profiles if p.kind == "datetime"]
+            if ident_ is not None and stamps:
+                stamp = self._best("created_at", stamps) or stamps[0]
+                if stamp.layout != ISO:
+                    self.formats["created_at"] = (str(stamp.layout), "")
+                linked = self._links(ident_.name, [stamp.name])
+                self.formats.clear()
+                if linked or any(_hint("conversation_id", p.name) for p in self.profiles):
+                    return "messages"
         if not any(p.values == self.rows and p.distinct == self.rows for p in self.profiles):
             repeated = [p for p in self.profiles if p.values == self.rows
                         and 1 < p.distinct < 0.7 * self.rows and _hint("contact_id", p.name)]
@@ -364,6 +395,26 @@ class _Proposer:
             "them into drivers)")  # fmt: skip
         self._take("reason", [pick.name], why)
 
+    def _score(self, name: str, low: int, high: int) -> None:
+        """A survey answer: a column named like one whose values are nearly all whole
+        numbers in low–high, most of them (the others are kept, to be reported row by row)."""
+        for p in sorted(self._free(), key=lambda p: -_hint(name, p.name)):
+            if not _hint(name, p.name) or not p.values or p.distinct > 3 * (high - low + 1):
+                continue
+            x = f"nullif(trim({ident(p.name)}), '')"
+            seen, within = self.con.execute(
+                f"SELECT count({x}), count(*) FILTER (WHERE TRY_CAST({x} AS DOUBLE) BETWEEN "
+                f"{low} AND {high} AND TRY_CAST({x} AS DOUBLE) = round(TRY_CAST({x} AS DOUBLE)))"
+                f" FROM raw").fetchall()[0]  # fmt: skip
+            if seen and within >= 0.5 * seen:  # named so, and most read: the rest is bad data
+                why = f"{within:,} of {seen:,} answers are whole numbers {low}–{high}"
+                if within < seen:
+                    rest = seen - within
+                    why += (f"; the other {rest:,} {'is' if rest == 1 else 'are'} reported row "
+                            "by row")  # fmt: skip
+                self._take(name, [p.name], why)
+                return
+
     def _customer(self) -> None:
         text = [p for p in self._free() if p.kind == "text" and p.values
                 and p.distinct < p.values]  # fmt: skip
@@ -406,33 +457,108 @@ class _Proposer:
         return Suggestion("events", lines)
 
     def _messages(self) -> Suggestion:
-        by = {normalise(p.name): p for p in self.profiles}
+        """A conversation log: the message id (unique), its time, the side (inbound), the
+        link (the column whose values are ids of *earlier* messages of this file, else a
+        repeating conversation id), the author and the text."""
+        unique = [p for p in self._free() if p.values == self.rows and p.distinct == self.rows
+                  and p.kind == "text"]  # fmt: skip
+        if not unique:
+            raise SuggestFailed(f"{self.path}: no column is unique on every row, so none can "
+                                "be message_id; a conversation log needs one id per message")
+        ident_ = self._best("message_id", unique) or unique[0]
+        self._take("message_id", [ident_.name],
+                   f"unique and never empty on {self.rows:,} of {self.rows:,} rows")
+        self._created()
+        self.fields["created_at"] = self.fields.pop("created_at")  # keep the contract order
+        side = self._side()
+        if side is None:
+            raise SuggestFailed(f"{self.path}: no column says which messages are from the "
+                                "customer (inbound True/False, or a sender type such as "
+                                "customer/agent); map inbound in a mapping")  # fmt: skip
+        stamp = self.fields["created_at"][0]
+        links = self._links(ident_.name, stamp)
+        if links:
+            best, share, earlier = links[0]
+            why = (f"{share:.0%} of its values are message ids of this file, "
+                   f"{earlier:.0%} of them earlier messages: what each message replies to")
+            others = [f"{name!r} also links to messages, {e:.0%} earlier"
+                      for name, _, e in links[1:3]]  # fmt: skip
+            self._take("reply_to", [best], "; ".join([why, *others]))
+            self.used.update(name for name, *_ in links[1:])
+        else:
+            repeating = [p for p in self._free() if p.kind == "text" and 1 < p.distinct
+                         < 0.9 * p.values and _hint("conversation_id", p.name)]  # fmt: skip
+            conv = self._best("conversation_id", repeating)
+            if conv is None:
+                raise SuggestFailed(f"{self.path}: no column links the messages (no column "
+                                    "holds ids of other messages, none names a conversation); "
+                                    "map reply_to or conversation_id in a mapping")
+            self._take("conversation_id", [conv.name],
+                       f"{conv.distinct:,} conversations in {conv.values:,} messages")
+        authors = [p for p in self._free() if p.kind == "text" and 1 < p.distinct < p.values]
+        author = self._best("author", authors)
+        if author is not None:
+            self._take("author", [author.name], f"{author.distinct:,} distinct authors in "
+                       f"{author.values:,} messages: the customer, and who answered")
+        texts = [p for p in self._free() if p.kind == "text" and p.longest >= 20]
+        body = self._best("text", texts) or max(texts, key=lambda p: p.longest, default=None)
+        if body is not None:
+            self._take("text", [body.name], f"free text, {body.longest:.0f} characters on "
+                       "average: the first message becomes the contact's comment")
+        if "tweet" in normalise(ident_.name):
+            self.constants["channel"] = ("social", "the messages are tweets")
+        lines = self._render("messages")
+        lines += ["", "[messages]",
+                  '# resolved = "last_outbound": a conversation whose last message is the '
+                  'company\'s is resolved then; "never" leaves every contact unresolved',
+                  'resolved = "last_outbound"',
+                  "quiet_hours = 0  # hours of the log that must follow that reply"]
+        return Suggestion("messages", lines)
 
-        def find(*names: str) -> Profile | None:
-            return next((by[n] for n in names if n in by), None)
-
-        plan = {
-            "message_id": find("tweetid", "messageid", "id"),
-            "created_at": find("createdat", "timestamp", "time", "date"),
-            "author": find("authorid", "author", "sender", "from"),
-            "inbound": find("inbound", "isinbound", "fromcustomer"),
-            "text": find("text", "body", "message"),
-            "reply_to": find("inresponsetotweetid", "inresponseto", "replyto"),
-            "conversation_id": find("conversationid", "threadid"),
-        }
-        for name, p in plan.items():
-            if p is None:
+    def _side(self) -> Profile | None:
+        """inbound: a column of two values that says who wrote (True/False, or customer /
+        agent), proposed with [values.inbound] when the values are not true/false."""
+        for p in sorted(self._free(), key=lambda p: -_hint("inbound", p.name)):
+            vals = {v.lower(): v for v, _ in p.top}
+            if not 1 <= len(vals) <= 3 or p.distinct > 3:
                 continue
-            if name == "created_at":
-                self._stamp(name, p)
-            else:
-                self._take(name, [p.name], {"message_id": "unique on every row",
-                                            "inbound": "True/False: from the customer or not",
-                                            }.get(name, "by its name"))  # fmt: skip
-        self.notes.append("a conversation log: one row per message. This version of cxdash "
-                          "cannot import messages yet (SPEC §2 messages); the fields above "
-                          "are what that import will read")  # fmt: skip
-        return Suggestion("messages", self._render("messages"))
+            flags = set(vals) <= {"true", "false", "t", "f", "yes", "no", "1", "0"}
+            sides = {v: SIDES[v] for v in vals if v in SIDES}
+            if flags and _hint("inbound", p.name):
+                self._take("inbound", [p.name], self._vocab(p) + ": true is from the customer")
+                return p
+            if sides and len(sides) == len(vals):
+                self._take("inbound", [p.name], self._vocab(p) + ": who wrote")
+                self.values["inbound"] = [
+                    (vals[v], "true" if side else "false",
+                     "from the customer" if side else "from the company")
+                    for v, side in sides.items()]  # fmt: skip
+                return p
+        return None
+
+    def _links(self, id_col: str, stamp: list[str]) -> list[tuple[str, float, float]]:
+        """Columns whose values are ids of other messages of this file: (column, share of
+        its values that are ids, share of those that are earlier messages), best first. A
+        reply link points back in time; a list of replies (twcs' response_tweet_id) forward."""
+        out = []
+        key = "regexp_replace({x}, '^(-?[0-9]+)\\.0+$', '\\1')"
+        at = " || ' ' || ".join(f"CAST({ident(c)} AS VARCHAR)" for c in stamp)
+        layout = self.formats.get("created_at", (None, ""))[0]
+        when = (f"TRY_STRPTIME({at}, '{layout}')" if layout else f"TRY_CAST({at} AS TIMESTAMPTZ)")
+        for p in self._free():
+            if p.kind != "text" or not 0 < p.values < self.rows or p.longest > 40:
+                continue
+            x = f"nullif(trim({ident(p.name)}), '')"
+            share, earlier = self.con.execute(f"""
+                WITH ids AS (SELECT {key.format(x=ident(id_col))} AS k, {when} AS t FROM raw),
+                     probe AS (SELECT {key.format(x=x)} AS k, {when} AS t FROM raw
+                               WHERE {x} IS NOT NULL LIMIT {PROBE_ROWS})
+                SELECT count(ids.k) / count(*), count(*) FILTER (WHERE ids.t < probe.t)
+                       / greatest(count(ids.k), 1)
+                FROM probe LEFT JOIN ids USING (k)""").fetchall()[0]  # fmt: skip
+            if share and share >= 0.3:
+                out.append((p.name, float(share), float(earlier)))
+        return sorted(out, key=lambda x: (-(x[2] >= 0.5), -x[2] * x[1]))
 
     # -- TOML
     def _render(self, table: str) -> list[str]:
@@ -446,6 +572,9 @@ class _Proposer:
         if self.formats:
             out += ["", "[formats]"]
             out += [f"{name} = {_toml(fmt)}  # {why}" for name, (fmt, why) in self.formats.items()]
+        if self.constants:
+            out += ["", "[constants]"]
+            out += [f"{name} = {_toml(v)}  # {why}" for name, (v, why) in self.constants.items()]
         for name, pairs in self.values.items():
             out += ["", f"[values.{name}]"]
             out += [f"{_toml(a)} = {_toml(b)}  # {why}" for a, b, why in pairs]
