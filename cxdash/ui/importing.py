@@ -23,7 +23,7 @@ from cxdash.importer.mapping import PRESETS, Mapping, MappingError
 from cxdash.importer.read import ReadFailed
 from cxdash.importer.results import Progress, RowsRejected
 from cxdash.importer.run import IMPORTABLE, ImportFailed, ImportReport, import_file
-from cxdash.importer.suggest import SuggestFailed, suggest
+from cxdash.importer.suggest import SuggestFailed, Suggestion, suggest
 from cxdash.store import StoreError
 from cxdash.ui import data
 from cxdash.ui.text import md
@@ -53,6 +53,7 @@ TABLES = {
     "orders": "Orders",
     "reasons": "Driver catalog (one row per reason)",
     "events": "Ticket events (an event log)",
+    "messages": "Messages (a conversation log: chats, tweets, e-mails)",
     "root_causes": "Root-cause register (one row per cause)",
 }
 PRESET_LABELS = {
@@ -145,8 +146,8 @@ def _review(upload: UploadedFile) -> None:
     left, middle, right = st.columns(3)
     table = left.selectbox("The file holds", IMPORTABLE, format_func=TABLES.__getitem__,
                            key="import_table")  # fmt: skip
-    suggestible = table in ("contacts", "events")
-    presets = ["automatic", *(["suggested"] if suggestible else []),
+    suggestible = table in ("contacts", "events", "messages")
+    presets = [*(["suggested"] if suggestible else []), "automatic",
                *(p for p in PRESETS if _preset_table(p) == table)]  # fmt: skip
     preset = middle.selectbox(
         "Column names", presets, format_func=PRESET_LABELS.__getitem__,
@@ -168,6 +169,9 @@ def _review(upload: UploadedFile) -> None:
         base, why, failed = _suggested(upload, table, sheet)
         if failed:
             st.warning(md(failed) + " Matching by name instead.", icon=":material/help:")
+        if "_kind" in why:
+            why = dict(why)
+            st.info(md(why.pop("_kind")), icon=":material/lightbulb:")
     else:
         base = None if preset == "automatic" else Mapping.preset(preset)
     first = _check(upload, table, base, sheet, preset)
@@ -221,8 +225,19 @@ def _suggested(
     def run() -> tuple[Mapping | None, dict[str, str], str]:
         with saved_upload(upload, upload.name, _folder()) as path:
             try:
-                made = suggest(path, table, sheet)
-                return Mapping.parse(tomllib.loads(made.text), "the suggestion"), made.reasons, ""
+                try:  # what the file looks like, by itself
+                    made: Suggestion | None = suggest(path, None, sheet)
+                except SuggestFailed:
+                    made = None
+                kind = made.table if made is not None else table
+                if made is None or kind != table:
+                    made = suggest(path, table, sheet)
+                mapping = Mapping.parse(tomllib.loads(made.text), "the suggestion")
+                if kind != table:
+                    made.reasons["_kind"] = (f"The file looks like {TABLES[kind].lower()}: "
+                                             f"choose it under “The file holds” to import it "
+                                             "as such.")  # fmt: skip
+                return mapping, made.reasons, ""
             except (SuggestFailed, ReadFailed, MappingError) as exc:
                 return None, {}, shown(str(exc), path, upload.name)
 
@@ -324,7 +339,7 @@ def _import_controls(
     )  # fmt: skip
     blocked = bool(problem_count) and not skip
     rows = report.rows_read - (report.rows_rejected if skip else 0)
-    unit = "events" if table == "events" else "rows"
+    unit = {"events": "events", "messages": "messages"}.get(table, "rows")
     if st.button(f"Import {rows:,} {unit} into {report.target}", type="primary",
                  disabled=blocked, key="import_go", icon=":material/upload:"):  # fmt: skip
         _run_import(upload, table, mapping, sheet, mode=mode, skip=skip)
@@ -382,9 +397,9 @@ def _progress_text(step: Progress) -> str:
 
 def _done_message(name: str, done: ImportReport) -> str:
     how = "after emptying it" if done.mode == "replace" else "added or updated by id"
-    if done.table == "events":
-        text = (f"Imported {name}: {done.rows_read:,} events became {done.rows_written:,} "
-                f"contacts ({how})")  # fmt: skip
+    if done.table in ("events", "messages"):
+        text = (f"Imported {name}: {done.rows_read:,} {done.table} became "
+                f"{done.rows_written:,} contacts ({how})")  # fmt: skip
     else:
         text = (f"Imported {name}: {done.rows_written:,} of {done.rows_read:,} rows written to "
                 f"{done.target} ({how})")  # fmt: skip
@@ -393,7 +408,10 @@ def _done_message(name: str, done: ImportReport) -> str:
     if done.backup:  # a replace keeps the store as it was (cxdash.store.KeepReplaced)
         text += (f". The store as it was is kept as `{done.backup}`: `cxdash restore "
                  f"{done.backup} --db {data.db_path()}` brings it back")  # fmt: skip
-    return text + "."
+    text += "."
+    if done.notes:  # what linking a conversation log found
+        text += " " + " ".join(f"{note[0].upper()}{note[1:]}." for note in done.notes)
+    return text
 
 
 def _history() -> None:

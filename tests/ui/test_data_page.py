@@ -96,7 +96,7 @@ def uploads_left(db: Path) -> list[str]:
     return [p.name for p in db.parent.iterdir() if p.name.startswith(".cxdash-upload-")]
 
 
-def test_upload_shows_first_rows_and_the_automatic_mapping(monkeypatch, db: Path) -> None:
+def test_upload_shows_first_rows_and_the_suggested_mapping(monkeypatch, db: Path) -> None:
     at = upload(data_page(monkeypatch, db), "tickets.csv", TICKETS)
     preview = table_with(at, "Ticket ID")
     assert list(preview["row"]) == [2, 3, 4]  # rows as numbered in the file
@@ -110,6 +110,10 @@ def test_upload_shows_first_rows_and_the_automatic_mapping(monkeypatch, db: Path
     required = dict(zip(at.data_editor[0].value["field"], at.data_editor[0].value["required"],
                         strict=True))  # fmt: skip
     assert [f for f, r in required.items() if r] == ["contact_id", "created_at"]
+    notes = dict(zip(at.data_editor[0].value["field"], at.data_editor[0].value["notes"],
+                     strict=True))  # fmt: skip
+    assert notes["csat"] == ("2 of 3 answers are whole numbers 1–5; the other 1 is reported "
+                             "row by row")  # fmt: skip
     assert metrics(at)["Rows read"] == "3"
     assert any(c.value == "Columns not imported (no field uses them): Notes" for c in at.caption)
     limit = next(c.value for c in at.caption if "MB" in c.value)
@@ -253,7 +257,9 @@ def test_a_workbook_with_two_sheets_offers_a_sheet_picker(monkeypatch, db: Path)
     at = upload(data_page(monkeypatch, db), "export.xlsx", body.getvalue(), xlsx)
     picker = at.selectbox(key=next(k for k in at.session_state if k.startswith("import_sheet_")))
     assert picker.options == ["Summary", "Tickets"]
-    assert "contact_id, created_at" in at.warning[0].value  # "Summary" has no such columns
+    warned = [w.value for w in at.warning]
+    assert "only one column ('Total'" in warned[0]  # the suggestion cannot read "Summary"…
+    assert any("contact_id, created_at" in w for w in warned)  # …nor can matching by name
     picker.select("Tickets").run()
     assert list(table_with(at, "Ticket ID")["Ticket ID"]) == ["X1", "X2"]
     assert mapping(at)["contact_id"] == "Ticket ID"
@@ -366,7 +372,7 @@ COMCAST_LIKE = (b"Ticket #,Date,Time,Status,Received Via\n"
 
 def test_the_suggestion_prefills_the_mapping_with_its_reasons(monkeypatch, db: Path) -> None:
     at = upload(data_page(monkeypatch, db), "comcast.csv", COMCAST_LIKE)
-    at.selectbox(key="import_preset_contacts").select("suggested").run()
+    assert at.selectbox(key="import_preset_contacts").value == "suggested"  # the default
     assert not at.exception, [e.value for e in at.exception]
     shown = mapping(at)
     # Named nothing like "Ticket ID": chosen because it is unique on every row.
@@ -382,3 +388,30 @@ def test_the_suggestion_prefills_the_mapping_with_its_reasons(monkeypatch, db: P
     assert count(db, "SELECT count(*), min(created_at) FROM contacts WHERE contact_id "
                      "IN ('250635', '223441', '242732')") == [
         (3, dt.datetime(2015, 4, 18, 9, 55, 47))]  # fmt: skip
+
+
+TWEETS = (b"tweet_id,author_id,inbound,created_at,text,in_response_to_tweet_id\n"
+          b"1,c1,True,Tue Oct 31 22:08:27 +0000 2017,@brand my router is down again,\n"
+          b"2,brand,False,Tue Oct 31 22:10:47 +0000 2017,@c1 sorry! please DM us,1\n"
+          b"3,c1,True,Tue Oct 31 22:11:45 +0000 2017,@brand done,2.0\n"
+          b"4,brand,False,Tue Oct 31 23:00:00 +0000 2017,@all we are back online,\n")  # fmt: skip
+
+
+def test_a_conversation_log_is_suggested_and_becomes_contacts(monkeypatch, db: Path) -> None:
+    at = upload(data_page(monkeypatch, db), "tweets.csv", TWEETS)
+    assert any("looks like messages (a conversation log" in i.value for i in at.info)
+    at.selectbox(key="import_table").select("messages").run()
+    assert not any("looks like" in i.value for i in at.info)
+    assert not at.exception, [e.value for e in at.exception]
+    shown = mapping(at)
+    assert (shown["message_id"], shown["inbound"], shown["reply_to"]) == (
+        "tweet_id", "inbound", "in_response_to_tweet_id")  # fmt: skip
+    assert import_button(at).label == "Import 4 messages into contacts"
+    import_button(at).click().run()
+    done = at.success[0].value
+    assert "4 messages became 1 contacts" in done
+    assert "1 of 2 conversations were started by the company" in done
+    assert count(db, "SELECT created_at, first_response_at, channel FROM contacts "
+                     "WHERE contact_id = '1'") == [
+        (dt.datetime(2017, 10, 31, 22, 8, 27), dt.datetime(2017, 10, 31, 22, 10, 47),
+         "social")]  # fmt: skip
