@@ -123,48 +123,54 @@ def link(con: duckdb.DuckDBPyConnection, mapped: set[str]) -> Linked:
 
 
 def _linked(con: duckdb.DuckDBPyConnection, missing: int, later: int) -> Linked:
-    conversations, company = con.execute("""
-        SELECT count(*), count(*) FILTER (WHERE NOT starts_inbound) FROM (
-            SELECT conv, arg_min(v_inbound, (v_created_at, _row)) AS starts_inbound
-            FROM conv GROUP BY conv)""").fetchall()[0]  # fmt: skip
+    conversations, company = con.execute(f"""
+        SELECT count(*), count(*) FILTER (WHERE NOT v_inbound) FROM (
+            SELECT v_inbound, row_number() OVER (PARTITION BY conv {_ORDER}) AS n FROM conv)
+        WHERE n = 1""").fetchall()[0]  # fmt: skip
     return Linked(int(conversations), int(company), missing, later)
+
+
+_ORDER = "ORDER BY v_created_at, _row"  # the order of a conversation's messages
+_WHOLE = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
 
 
 def staged_contacts(con: duckdb.DuckDBPyConnection, mapped: set[str], rules: MessageRules
                     ) -> None:  # fmt: skip
-    """The temp table `staged` (contract columns of contacts) from `conv`."""
+    """The temp table `staged` (contract columns of contacts) from `conv`.
 
-    def v(name: str) -> str:
-        return f"v_{name}" if name in mapped else "NULL"
-
+    Window functions only, then the first row of each conversation: DuckDB's windows spill to
+    disk, while a hash aggregate holding text per conversation (arg_min of the first message)
+    ran out of a 64 MB writer's memory on 200,000 conversations."""
     attrs = [c.name for c in ATTRIBUTES if c.name in mapped]
-    picks = "".join(f", last(v_{a} ORDER BY v_created_at, _row) FILTER (WHERE v_{a} IS NOT NULL)"
-                    f" AS {a}" for a in attrs)  # fmt: skip
-    transfers = ("count(*) FILTER (WHERE NOT v_inbound AND v_author IS NOT NULL AND "
-                 "prev_out IS NOT NULL AND v_author <> prev_out)"
-                 if "author" in mapped else "NULL")  # fmt: skip
-    ends_outbound = "NOT arg_max(v_inbound, (v_created_at, _row))"
+    picks = "".join(f", last_value(v_{a} IGNORE NULLS) OVER (w {_WHOLE}) AS {a}" for a in attrs)
+    author = "author" in mapped
+    changed = ("CASE WHEN NOT v_inbound THEN lag(v_author IGNORE NULLS) OVER (PARTITION BY "
+               f"conv, v_inbound {_ORDER}) END" if author else "NULL")  # fmt: skip
+    transfers = ("count(*) FILTER (WHERE v_author <> prev_out) OVER p" if author else "NULL")
     resolved = ("NULL" if rules.resolved == "never" else
-                f"CASE WHEN {ends_outbound} AND max(v_created_at) + $quiet <= "
-                "(SELECT max(v_created_at) FROM conv) THEN max(v_created_at) END")  # fmt: skip
+                "CASE WHEN NOT ends_inbound AND last_at + $quiet <= (SELECT max(v_created_at) "
+                "FROM conv) THEN last_at END")  # fmt: skip
     run_sql(con, f"""
         CREATE TEMP TABLE staged AS
-        WITH o AS (
-            SELECT *, {'lag(v_author IGNORE NULLS) OVER (PARTITION BY conv, v_inbound '
-                       'ORDER BY v_created_at, _row)' if 'author' in mapped else 'NULL'}
-                       AS prev_out
-            FROM conv
+        WITH a AS (
+            SELECT *, {changed} AS prev_out FROM conv
+        ), b AS (
+            SELECT _row, v_message_id, v_created_at, v_inbound,
+                   {'v_author' if author else 'NULL'} AS v_author,
+                   {'v_text' if 'text' in mapped else 'NULL'} AS v_text,
+                   row_number() OVER w AS n,
+                   min(v_created_at) FILTER (WHERE NOT v_inbound) OVER p AS first_response_at,
+                   first_value(CASE WHEN NOT v_inbound THEN {'v_author' if author else 'NULL'}
+                               END IGNORE NULLS) OVER (w {_WHOLE}) AS agent,
+                   last_value(v_inbound) OVER (w {_WHOLE}) AS ends_inbound,
+                   max(v_created_at) OVER p AS last_at,
+                   {transfers} AS transfers
+                   {picks}
+            FROM a WINDOW p AS (PARTITION BY conv), w AS (PARTITION BY conv {_ORDER})
         )
-        SELECT arg_min(v_message_id, (v_created_at, _row)) AS contact_id,
-               min(v_created_at) AS created_at,
-               arg_min_null({v('author')}, (v_created_at, _row)) AS customer_id,
-               min(v_created_at) FILTER (WHERE NOT v_inbound) AS first_response_at,
-               {resolved} AS resolved_at,
-               arg_min_null({v('text')}, (v_created_at, _row)) AS comment,
-               arg_min_null({v('author')}, (v_created_at, _row)) FILTER (WHERE NOT v_inbound)
-                   AS agent,
-               {transfers} AS transfers
-               {picks}
-        FROM o GROUP BY conv
-        HAVING arg_min(v_inbound, (v_created_at, _row))
+        SELECT v_message_id AS contact_id, v_created_at AS created_at, v_author AS customer_id,
+               first_response_at, {resolved} AS resolved_at, v_text AS comment, agent,
+               CAST(transfers AS INTEGER) AS transfers
+               {''.join(f', {a}' for a in attrs)}
+        FROM b WHERE n = 1 AND v_inbound
     """, {"quiet": dt.timedelta(hours=rules.quiet_hours)} if rules.resolved != "never" else {})

@@ -265,3 +265,33 @@ def test_twitter_customer_care_imports_one_contact_per_customer_thread(
                           "FROM contacts").fetchall()[0]  # fmt: skip
     assert got[:4] == want
     assert got[4] == want[0]
+
+
+@pytest.mark.slow
+def test_a_log_larger_than_the_memory_limit_streams(tmp_path: Path, monkeypatch) -> None:
+    """80 MB of messages through a writer limited to 64 MB: linking and the conversation
+    aggregate spill like any import. 200,000 conversations of four messages (customer,
+    company, customer, company), every tenth started by the company."""
+    monkeypatch.setenv("CXDASH_WRITE_MEMORY", "64MB")
+    big = tmp_path / "big.csv"
+    start = dt.datetime(2026, 1, 1)
+    with big.open("w") as handle:
+        handle.write(",".join(HEADER) + "\n")
+        for conv in range(200_000):
+            company = conv % 10 == 0
+            for i in range(4):
+                inbound = (i % 2 == 0) != company
+                at = (start + dt.timedelta(seconds=conv * 60 + i * 7)).isoformat(sep=" ")
+                who = f"u{conv}" if inbound else f"agent{(conv + i // 2) % 50}"
+                reply = f"{conv * 4 + i - 1}" if i else ""
+                handle.write(f"{conv * 4 + i},{at},{who},{inbound},a message long enough to "
+                             f"take some room in the file {conv} {i},{reply}\n")  # fmt: skip
+    assert big.stat().st_size > 64_000_000
+    db = tmp_path / "s.duckdb"
+    report = import_file(big, db, mapping=Mapping.parse(tomllib.loads(MAPPING)))
+    assert (report.rows_read, report.rows_written) == (800_000, 180_000)
+    with contextlib.closing(store.open_read(db)) as con:
+        got = con.execute("SELECT count(*), count(resolved_at), sum(transfers), "
+                          "count(DISTINCT customer_id) FROM contacts").fetchall()[0]  # fmt: skip
+    # Company replies by agent (conv + 0) % 50 then (conv + 1) % 50: one transfer each.
+    assert got == (180_000, 180_000, 180_000, 180_000)
