@@ -77,7 +77,8 @@ def make_messages_csv(messages: int, work: Path) -> tuple[Path, Path]:
     conversations = max(messages // 4, 1)
     step = 365 * 86400 // conversations
     duckdb_in_child(f"""COPY (
-        WITH c AS (SELECT range AS conv, CAST(1 + hash(range) % 7 AS BIGINT) AS k FROM range({conversations})),
+        WITH c AS (SELECT range AS conv, CAST(1 + hash(range) % 7 AS BIGINT) AS k
+                   FROM range({conversations})),
         m AS (SELECT conv, unnest(range(k)) AS i FROM c),
         s AS (SELECT *, (i % 2 = 0) <> (conv % 10 = 0) AS inbound FROM m)
         SELECT conv * 8 + i AS tweet_id,
@@ -85,7 +86,8 @@ def make_messages_csv(messages: int, work: Path) -> tuple[Path, Path]:
                     END AS author_id,
                CASE WHEN inbound THEN 'True' ELSE 'False' END AS inbound,
                strftime(TIMESTAMP '2026-01-01' + to_seconds(conv * {step})
-                        + to_minutes(CAST(i * 7 + hash(conv, i) % 5 AS BIGINT)), '%a %b %d %H:%M:%S +0000 %Y')
+                        + to_minutes(CAST(i * 7 + hash(conv, i) % 5 AS BIGINT)),
+                        '%a %b %d %H:%M:%S +0000 %Y')
                    AS created_at,
                '@support my order ' || conv || ' has not arrived, message ' || i AS text,
                CASE WHEN i > 0 THEN conv * 8 + i - 1 END AS in_response_to_tweet_id

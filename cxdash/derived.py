@@ -110,10 +110,13 @@ def stamp_fresh(con: duckdb.DuckDBPyConnection, *, orders_changed: bool = True) 
 
 def contact_fields(con: Any, present: Iterable[str]) -> tuple[dict[str, int], dt.date | None]:
     """One scan: how many contacts hold each contract column in `present` (SPEC §3 "not in
-    your data"), and the newest contact's day. Plain SQL, so the Spark lake answers it too."""
+    your data"; a reason only when it is not the 'Unknown' of a missing one), and the newest
+    contact's day. Plain SQL, so the Spark lake answers it too."""
     wanted = set(present)
     names = [c.name for c in CONTACTS.contract_columns if c.name in wanted]
-    counts = "".join(f", count({name}) AS {name}" for name in names)
+    # A reason the source did not give is stored as 'Unknown' (SPEC §2): not a reason held.
+    held = {"reason": "nullif(reason, 'Unknown')"}
+    counts = "".join(f", count({held.get(name, name)}) AS {name}" for name in names)
     row = con.execute(f"SELECT CAST(max(created_at) AS DATE){counts} FROM contacts").fetchall()[0]
     return {name: int(n or 0) for name, n in zip(names, row[1:], strict=True)}, row[0]
 

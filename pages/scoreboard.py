@@ -40,10 +40,13 @@ st.caption("How fast, and with how little friction, an upset customer becomes a 
 tile_grid([values[m] for m in speed_tiles], sparks, notes, partial_last=partial)
 
 st.subheader(":material/swap_vert: What moved")
-now = data.compute(reads.drivers_now)
-before = data.compute(reads.drivers_before)
-rises, falls = top_moves(movers(panels.driver_counts(now, before)))
-panels.movers_table(rises, falls, TEST_NAME)
+if data.info().provides("reason"):
+    now = data.compute(reads.drivers_now)
+    before = data.compute(reads.drivers_before)
+    rises, falls = top_moves(movers(panels.driver_counts(now, before)))
+    panels.movers_table(rises, falls, TEST_NAME)
+else:  # every contact "Unknown": one driver falling with the contacts is not a finding
+    st.caption(panels.NO_REASONS)
 
 st.subheader(":material/update: Data freshness")
 panels.freshness(data.freshness())

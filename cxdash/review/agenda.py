@@ -123,6 +123,8 @@ class Review:
         return runner.compute(self.con, request, self.info, self.settings)
 
     def _moves(self) -> tuple[list[Move], list[Move]]:
+        if not self.info.provides("reason"):  # all "Unknown": no driver moves, only volume
+            return [], []
         now = self._by_reason(self.scope.window(0), ("contacts",))
         before = self._by_reason(self.scope.window(1), ("contacts",))
         counts = (

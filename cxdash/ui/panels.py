@@ -28,6 +28,10 @@ def driver_counts(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
     return joined.rename({"reason": "driver"}).fill_null(0)
 
 
+NO_REASONS = ("Not in your data: no contact has a reason, so no driver can rise or fall. Import "
+              "a reason column (`reason`).")
+
+
 def movers_table(rises: Sequence[Move], falls: Sequence[Move], test_name: str) -> None:
     left, right = st.columns(2, gap="large")
     for col, moves, title, empty in (

@@ -178,6 +178,9 @@ def test_a_status_only_store_says_not_in_your_data_instead_of_zero(monkeypatch,
     notes = [c.value for c in at.caption if c.value.startswith("Not in your data")]
     assert "Not in your data: import `transfers`" in notes
     assert "Not in your data: import `resolved_at`" in notes  # happy needs resolution times
+    # No reasons at all (every contact "Unknown"): no driver is said to rise or fall.
+    assert any(n.startswith("Not in your data: no contact has a reason") for n in notes)
+    assert not any("No driver rose" in c.value for c in at.caption)
 
 
 def test_resolved_statuses_are_offered_from_the_data_and_saved(monkeypatch,
