@@ -79,19 +79,23 @@ def problems(cause: RootCause, known_reasons: set[str]) -> list[str]:
 def known_reasons(
     con: duckdb.DuckDBPyConnection, info: StoreInfo | None = None
 ) -> set[str]:
-    """Reasons a cause may name: those seen in contacts and those in the driver catalog (a
+    """Drivers a cause may name: those of the contacts and those in the driver catalog (a
     store written by another tool may lack either; with `info` that is taken from it, as a
     lake on Spark has no DuckDB catalog to ask)."""
     if info is not None:
         present = {t for t in ("contacts", "reasons") if info.has_column(t, "reason")}
+        drivers = info.has_column("contacts", "driver")
     else:
-        present = {t for (t,) in con.execute(
-            "SELECT table_name FROM duckdb_columns() WHERE schema_name = 'main' AND "
-            "database_name = current_database() AND table_name IN ('contacts', 'reasons') "
-            "AND column_name = 'reason'"
-        ).fetchall()}  # fmt: skip
+        found = set(con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' "
+            "AND database_name = current_database() AND table_name IN ('contacts', 'reasons') "
+            "AND column_name IN ('reason', 'driver')"
+        ).fetchall())  # fmt: skip
+        present = {t for t, c in found if c == "reason"}
+        drivers = ("contacts", "driver") in found
+    seen = "coalesce(driver, reason)" if drivers else "reason"  # a cause names drivers (§2)
     parts = [sql for table, sql in (
-        ("contacts", "SELECT DISTINCT reason FROM contacts WHERE reason IS NOT NULL"),
+        ("contacts", f"SELECT DISTINCT {seen} FROM contacts WHERE {seen} IS NOT NULL"),
         ("reasons", "SELECT reason FROM reasons WHERE reason IS NOT NULL"),
     ) if table in present]  # fmt: skip
     if not parts:

@@ -139,6 +139,35 @@ KEY_CONTACTS = "(SELECT contact_id, customer_id, created_at, resolved_at FROM co
 KEY_ORDERS = "(SELECT order_id, customer_id, ordered_at FROM orders{where})"
 
 
+# The driver a contact counts under when nothing maps it (SPEC §2): its reason, or Unknown.
+DRIVER_OF_REASON = "coalesce({c}.reason, 'Unknown')"
+
+
+def refresh_drivers(con: duckdb.DuckDBPyConnection, *, everyone: bool = False) -> None:
+    """contacts.driver: the reason after the driver map, else the driver discovery assigned
+    to the contact's text, else the reason (Unknown when missing). Only the rows without one
+    (written since the last version) unless the map or the assignments changed (`everyone`);
+    a first import writes it on the way in (`cxdash.importer.write`), so this pass has
+    nothing to do there."""
+    where = "" if everyone else " WHERE c.driver IS NULL"
+    if not everyone and not con.execute("SELECT 1 FROM contacts WHERE driver IS NULL LIMIT 1"
+                                        ).fetchall():  # fmt: skip
+        return
+    con.execute(f"""
+        UPDATE contacts SET driver = d.driver FROM (
+            SELECT c.contact_id, coalesce(m.driver, t.driver, {DRIVER_OF_REASON.format(c='c')})
+                   AS driver
+            FROM contacts c LEFT JOIN driver_map m ON m.reason = c.reason
+            LEFT JOIN contact_drivers t ON t.contact_id = c.contact_id{where}) d
+        WHERE contacts.contact_id = d.contact_id AND contacts.driver IS DISTINCT FROM d.driver""")
+
+
+def drivers_mapped(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any driver map row or text assignment exists (else driver = reason)."""
+    return bool(con.execute("SELECT 1 FROM driver_map UNION ALL SELECT 1 FROM contact_drivers "
+                            "LIMIT 1").fetchall())  # fmt: skip
+
+
 def refresh(
     con: duckdb.DuckDBPyConnection, *, customers: str | None = None, orders_changed: bool = True
 ) -> None:

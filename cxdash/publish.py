@@ -6,7 +6,8 @@ targets, a restore — fills a `Draft` and publishes it here, and this module ru
 version must carry, in this order:
 
 1. the derived look-ahead columns (`cxdash.derived`), for what the writer says it changed
-   (`Draft.rows_changed`, `Draft.lookahead_written`; nothing for a register or target edit);
+   (`Draft.rows_changed`, `Draft.lookahead_written`; nothing for a register or target edit),
+   and each contact's driver (the rows written, or all of them after `Draft.drivers_remapped`);
 2. the rollups the compiler reads (`cxdash.metrics.rollups`), whenever contacts or orders
    changed;
 3. on the finished, closed file, under the writer lock: the first page's reads
@@ -48,7 +49,13 @@ class Draft:
     lookahead: str = ""  # "" nothing to derive; "refresh": recompute; "written": stamp only
     customers: str | None = None  # a relation of the customers whose rows changed; None: all
     orders_changed: bool = False
+    drivers_changed: bool = False  # the driver map or text assignments: every driver again
     kept: Path | None = None
+
+    def drivers_remapped(self) -> None:
+        """The driver map or the contacts' text assignments changed: derive every contact's
+        driver again, and the rollups (they count by driver)."""
+        self.drivers_changed = True
 
     def rows_changed(self, *, customers: str | None = None, orders: bool = True) -> None:
         """Contacts or orders changed: recompute the look-ahead columns — for the customers
@@ -94,12 +101,13 @@ def new_version(
 
 def derive(draft: Draft, say: Say | None = None) -> None:
     """Steps 1 and 2, inside the writer's transaction: a failure leaves the store as it was."""
-    if not draft.lookahead:
+    if not draft.lookahead and not draft.drivers_changed:
         return
     if say is not None:
         say("refreshing")
     if draft.lookahead == "refresh":
         derived.refresh(draft.con, customers=draft.customers, orders_changed=draft.orders_changed)
+    derived.refresh_drivers(draft.con, everyone=draft.drivers_changed)
     derived.stamp_fresh(draft.con, orders_changed=draft.orders_changed)
     rollups.rebuild(draft.con)
 

@@ -83,6 +83,10 @@ CONTACTS = Table(
         Column("next_contact_at", "TIMESTAMP", derived=True),
         Column("next_order_after_resolved_at", "TIMESTAMP", derived=True),
         Column("next_order_after_created_at", "TIMESTAMP", derived=True),
+        # Derived when a version is published (cxdash.derived.refresh_drivers): the driver the
+        # contact counts under — its reason after the driver map, else the driver its text was
+        # assigned by discovery, else the reason (missing: Unknown). SPEC §2 `driver`.
+        Column("driver", "VARCHAR", derived=True),
     ),
     unique_id="contact_id",
 )
@@ -210,9 +214,44 @@ ROOT_CAUSE_CHANGES = Table(
     ),
 )
 
+# The driver map (SPEC §2 `driver`): a raw reason → the driver it counts under, as accepted
+# from `cxdash drivers discover` or edited on the Driver catalog page.
+DRIVER_MAP = Table(
+    "driver_map",
+    (
+        Column("reason", "VARCHAR", required=True),
+        Column("driver", "VARCHAR", required=True),
+    ),
+    primary_key="reason",
+)
+
+# Contacts without a usable reason, assigned a driver from their text by discovery (or, for a
+# later import, by the nearest accepted driver); `similarity` to that driver, 0–1.
+CONTACT_DRIVERS = Table(
+    "contact_drivers",
+    (
+        Column("contact_id", "VARCHAR", required=True),
+        Column("driver", "VARCHAR", required=True),
+        Column("similarity", "DOUBLE"),
+    ),
+)
+
+# Every change to the driver map, as for the register: which reason, from what driver to what,
+# when, by whom.
+DRIVER_MAP_CHANGES = Table(
+    "driver_map_changes",
+    (
+        Column("reason", "VARCHAR", required=True),
+        Column("changed_at", "TIMESTAMP", required=True),
+        Column("changed_by", "VARCHAR", required=True),
+        Column("old_driver", "VARCHAR"),
+        Column("new_driver", "VARCHAR"),
+    ),
+)
+
 TABLES: tuple[Table, ...] = (
     CONTACTS, ORDERS, REASONS, ROOT_CAUSES, SETTINGS, META, ORDERS_DAILY, IMPORT_HISTORY,
-    ROOT_CAUSE_CHANGES, REPURCHASE_BASELINES,
+    ROOT_CAUSE_CHANGES, REPURCHASE_BASELINES, DRIVER_MAP, CONTACT_DRIVERS, DRIVER_MAP_CHANGES,
 )  # fmt: skip
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
@@ -239,6 +278,10 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create every table that is missing and record the schema version."""
     for table in TABLES:
         con.execute(create_table_sql(table))
+        for col in table.columns:  # a store from an earlier version: its new derived columns
+            if col.derived:
+                con.execute(f"ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS {col.name} "
+                            f"{col.sql_type}")  # fmt: skip
     con.execute(
         "INSERT OR REPLACE INTO cxdash_meta VALUES ('schema_version', $v)",
         {"v": str(SCHEMA_VERSION)},

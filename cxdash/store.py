@@ -188,7 +188,8 @@ def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
         and all(
             name in columns.get("contacts", {})
             for name in (
-                "next_contact_at", "next_order_after_resolved_at", "next_order_after_created_at"
+                "next_contact_at", "next_order_after_resolved_at", "next_order_after_created_at",
+                "driver",
             )
         )
         and {"next_ordered_at", "prev_ordered_at"} <= set(columns.get("orders", {}))

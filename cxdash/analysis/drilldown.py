@@ -13,7 +13,7 @@ from cxdash.metrics.request import MetricRequest
 from cxdash.store import StoreInfo
 
 COLUMNS = (
-    "contact_id", "created_at", "customer_id", "channel", "reason", "team", "agent",
+    "contact_id", "created_at", "customer_id", "channel", "driver", "reason", "team", "agent",
     "product", "region", "priority", "status", "first_response_at", "resolved_at", "reopens",
     "transfers", "escalated", "self_served", "csat", "ces", "comment",
 )  # fmt: skip

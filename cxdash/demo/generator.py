@@ -180,6 +180,7 @@ def _write_contacts(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         "comment": f"""CASE WHEN comment_idx IS NOT NULL AND res_v IS NOT NULL THEN
             replace(replace({lst(sql.COMMENTS)}[comment_idx + 1], '{{agent}}',
               split_part({agents}[agent + 1], ' ', 1)), '{{email}}', {email}) END""",
+        "driver": f"{lst(c.REASON_NAMES)}[reason + 1]",  # no driver map: the reason
         "next_contact_at": _ts("next_c"),
         "next_order_after_resolved_at": next_order.format(i="after_resolved", t="resolved_next"),
         "next_order_after_created_at": next_order.format(i="after_created", t="created_next"),

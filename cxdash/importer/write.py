@@ -72,10 +72,13 @@ def write_rows(
     no_orders = not con.execute("SELECT 1 FROM orders LIMIT 1").fetchall()
     if spec.name == "contacts" and empty and no_orders and fits_in_memory:
         # The common first import: the only look-ahead is the next contact, computed on the
-        # way in (a separate refresh rewrote every row: 45 % slower at 1M rows). Its window
-        # holds whole rows, so files larger than memory take the spilling path below.
-        run_sql(con, f"INSERT INTO contacts ({names}, next_contact_at) SELECT {names}, "
-                     f"{derived.NEXT_CONTACT_AT.format(c='s')} FROM {source} s",
+        # way in (a separate refresh rewrote every row: 45 % slower at 1M rows), and so is the
+        # driver while nothing maps reasons. Its window holds whole rows, so files larger than
+        # memory take the spilling path below.
+        driver = ("NULL" if derived.drivers_mapped(con)  # refreshed when published
+                  else derived.DRIVER_OF_REASON.format(c="s"))  # fmt: skip
+        run_sql(con, f"INSERT INTO contacts ({names}, next_contact_at, driver) SELECT {names}, "
+                     f"{derived.NEXT_CONTACT_AT.format(c='s')}, {driver} FROM {source} s",
                 params)  # fmt: skip
         written = int(run_sql(con, f"SELECT count(*) FROM {source}", params)[0][0])
         draft.lookahead_written(orders=False)

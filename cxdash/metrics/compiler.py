@@ -367,7 +367,7 @@ FROM ({body}))"""
         cols = "".join(f",\n  {PERIOD_CONTACT_SQL[n]} AS {n}" for n in names)
         join = ""
         if {"preventable", "external"} & set(names):
-            join = f" LEFT JOIN {s.reasons} r ON r.reason = coalesce(c.reason, 'Unknown')"
+            join = f" LEFT JOIN {s.reasons} r ON r.reason = coalesce(c.driver, c.reason, 'Unknown')"
         return f"""{PERIOD_CONTACTS} AS (
 SELECT {self._bucket('c.created_at')} AS bucket{self._dim_select()}{cols}
 FROM {self._contacts_as_of(names)} c{join}
@@ -536,14 +536,14 @@ FROM {BUCKETS} b JOIN av_causes a ON a.fixed_on <= b.bucket_end),
 av_actual AS (
 SELECT w.bucket, w.cause_id{self._dim_select()}, count(*) AS n
 FROM av_windows w JOIN av_reasons cr ON cr.cause_id = w.cause_id
-JOIN {s.contacts} c ON coalesce(c.reason, 'Unknown') = cr.reason
+JOIN {s.contacts} c ON coalesce(c.driver, c.reason, 'Unknown') = cr.reason
   AND c.created_at >= CAST(w.w_start AS TIMESTAMP)
   AND c.created_at < CAST(w.bucket_end AS TIMESTAMP) + INTERVAL 1 DAY
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND {cf}
 GROUP BY ALL),
 av_base AS (
 SELECT cr.cause_id{self._dim_select()}, count(*) AS n
-FROM av_reasons cr JOIN {s.contacts} c ON coalesce(c.reason, 'Unknown') = cr.reason
+FROM av_reasons cr JOIN {s.contacts} c ON coalesce(c.driver, c.reason, 'Unknown') = cr.reason
   AND c.created_at >= CAST(cr.fixed_on AS TIMESTAMP) - INTERVAL 56 DAY
   AND c.created_at < CAST(cr.fixed_on AS TIMESTAMP)
 WHERE c.created_at < $end_ts AND {cf}

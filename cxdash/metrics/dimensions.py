@@ -21,8 +21,9 @@ class Dimension:
 
 DIMENSIONS: tuple[Dimension, ...] = (
     Dimension("channel", "Channel", "c.channel"),
-    # SPEC §2: a missing reason is reported as `Unknown`.
-    Dimension("reason", "Reason", "coalesce(c.reason, 'Unknown')"),
+    # SPEC §2: every filter and group-by on reason reads the driver (the reason after the
+    # driver map; a missing one is `Unknown`).
+    Dimension("reason", "Reason", "coalesce(c.driver, c.reason, 'Unknown')"),
     Dimension("team", "Team", "c.team"),
     Dimension("agent", "Agent", "c.agent"),
     Dimension("priority", "Priority", "c.priority"),

@@ -72,9 +72,12 @@ def build_sources(info: StoreInfo) -> Sources:
             else:
                 body = _empty(Table(table.name, table.contract_columns))
             ctes.append(f"{table.name}_base AS MATERIALIZED ({body})")
+        # The driver as the reason: a store not written (or changed behind the back of)
+        # cxdash has no published driver map to apply.
         ctes.append(
-            "contacts_src AS MATERIALIZED ("
-            f"{derived.contacts_with_derived_sql('contacts_base', 'orders_base')})"
+            "contacts_src AS MATERIALIZED (SELECT *, "
+            f"{derived.DRIVER_OF_REASON.format(c='d')} AS driver FROM ("
+            f"{derived.contacts_with_derived_sql('contacts_base', 'orders_base')}) d)"
         )
         ctes.append(
             f"orders_src AS MATERIALIZED ({derived.orders_with_derived_sql('orders_base')})"

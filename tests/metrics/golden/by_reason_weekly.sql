@@ -7,7 +7,7 @@ FROM (SELECT greatest(CAST(g AS DATE), $start_date) AS bucket,
 FROM generate_series(CAST(date_trunc('week', $start_date) AS TIMESTAMP),
                      CAST($end_date AS TIMESTAMP), INTERVAL 1 week) AS t(g))),
 period_contacts AS (
-SELECT greatest(CAST(date_trunc('week', c.created_at) AS DATE), $start_date) AS bucket, coalesce(c.reason, 'Unknown') AS reason,
+SELECT greatest(CAST(date_trunc('week', c.created_at) AS DATE), $start_date) AS bucket, coalesce(c.driver, c.reason, 'Unknown') AS reason,
   c.customer_id AS customer_id,
   c.resolved_at AS resolved_at,
   coalesce(c.reopens, 0) AS reopens,
@@ -24,7 +24,7 @@ SELECT greatest(CAST(date_trunc('week', c.created_at) AS DATE), $start_date) AS 
   date_diff('microsecond', c.created_at, c.first_response_at) / 3600000000.0 AS first_response_hours,
   date_diff('microsecond', c.created_at, c.resolved_at) / 3600000000.0 AS resolution_hours,
   c.next_order_after_resolved_at AS next_order_after_resolved_at
-FROM contacts c LEFT JOIN reasons_src r ON r.reason = coalesce(c.reason, 'Unknown')
+FROM contacts c LEFT JOIN reasons_src r ON r.reason = coalesce(c.driver, c.reason, 'Unknown')
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND true),
 cm AS (
 SELECT bucket, reason, contacts, repeat_contact_rate, self_service_rate, preventable_share, external_share, resolution_rate, fcr_rate, reopen_rate, csat, csat_response_rate, ces_avg, transfer_rate, escalation_rate, happy_rate, _q0[1] AS first_response_hours_median, _q0[2] AS first_response_hours_p90, _q1[1] AS resolution_hours_median, _q1[2] AS resolution_hours_p90
@@ -35,7 +35,7 @@ FROM orders_daily o
 WHERE o.day >= $start_date AND o.day <= $end_date AND true
 GROUP BY ALL),
 bl AS (
-SELECT b.bucket, coalesce(c.reason, 'Unknown') AS reason, count(*) AS backlog
+SELECT b.bucket, coalesce(c.driver, c.reason, 'Unknown') AS reason, count(*) AS backlog
 FROM contacts c JOIN buckets b
   ON c.created_at < b.bucket_end_ts AND coalesce(c.resolved_at, TIMESTAMP '9999-12-31 00:00:00') >= b.bucket_end_ts
 WHERE c.created_at < $end_ts AND (c.resolved_at IS NULL OR c.resolved_at >= $start_ts)
@@ -83,16 +83,16 @@ av_windows AS (
 SELECT b.bucket, b.bucket_end, a.cause_id, greatest(a.fixed_on, b.bucket) AS w_start
 FROM buckets b JOIN av_causes a ON a.fixed_on <= b.bucket_end),
 av_actual AS (
-SELECT w.bucket, w.cause_id, coalesce(c.reason, 'Unknown') AS reason, count(*) AS n
+SELECT w.bucket, w.cause_id, coalesce(c.driver, c.reason, 'Unknown') AS reason, count(*) AS n
 FROM av_windows w JOIN av_reasons cr ON cr.cause_id = w.cause_id
-JOIN contacts c ON coalesce(c.reason, 'Unknown') = cr.reason
+JOIN contacts c ON coalesce(c.driver, c.reason, 'Unknown') = cr.reason
   AND c.created_at >= CAST(w.w_start AS TIMESTAMP)
   AND c.created_at < CAST(w.bucket_end AS TIMESTAMP) + INTERVAL 1 DAY
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND true
 GROUP BY ALL),
 av_base AS (
-SELECT cr.cause_id, coalesce(c.reason, 'Unknown') AS reason, count(*) AS n
-FROM av_reasons cr JOIN contacts c ON coalesce(c.reason, 'Unknown') = cr.reason
+SELECT cr.cause_id, coalesce(c.driver, c.reason, 'Unknown') AS reason, count(*) AS n
+FROM av_reasons cr JOIN contacts c ON coalesce(c.driver, c.reason, 'Unknown') = cr.reason
   AND c.created_at >= CAST(cr.fixed_on AS TIMESTAMP) - INTERVAL 56 DAY
   AND c.created_at < CAST(cr.fixed_on AS TIMESTAMP)
 WHERE c.created_at < $end_ts AND true

@@ -16,14 +16,14 @@ FROM buckets b JOIN av_causes a ON a.fixed_on <= b.bucket_end),
 av_actual AS (
 SELECT w.bucket, w.cause_id, count(*) AS n
 FROM av_windows w JOIN av_reasons cr ON cr.cause_id = w.cause_id
-JOIN contacts c ON coalesce(c.reason, 'Unknown') = cr.reason
+JOIN contacts c ON coalesce(c.driver, c.reason, 'Unknown') = cr.reason
   AND c.created_at >= CAST(w.w_start AS TIMESTAMP)
   AND c.created_at < CAST(w.bucket_end AS TIMESTAMP) + INTERVAL 1 DAY
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND c.channel = ANY($f_channel)
 GROUP BY ALL),
 av_base AS (
 SELECT cr.cause_id, count(*) AS n
-FROM av_reasons cr JOIN contacts c ON coalesce(c.reason, 'Unknown') = cr.reason
+FROM av_reasons cr JOIN contacts c ON coalesce(c.driver, c.reason, 'Unknown') = cr.reason
   AND c.created_at >= CAST(cr.fixed_on AS TIMESTAMP) - INTERVAL 56 DAY
   AND c.created_at < CAST(cr.fixed_on AS TIMESTAMP)
 WHERE c.created_at < $end_ts AND c.channel = ANY($f_channel)

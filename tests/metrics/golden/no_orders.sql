@@ -19,7 +19,7 @@ SELECT CAST($start_date AS DATE) AS bucket,
   coalesce(r.external, false) AS external,
   date_diff('microsecond', c.created_at, c.first_response_at) / 3600000000.0 AS first_response_hours,
   date_diff('microsecond', c.created_at, c.resolved_at) / 3600000000.0 AS resolution_hours
-FROM contacts c LEFT JOIN reasons_src r ON r.reason = coalesce(c.reason, 'Unknown')
+FROM contacts c LEFT JOIN reasons_src r ON r.reason = coalesce(c.driver, c.reason, 'Unknown')
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND true),
 cm AS (
 SELECT bucket, contacts, repeat_contact_rate, self_service_rate, CAST(NULL AS DOUBLE) AS preventable_share, CAST(NULL AS DOUBLE) AS external_share, resolution_rate, fcr_rate, reopen_rate, csat, csat_response_rate, ces_avg, transfer_rate, escalation_rate, happy_rate, _q0[1] AS first_response_hours_median, _q0[2] AS first_response_hours_p90, _q1[1] AS resolution_hours_median, _q1[2] AS resolution_hours_p90
@@ -48,14 +48,14 @@ FROM buckets b JOIN av_causes a ON a.fixed_on <= b.bucket_end),
 av_actual AS (
 SELECT w.bucket, w.cause_id, count(*) AS n
 FROM av_windows w JOIN av_reasons cr ON cr.cause_id = w.cause_id
-JOIN contacts c ON coalesce(c.reason, 'Unknown') = cr.reason
+JOIN contacts c ON coalesce(c.driver, c.reason, 'Unknown') = cr.reason
   AND c.created_at >= CAST(w.w_start AS TIMESTAMP)
   AND c.created_at < CAST(w.bucket_end AS TIMESTAMP) + INTERVAL 1 DAY
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND true
 GROUP BY ALL),
 av_base AS (
 SELECT cr.cause_id, count(*) AS n
-FROM av_reasons cr JOIN contacts c ON coalesce(c.reason, 'Unknown') = cr.reason
+FROM av_reasons cr JOIN contacts c ON coalesce(c.driver, c.reason, 'Unknown') = cr.reason
   AND c.created_at >= CAST(cr.fixed_on AS TIMESTAMP) - INTERVAL 56 DAY
   AND c.created_at < CAST(cr.fixed_on AS TIMESTAMP)
 WHERE c.created_at < $end_ts AND true
