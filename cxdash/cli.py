@@ -118,6 +118,23 @@ def build_parser() -> argparse.ArgumentParser:
     parquet.add_argument("--out", required=True, metavar="DIR",
                          help="a folder that does not exist yet or is empty")  # fmt: skip
 
+    drivers = sub.add_parser("drivers", help="contact drivers found in free-text reasons or "
+                                             "in the contacts' own text")  # fmt: skip
+    drivers_sub = drivers.add_subparsers(dest="drivers_command", required=True,
+                                         parser_class=_Parser)  # fmt: skip
+    discover = drivers_sub.add_parser(
+        "discover", help="group free-text reasons (or --text) into named drivers and print the "
+                         "proposal; --apply writes it")  # fmt: skip
+    discover.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
+    discover.add_argument("--text", action="append", default=[], metavar="FIELD",
+                          help="read this text field of contacts without a usable reason "
+                               "(repeatable: joined), e.g. comment")  # fmt: skip
+    discover.add_argument("--drivers", type=int, metavar="N",
+                          help="this many drivers (default: chosen from the data)")
+    discover.add_argument("--apply", action="store_true",
+                          help="write the drivers: the driver map (or the contacts' "
+                               "assignments), new catalog rows, as one new store version")
+
     metrics = sub.add_parser("metrics", help="every SPEC metric for a period")
     metrics.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
     metrics.add_argument("--engine", choices=engines.ENGINES,
@@ -155,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         commands = {"demo": _demo, "import": _import, "export": _export, "report": _report,
                     "backup": _backup, "restore": _restore, "backups": _backups,
-                    "export-parquet": _export_parquet}  # fmt: skip
+                    "export-parquet": _export_parquet, "drivers": _drivers}  # fmt: skip
         return commands.get(args.command, _metrics)(args)
     except (UsageError, RequestError, store.StoreError, ImportFailed, engines.EngineError,
             LakeError) as exc:  # fmt: skip
@@ -349,6 +366,33 @@ def _backups(args: argparse.Namespace) -> int:
     automatic = sum(1 for item in found if item.backup.automatic)
     print(f"{len(found)} backup{'' if len(found) == 1 else 's'}, {automatic} automatic (the "
           f"newest {backups.keep_automatic()} automatic ones are kept)")  # fmt: skip
+    return 0
+
+
+def _drivers(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from cxdash.drivers import discover, driver_map
+
+    path = store.resolve_db_path(args.db)
+    if args.drivers is not None and not 2 <= args.drivers <= 200:
+        raise UsageError("--drivers must be between 2 and 200")
+    with contextlib.closing(store.open_read(path)) as con:
+        try:
+            proposal = discover.discover(con, tuple(args.text), args.drivers)
+        except discover.NothingToDiscover as exc:
+            raise UsageError(str(exc)) from exc
+    sys.stdout.write(discover.describe(proposal))
+    if not args.apply:
+        print("\nnothing written; --apply writes these drivers")
+        return 0
+    by = "cxdash drivers discover"
+    if proposal.source == "reasons":
+        change = driver_map.write(path, proposal.mapping, changed_by=by)
+    else:
+        change = driver_map.write(path, {}, assignments=discover.assignments(proposal),
+                                  changed_by=by)  # fmt: skip
+    print(f"\nwritten to {path}: {change.summary()}")
     return 0
 
 

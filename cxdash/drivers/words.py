@@ -1,0 +1,96 @@
+"""Texts to the words that tell drivers apart: case, punctuation, plurals, and the words every
+group shares (the company's own name in "Comcast data caps", "comcast internet") taken out, so
+"Comcast Data Cap" and "comcast data caps" are one text; and a driver's name from its own
+words ("Data cap", "Internet speed")."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+STOP = frozenset("""
+a about above after again against all am an and any are as at be because been before being
+below between both but by can could did do does doing down during each few for from further
+had has have having he her here hers him his how i if in into is it its itself just me more
+most my no nor not now of off on once only or other our ours out over own same she should so
+some such than that the their them then there these they this those through to too under
+until up very was we were what when where which while who whom why will with would you your
+yours im ive dont cant wont didnt isnt get got also please hi hello thanks thank u us re
+""".split())  # noqa: SIM905  (a word list reads better as text)
+COMMON = 0.3  # a word in more than this share of the texts' contacts is the company, not a driver
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def singular(word: str) -> str:
+    """A plain English singular, enough to join "caps"/"cap", "charges"/"charge"."""
+    if len(word) <= 3 or word.endswith(("ss", "us", "is", "ous")):
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s"):
+        return word[:-1]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    return [singular(w) for w in _WORD.findall(text.lower()) if w not in STOP and not w.isdigit()]
+
+
+def common_words(texts: Sequence[str], weights: Sequence[int]) -> frozenset[str]:
+    """Words in more than COMMON of the contacts' texts: the company's name and the like."""
+    total = sum(weights) or 1
+    seen: Counter[str] = Counter()
+    for text, n in zip(texts, weights, strict=True):
+        for word in set(tokens(text)):
+            seen[word] += n
+    return frozenset(w for w, n in seen.items() if n / total > COMMON)
+
+
+def normalise(text: str, common: frozenset[str]) -> str:
+    return " ".join(w for w in tokens(text) if w not in common)
+
+
+def name(members: Iterable[tuple[str, int]], background: Counter[str], total: int,
+         taken: set[str]) -> tuple[str, list[str]]:  # fmt: skip
+    """A short label from the group's own words, and its top words. Words and word pairs are
+    scored by how much more often the group uses them than all texts do (c-TF-IDF); a pair
+    wins when most of the group uses it ("Data cap"), else the best word."""
+    own: Counter[str] = Counter()
+    size = 0
+    for text, n in members:
+        size += n
+        words = text.split()
+        for gram in set(words) | {" ".join(p) for p in itertools.pairwise(words)}:
+            own[gram] += n
+    if not own:
+        return _unique("Other", taken), []
+
+    def score(gram: str) -> float:
+        return float(own[gram] / size * (total / max(background[gram], 1)) ** 0.5)
+
+    ranked = sorted(own, key=lambda g: (-score(g), g))
+    singles = [g for g in ranked if " " not in g]
+    pairs = [g for g in ranked if " " in g and own[g] >= 0.4 * size]
+    best = pairs[0] if pairs and own[pairs[0]] >= 0.6 * own[singles[0]] else singles[0]
+    label = best[0].upper() + best[1:]
+    return _unique(label, taken), singles[:5]
+
+
+def _unique(label: str, taken: set[str]) -> str:
+    out, i = label, 2
+    while out in taken:
+        out, i = f"{label} ({i})", i + 1
+    taken.add(out)
+    return out
+
+
+def background(texts: Iterable[tuple[str, int]]) -> Counter[str]:
+    """How many contacts' texts use each word and word pair (for `name`)."""
+    seen: Counter[str] = Counter()
+    for text, n in texts:
+        words = text.split()
+        for gram in set(words) | {" ".join(p) for p in itertools.pairwise(words)}:
+            seen[gram] += n
+    return seen
