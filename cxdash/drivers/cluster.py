@@ -24,7 +24,7 @@ SEED = 20261202
 FIT_SAMPLE = 50_000  # distinct texts the vectoriser and SVD learn from
 SCORE_SAMPLE = 4_000  # texts the silhouette of each candidate number of groups is taken on
 DIMENSIONS = 96
-K_RANGE = (6, 40)  # groups tried when the number is not given
+K_RANGE = (6, 30)  # groups tried when the number is not given
 
 Vectors = NDArray[np.float64]
 

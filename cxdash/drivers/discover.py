@@ -21,6 +21,8 @@ from cxdash.drivers import cluster, words
 from cxdash.drivers.texts import NothingToDiscover, Texts, select
 
 UNSPECIFIED = "Unspecified"
+MIXED = "Mixed"  # a loose group: texts that fit no driver well, to split or move by hand
+LOOSE = 0.35  # tightness below which a group is mixed
 
 __all__ = ["UNSPECIFIED", "Driver", "NothingToDiscover", "Proposal", "discover", "propose"]
 
@@ -92,7 +94,13 @@ def propose(texts: Texts, n_drivers: int | None = None) -> Proposal:
                  .sort("contacts", descending=True))  # fmt: skip
         label, top = words.name(zip(grams["norm"], grams["contacts"], strict=True), background,
                                 total, taken)  # fmt: skip
-        drivers.append(_driver(label, members, top, total))
+        driver = _driver(label, members, top, total)
+        if driver.tightness is not None and driver.tightness < LOOSE:
+            # k-means leaves the texts that fit nowhere together: say so, not "Fee"
+            taken.discard(label)
+            driver = _driver(words.unique(f"{MIXED} ({label.lower()} …)", taken), members, top,
+                             total)  # fmt: skip
+        drivers.append(driver)
     empty = frame.filter(pl.col("g") == -1)
     if empty.height:
         drivers.append(_driver(UNSPECIFIED, empty, [], total))

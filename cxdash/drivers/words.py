@@ -19,6 +19,11 @@ some such than that the their them then there these they this those through to t
 until up very was we were what when where which while who whom why will with would you your
 yours im ive dont cant wont didnt isnt get got also please hi hello thanks thank u us re
 """.split())  # noqa: SIM905  (a word list reads better as text)
+# Words that say a contact is a complaint, not what it is about ("Comcast billing issue").
+META = frozenset("""
+issue problem complaint concern regarding question help request trouble inquiry matter
+experience case ticket
+""".split())  # noqa: SIM905
 COMMON = 0.3  # a word in more than this share of the texts' contacts is the company, not a driver
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -35,7 +40,8 @@ def singular(word: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    return [singular(w) for w in _WORD.findall(text.lower()) if w not in STOP and not w.isdigit()]
+    found = (singular(w) for w in _WORD.findall(text.lower()) if w not in STOP and not w.isdigit())
+    return [w for w in found if w not in META]
 
 
 def common_words(texts: Sequence[str], weights: Sequence[int]) -> frozenset[str]:
@@ -65,7 +71,7 @@ def name(members: Iterable[tuple[str, int]], background: Counter[str], total: in
         for gram in set(words) | {" ".join(p) for p in itertools.pairwise(words)}:
             own[gram] += n
     if not own:
-        return _unique("Other", taken), []
+        return unique("Other", taken), []
 
     def score(gram: str) -> float:
         return float(own[gram] / size * (total / max(background[gram], 1)) ** 0.5)
@@ -75,10 +81,10 @@ def name(members: Iterable[tuple[str, int]], background: Counter[str], total: in
     pairs = [g for g in ranked if " " in g and own[g] >= 0.4 * size]
     best = pairs[0] if pairs and own[pairs[0]] >= 0.6 * own[singles[0]] else singles[0]
     label = best[0].upper() + best[1:]
-    return _unique(label, taken), singles[:5]
+    return unique(label, taken), singles[:5]
 
 
-def _unique(label: str, taken: set[str]) -> str:
+def unique(label: str, taken: set[str]) -> str:
     out, i = label, 2
     while out in taken:
         out, i = f"{label} ({i})", i + 1
