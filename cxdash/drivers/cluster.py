@@ -1,10 +1,9 @@
-"""Texts → vectors → groups, seeded so the same data gives the same drivers.
+"""Vectors → groups, seeded so the same data gives the same drivers.
 
-Vectors: TF-IDF over words and word pairs plus character n-grams (so "cap"/"caps"/"capping"
-and misspellings land near each other), reduced by a seeded truncated SVD and normalised, so
-k-means on them is clustering by cosine. The vectoriser and SVD are fitted on a sample of the
-distinct texts and applied to all (a million comments would not fit the time otherwise). The
-number of groups, unless given, is the one with the best silhouette (cosine) on a sample.
+Each distinct normalised text counts once (k-means weighted by contacts let the few big texts
+pull every centre: NMI 0.47 against 0.51 unweighted on the Comcast check); texts with the same
+words are already one. The number of groups, unless given, is the one with the best
+silhouette (cosine) on a sample, among K_RANGE.
 """
 
 from __future__ import annotations
@@ -14,66 +13,60 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.cluster import KMeans, MiniBatchKMeans
-from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import silhouette_score
-from sklearn.pipeline import FeatureUnion, make_pipeline
-from sklearn.preprocessing import Normalizer
+
+from cxdash.drivers import embed
 
 SEED = 20261202
-FIT_SAMPLE = 50_000  # distinct texts the vectoriser and SVD learn from
 SCORE_SAMPLE = 4_000  # texts the silhouette of each candidate number of groups is taken on
-DIMENSIONS = 96
-K_RANGE = (6, 30)  # groups tried when the number is not given
-
-Vectors = NDArray[np.float64]
+FIT_SAMPLE = 100_000  # distinct texts k-means learns from; the rest go to their nearest centre
+K_RANGE = (12, 30)  # groups tried when the number is not given
+Vectors = NDArray[np.float32]
 
 
 @dataclass(frozen=True)
 class Model:
-    """What assigns a new text to a driver: the fitted vectoriser and the group centres."""
+    """What places a new text among the drivers: the group centres (unit rows)."""
 
-    pipeline: object
     centres: Vectors
 
-    def vectors(self, texts: list[str]) -> Vectors:
-        return np.asarray(self.pipeline.transform(texts), dtype=np.float64)  # type: ignore[attr-defined]
-
-    def nearest(self, texts: list[str]) -> tuple[NDArray[np.int64], Vectors]:
-        """Each text's nearest centre and its cosine similarity to it."""
-        sims = self.vectors(texts) @ self.centres.T
-        best = sims.argmax(axis=1)
-        return best, sims[np.arange(len(texts)), best]
+    def nearest(self, vectors: Vectors) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """Each vector's nearest centre and its cosine similarity to it."""
+        return nearest(vectors, self.centres)
 
 
-def fit(texts: list[str], seed: int = SEED) -> tuple[object, Vectors]:
-    rng = np.random.default_rng(seed)
-    sample = texts if len(texts) <= FIT_SAMPLE else [
-        texts[i] for i in sorted(rng.choice(len(texts), FIT_SAMPLE, replace=False))]
-    features = FeatureUnion([
-        ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True,
-                                  min_df=2 if len(sample) > 1000 else 1)),
-    ])  # fmt: skip
-    width = max(2, min(DIMENSIONS, len(sample) - 1))
-    pipeline = make_pipeline(features, TruncatedSVD(width, random_state=seed), Normalizer())
-    pipeline.fit(sample)
-    return pipeline, np.asarray(pipeline.transform(texts), dtype=np.float64)
+def nearest(vectors: Vectors, centres: Vectors) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    best = np.empty(len(vectors), dtype=np.int64)
+    sims = np.empty(len(vectors), dtype=np.float32)
+    for start in range(0, len(vectors), 100_000):  # bounds the n × k similarity block
+        block = vectors[start:start + 100_000] @ centres.T
+        best[start:start + len(block)] = block.argmax(axis=1)
+        sims[start:start + len(block)] = block.max(axis=1)
+    return best, sims
 
 
-def groups(vectors: Vectors, weights: NDArray[np.float64], k: int | None, seed: int = SEED
+def fit(texts: list[str]) -> Vectors:
+    return embed.vectors(texts)
+
+
+def groups(vectors: Vectors, k: int | None, seed: int = SEED
            ) -> tuple[NDArray[np.int64], Vectors]:  # fmt: skip
-    """Labels and (normalised) centres; k chosen by silhouette when None."""
+    """Labels and (unit) centres; k chosen by silhouette when None."""
     n = len(vectors)
     if k is None:
         k = choose_k(vectors, seed)
     k = max(1, min(k, n))
-    algo = KMeans if n <= 20_000 else MiniBatchKMeans
-    model = algo(n_clusters=k, random_state=seed, n_init=4 if n <= 20_000 else 3)
-    labels = model.fit_predict(vectors, sample_weight=weights)
-    centres = model.cluster_centers_
+    rng = np.random.default_rng(seed)
+    sample = vectors if n <= FIT_SAMPLE else vectors[np.sort(rng.choice(n, FIT_SAMPLE,
+                                                                        replace=False))]
+    algo = KMeans if len(sample) <= 20_000 else MiniBatchKMeans
+    model = algo(n_clusters=k, random_state=seed, n_init=4 if len(sample) <= 20_000 else 3)
+    model.fit(sample)
+    centres = np.asarray(model.cluster_centers_, dtype=np.float32)
     norms = np.linalg.norm(centres, axis=1, keepdims=True)
-    return np.asarray(labels, dtype=np.int64), centres / np.where(norms == 0, 1, norms)
+    centres = (centres / np.where(norms == 0, 1, norms)).astype(np.float32)
+    labels, _ = nearest(vectors, centres)
+    return labels, centres
 
 
 def choose_k(vectors: Vectors, seed: int = SEED) -> int:

@@ -73,9 +73,8 @@ def propose(texts: Texts, n_drivers: int | None = None) -> Proposal:
         raise NothingToDiscover(f"The {texts.source} say almost nothing once the words every "
                                 "text shares are set aside: there is nothing to group.")
     norms = distinct["norm"].to_list()
-    weight = distinct["contacts"].cast(pl.Float64).to_numpy()
-    pipeline, vectors = cluster.fit(norms)
-    labels, centres = cluster.groups(vectors, weight, n_drivers)
+    vectors = cluster.fit(norms)
+    labels, centres = cluster.groups(vectors, n_drivers)
     similarity = np.einsum("ij,ij->i", vectors, centres[labels])
     group_of = dict(zip(norms, labels.tolist(), strict=True))
     sim_of = dict(zip(norms, similarity.tolist(), strict=True))
@@ -105,7 +104,7 @@ def propose(texts: Texts, n_drivers: int | None = None) -> Proposal:
     if empty.height:
         drivers.append(_driver(UNSPECIFIED, empty, [], total))
     drivers.sort(key=lambda d: (-d.contacts, d.label))
-    model = cluster.Model(pipeline, centres)
+    model = cluster.Model(centres)
     return Proposal(texts.source, tuple(drivers), total, texts.total, len(norms),
                     texts.frame.height, model)  # fmt: skip
 

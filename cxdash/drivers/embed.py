@@ -1,0 +1,63 @@
+"""Texts → unit vectors with WordLlama's token embeddings (l2_supercat, 256 dimensions), whose
+16 MB of weights and tokenizer ship inside the wheel: no model download, no network, nothing
+fitted, so the same text always gets the same vector and a later import is placed among the
+accepted drivers without any stored model but their centres.
+
+Why WordLlama and not TF-IDF: on the hand-labelled Comcast check it groups better (NMI 0.51
+against 0.47 at 30 groups, ARI 0.32 against 0.25; README "Drivers"), and, being fixed, it needs
+no fitting at import. Its own `embed` pads every batch to its longest text and gathers a
+batch × length × 256 block; here each text's tokens become one row of a sparse count matrix
+and one sparse × dense product pools them (the same mean, ~25× faster on tweets).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+CHUNK = 200_000  # texts pooled at once: bounds the token arrays' memory
+Vectors = NDArray[np.float32]
+
+
+@functools.cache
+def _model() -> tuple[Any, NDArray[np.float32]]:
+    import wordllama
+    from wordllama import WordLlama
+
+    # The wheel keeps its tokenizer under tokenizers/ while the loader first looks under
+    # tokenizer/: point its cache at the package itself, and never download.
+    here = Path(wordllama.__file__).parent
+    model = WordLlama.load(cache_dir=here, disable_download=True)
+    tokenizer = model.tokenizer
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return tokenizer, np.ascontiguousarray(model.embedding, dtype=np.float32)
+
+
+def dimensions() -> int:
+    return int(_model()[1].shape[1])
+
+
+def vectors(texts: list[str]) -> Vectors:
+    """One unit row per text (a text with no known token gets a zero row)."""
+    tokenizer, table = _model()
+    out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
+    for start in range(0, len(texts), CHUNK):
+        chunk = texts[start:start + CHUNK]
+        encoded = tokenizer.encode_batch(chunk, add_special_tokens=False)
+        lengths = np.fromiter((len(e.ids) for e in encoded), dtype=np.int64, count=len(chunk))
+        ids = np.fromiter((i for e in encoded for i in e.ids), dtype=np.int64,
+                          count=int(lengths.sum()))  # fmt: skip
+        np.clip(ids, 0, table.shape[0] - 1, out=ids)
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        counts = sp.csr_matrix((np.ones(len(ids), dtype=np.float32), ids, indptr),
+                               shape=(len(chunk), table.shape[0]))  # fmt: skip
+        pooled = np.asarray(counts @ table, dtype=np.float32)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        out[start:start + len(chunk)] = pooled / np.where(norms == 0, 1, norms)
+    return out
