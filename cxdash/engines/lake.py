@@ -5,16 +5,19 @@
     DIR/orders/month=YYYY-MM/     orders by the month of ordered_at
     DIR/<table>/data_0.parquet    every other table of cxdash.schema (reasons, root_causes,
                                   settings, cxdash_meta, orders_daily, repurchase_baselines,
-                                  import_history, root_cause_changes, …)
+                                  import_history, root_cause_changes, driver_map,
+                                  contact_drivers, driver_map_changes, …)
 
 Every table carries the columns of `cxdash.schema` in its order, with DuckDB's types as
 Parquet types (TIMESTAMP as a timestamp without time zone, which Spark reads as TIMESTAMP_NTZ:
 wall-clock time in the reporting zone, as in the store). Contacts and orders carry the derived
-look-ahead columns and `orders_daily` the rollup (`cxdash.derived`), computed by DuckDB with
-the same SQL as the store's writers — also for a store another tool wrote, whose derived facts
-the query layer would otherwise compute per query. So Spark runs the compiled metric SQL over
-the tables as they are: the derived SQL itself (a window with a RANGE frame and ASOF joins)
-is not translated, and `cxdash_meta.derived_for` records the row counts it was computed for.
+look-ahead columns, contacts their `driver` (what every filter and group-by on reason reads)
+and `orders_daily` the rollup (`cxdash.derived`), taken from the relations DuckDB's query layer
+reads (`cxdash.metrics.sources`): a fresh store's stored columns, else what that layer derives
+per query for a store another tool wrote or whose derived data is stale (the writers' SQL for
+the look-ahead; the driver there is the reason). So Spark runs the compiled metric SQL over the
+tables as they are: the derived SQL itself (a window with a RANGE frame and ASOF joins) is not
+translated, and `cxdash_meta.derived_for` records the row counts it was computed for.
 The stored repurchase baselines (`cxdash.metrics.rollups`) go along when the store's derived
 data is fresh, and Spark's compiled SQL reads them as DuckDB's does; otherwise none are written.
 

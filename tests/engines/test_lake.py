@@ -16,7 +16,9 @@ import pytest
 from cxdash import cli, store
 from cxdash.engines import lake
 from cxdash.engines.lake import LakeError, export_parquet
+from cxdash.metrics.sources import build_sources
 from cxdash.schema import TABLES, TABLES_BY_NAME
+from tests.engines import driver_store as ds
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +153,67 @@ def test_reading_a_folder_that_is_not_a_lake(tmp_path: Path) -> None:
         lake.read_manifest(str(tmp_path / "none"))
     with pytest.raises(LakeError, match="is not a cxdash lake"):
         lake.read_manifest(str(tmp_path))
+
+
+# ---- drivers (SPEC §2 `driver`) --------------------------------------------------------------
+def _lake_rows(out: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect()
+    try:
+        for table in TABLES:
+            con.execute(f"CREATE VIEW {table.name} AS SELECT * FROM "
+                        f"read_parquet('{_files(out / table.name)}')")  # fmt: skip
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_the_lake_carries_each_contacts_driver_and_the_driver_map(tmp_path: Path) -> None:
+    """Reasons "bill" ×2 and "Billing dispute" ×3 mapped to Billing, a reasonless contact
+    assigned Late delivery from its text: the lake holds the driver per contact, the map, the
+    assignments and the map's history, as the store does."""
+    db = ds.driver_store(tmp_path / "s.duckdb")
+    export_parquet(db, tmp_path / "lake")
+    out = tmp_path / "lake"
+    assert dict(_lake_rows(out, "SELECT contact_id, driver FROM contacts")) == ds.DRIVERS
+    assert _lake_rows(out, "SELECT driver, count(*) FROM contacts GROUP BY ALL ORDER BY 1") == \
+        [("Billing", 5), ("Late delivery", 5), ("Unknown", 1)]  # fmt: skip
+    assert sorted(_lake_rows(out, "SELECT reason, driver FROM driver_map")) == \
+        [("Billing dispute", "Billing"), ("bill", "Billing")]  # fmt: skip
+    assert _lake_rows(out, "SELECT contact_id, driver, similarity FROM contact_drivers") == \
+        [("c10", "Late delivery", 0.9)]  # fmt: skip
+    assert sorted(_lake_rows(out, "SELECT reason, changed_by, old_driver, new_driver "
+                                  "FROM driver_map_changes")) == [
+        ("Billing dispute", "ana", None, "Billing"), ("bill", "ana", None, "Billing")]
+    manifest = json.loads((out / lake.MANIFEST).read_text())
+    assert {t: manifest["rows"][t] for t in ("driver_map", "contact_drivers",
+                                             "driver_map_changes")} == \
+        {"driver_map": 2, "contact_drivers": 1, "driver_map_changes": 2}  # fmt: skip
+    month = next((out / "contacts").iterdir())
+    assert str(pq.read_schema(next(month.iterdir())).field("driver").type) == "string"
+    for table in ("driver_map", "contact_drivers", "driver_map_changes"):  # schema order, types
+        schema = pq.read_schema(out / table / "data_0.parquet")
+        assert [f.name for f in schema] == [c.name for c in TABLES_BY_NAME[table].columns]
+
+
+def test_a_stale_store_exports_the_driver_the_query_layer_reads(tmp_path: Path) -> None:
+    """A contact appended by another tool makes the derived data stale: the export takes the
+    driver from the same relation DuckDB's query layer reads (cxdash.metrics.sources), so the
+    lake counts each contact under the driver DuckDB counts it under, and keeps the map."""
+    db = ds.driver_store(tmp_path / "s.duckdb")
+    ds.add_behind_cxdashs_back(db)
+    con = store.open_read(db)
+    try:
+        info = store.inspect(con)
+        assert not info.derived_fresh
+        src = build_sources(info)
+        on_duck = dict(con.execute(
+            f"WITH {', '.join(src.ctes)} SELECT contact_id, "
+            f"coalesce(driver, reason, 'Unknown') FROM {src.contacts}").fetchall())  # fmt: skip
+    finally:
+        con.close()
+    export_parquet(db, tmp_path / "lake")
+    out = tmp_path / "lake"
+    in_lake = dict(_lake_rows(out, "SELECT contact_id, driver FROM contacts"))
+    assert len(in_lake) == 12 and in_lake == on_duck
+    assert sorted(_lake_rows(out, "SELECT reason, driver FROM driver_map")) == \
+        [("Billing dispute", "Billing"), ("bill", "Billing")]  # fmt: skip
