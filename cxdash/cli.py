@@ -388,10 +388,10 @@ def _drivers(args: argparse.Namespace) -> int:
         return 0
     by = "cxdash drivers discover"
     if proposal.source == "reasons":
-        change = driver_map.write(path, proposal.mapping, changed_by=by)
+        change = driver_map.write(path, proposal.mapping, changed_by=by, discovered=True)
     else:
         change = driver_map.write(path, {}, assignments=discover.assignments(proposal),
-                                  changed_by=by)  # fmt: skip
+                                  changed_by=by, text_fields=tuple(args.text))  # fmt: skip
     print(f"\nwritten to {path}: {change.summary()}")
     return 0
 

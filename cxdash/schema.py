@@ -236,6 +236,22 @@ CONTACT_DRIVERS = Table(
     ),
 )
 
+# What places a later import's contacts among the accepted drivers (`cxdash.drivers.centres`):
+# per driver, the mean of its texts' embeddings and the least similarity a new text needs to
+# join it (its own texts' 5th percentile), from the reasons (`fields` '') or from contacts'
+# text fields ("comment", "subject+comment"), with the words set aside as the company's.
+DRIVER_CENTRES = Table(
+    "driver_centres",
+    (
+        Column("driver", "VARCHAR", required=True),
+        Column("fields", "VARCHAR", required=True),
+        Column("centre", "FLOAT[]", required=True),
+        Column("floor", "DOUBLE"),
+        Column("assignable", "BOOLEAN", required=True),
+        Column("common", "VARCHAR"),
+    ),
+)
+
 # Every change to the driver map, as for the register: which reason, from what driver to what,
 # when, by whom.
 DRIVER_MAP_CHANGES = Table(
@@ -252,6 +268,7 @@ DRIVER_MAP_CHANGES = Table(
 TABLES: tuple[Table, ...] = (
     CONTACTS, ORDERS, REASONS, ROOT_CAUSES, SETTINGS, META, ORDERS_DAILY, IMPORT_HISTORY,
     ROOT_CAUSE_CHANGES, REPURCHASE_BASELINES, DRIVER_MAP, CONTACT_DRIVERS, DRIVER_MAP_CHANGES,
+    DRIVER_CENTRES,
 )  # fmt: skip
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 

@@ -30,19 +30,9 @@ class Model:
 
     centres: Vectors
 
-    def nearest(self, vectors: Vectors) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    def nearest(self, vectors: Vectors) -> tuple[NDArray[np.int64], Vectors]:
         """Each vector's nearest centre and its cosine similarity to it."""
-        return nearest(vectors, self.centres)
-
-
-def nearest(vectors: Vectors, centres: Vectors) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-    best = np.empty(len(vectors), dtype=np.int64)
-    sims = np.empty(len(vectors), dtype=np.float32)
-    for start in range(0, len(vectors), 100_000):  # bounds the n × k similarity block
-        block = vectors[start:start + 100_000] @ centres.T
-        best[start:start + len(block)] = block.argmax(axis=1)
-        sims[start:start + len(block)] = block.max(axis=1)
-    return best, sims
+        return embed.nearest(vectors, self.centres)
 
 
 def fit(texts: list[str]) -> Vectors:
@@ -65,7 +55,7 @@ def groups(vectors: Vectors, k: int | None, seed: int = SEED
     centres = np.asarray(model.cluster_centers_, dtype=np.float32)
     norms = np.linalg.norm(centres, axis=1, keepdims=True)
     centres = (centres / np.where(norms == 0, 1, norms)).astype(np.float32)
-    labels, _ = nearest(vectors, centres)
+    labels, _ = embed.nearest(vectors, centres)
     return labels, centres
 
 

@@ -64,7 +64,7 @@ def propose(texts: Texts, n_drivers: int | None = None) -> Proposal:
     raw = frame["text"].to_list()
     weights = frame["contacts"].to_list()
     common = words.common_words(raw, weights)
-    frame = frame.with_columns(pl.Series("norm", [words.normalise(t, common) for t in raw],
+    frame = frame.with_columns(pl.Series("norm", words.normalise_all(raw, common),
                                          dtype=pl.String))  # fmt: skip
     distinct = (frame.filter(pl.col("norm") != "").group_by("norm")
                 .agg(pl.col("contacts").sum()).sort(["contacts", "norm"],

@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from cxdash import publish
+from cxdash.drivers import centres
 from cxdash.schema import create_schema
 
 
@@ -67,10 +68,16 @@ def write(
     assignments: pl.DataFrame | None = None,
     replace: bool = False,
     changed_by: str = "local",
+    text_fields: tuple[str, ...] = (),
+    discovered: bool = False,
 ) -> MapChange:
     """Map these reasons (and, with `replace`, unmap every other), assign these contacts
-    (`assignments`: contact_id, driver, similarity; replacing all earlier assignments), add
-    untriaged catalog rows for new drivers, as one new version. Raises InvalidMap."""
+    (`assignments`: contact_id, driver, similarity, from the `text_fields` they were read
+    from; replacing all earlier assignments), add untriaged catalog rows for new drivers and
+    work out the drivers' centres again (`centres.refresh`: where a later import's contacts
+    land: from the map when it came from discovery (`discovered`) or had centres before, so a
+    hand-written map of a few reasons does not start placing new ones), as one new version.
+    Raises InvalidMap."""
     broken = problems(mapping)
     if broken:
         raise InvalidMap("; ".join(broken))
@@ -108,6 +115,10 @@ def write(
         new = tuple(d for d in drivers if d not in known)
         if new:
             con.executemany("INSERT INTO reasons (reason) VALUES (?)", [(d,) for d in new])
+        if changes and (discovered or centres.exist(con)):
+            centres.refresh(con)
+        if assignments is not None and text_fields:
+            centres.refresh(con, text_fields)
         if changes or assignments is not None:
             draft.drivers_remapped()
     return MapChange(

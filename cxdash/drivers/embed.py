@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 CHUNK = 200_000  # texts pooled at once: bounds the token arrays' memory
@@ -45,6 +44,8 @@ def dimensions() -> int:
 
 def vectors(texts: list[str]) -> Vectors:
     """One unit row per text (a text with no known token gets a zero row)."""
+    import scipy.sparse as sp  # with sklearn; imported here to keep the importer's start light
+
     tokenizer, table = _model()
     out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
     for start in range(0, len(texts), CHUNK):
@@ -61,3 +62,14 @@ def vectors(texts: list[str]) -> Vectors:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         out[start:start + len(chunk)] = pooled / np.where(norms == 0, 1, norms)
     return out
+
+
+def nearest(vectors: Vectors, centres: Vectors) -> tuple[NDArray[np.int64], Vectors]:
+    """Each vector's nearest centre (unit rows both) and its cosine similarity to it."""
+    best = np.empty(len(vectors), dtype=np.int64)
+    sims = np.empty(len(vectors), dtype=np.float32)
+    for start in range(0, len(vectors), 100_000):  # bounds the n × k similarity block
+        block = vectors[start:start + 100_000] @ centres.T
+        best[start:start + len(block)] = block.argmax(axis=1)
+        sims[start:start + len(block)] = block.max(axis=1)
+    return best, sims

@@ -5,6 +5,7 @@ words ("Data cap", "Internet speed")."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections import Counter
@@ -39,9 +40,18 @@ def singular(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=500_000)
+def _word(word: str) -> str:
+    """A lower-case word as `tokens` keeps it, or "" when it tells nothing (cached: a million
+    texts use far fewer distinct words, so each is worked out once)."""
+    if word in STOP or word.isdigit():
+        return ""
+    plain = singular(word)
+    return "" if plain in META else plain
+
+
 def tokens(text: str) -> list[str]:
-    found = (singular(w) for w in _WORD.findall(text.lower()) if w not in STOP and not w.isdigit())
-    return [w for w in found if w not in META]
+    return [p for w in _WORD.findall(text.lower()) if (p := _word(w))]
 
 
 def common_words(texts: Sequence[str], weights: Sequence[int]) -> frozenset[str]:
@@ -56,6 +66,15 @@ def common_words(texts: Sequence[str], weights: Sequence[int]) -> frozenset[str]
 
 def normalise(text: str, common: frozenset[str]) -> str:
     return " ".join(w for w in tokens(text) if w not in common)
+
+
+def normalise_all(texts: Iterable[str], common: frozenset[str]) -> list[str]:
+    """`normalise` for many texts."""
+    find, word, lower = _WORD.findall, _word, str.lower
+    if not common:
+        return [" ".join([p for w in find(lower(t)) if (p := word(w))]) for t in texts]
+    return [" ".join([p for w in find(lower(t)) if (p := word(w)) and p not in common])
+            for t in texts]
 
 
 def name(members: Iterable[tuple[str, int]], background: Counter[str], total: int,

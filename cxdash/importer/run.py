@@ -27,6 +27,7 @@ import duckdb
 import polars as pl
 
 from cxdash import cause_register, publish, store
+from cxdash.drivers import assign
 from cxdash.importer import events, messages
 from cxdash.importer.causes import register_problems, write_causes
 from cxdash.importer.mapping import TABLES, Mapping
@@ -119,6 +120,9 @@ def import_file(
         else:
             fits = path.stat().st_size < store.write_memory_bytes()
             written = write_rows(draft, checked.spec, checked.plan, mode, fits)
+        placed = assign.assign_new(con)  # a later import among the accepted drivers
+        if placed is not None:
+            notes = (*notes, placed.note())
         record_import(con, path, source_name or str(path), checked.table, checked.rows_read,
                       written, len(bad_rows))  # fmt: skip
     kept = str(draft.kept) if draft.kept is not None else None
