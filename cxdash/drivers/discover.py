@@ -23,6 +23,7 @@ from cxdash.drivers.texts import NothingToDiscover, Texts, select
 UNSPECIFIED = "Unspecified"
 MIXED = "Mixed"  # a loose group: texts that fit no driver well, to split or move by hand
 LOOSE = 0.35  # tightness below which a group is mixed
+SAMPLE = 100_000  # texts the company's name and the drivers' names are worked out from
 
 __all__ = ["UNSPECIFIED", "Driver", "NothingToDiscover", "Proposal", "discover", "propose"]
 
@@ -63,7 +64,8 @@ def propose(texts: Texts, n_drivers: int | None = None) -> Proposal:
     frame = texts.frame
     raw = frame["text"].to_list()
     weights = frame["contacts"].to_list()
-    common = words.common_words(raw, weights)
+    step = max(1, len(raw) // SAMPLE)  # the company's name shows in any tenth as in the whole
+    common = words.common_words(raw[::step], weights[::step])
     frame = frame.with_columns(pl.Series("norm", words.normalise_all(raw, common),
                                          dtype=pl.String))  # fmt: skip
     distinct = (frame.filter(pl.col("norm") != "").group_by("norm")
@@ -76,23 +78,24 @@ def propose(texts: Texts, n_drivers: int | None = None) -> Proposal:
     vectors = cluster.fit(norms)
     labels, centres = cluster.groups(vectors, n_drivers)
     similarity = np.einsum("ij,ij->i", vectors, centres[labels])
-    group_of = dict(zip(norms, labels.tolist(), strict=True))
-    sim_of = dict(zip(norms, similarity.tolist(), strict=True))
-    frame = frame.with_columns(
-        pl.col("norm").replace_strict(group_of, default=-1, return_dtype=pl.Int64).alias("g"),
-        pl.col("norm").replace_strict(sim_of, default=None, return_dtype=pl.Float64)
-        .alias("sim"),
-    )  # fmt: skip
-    background = words.background(zip(norms, distinct["contacts"].to_list(), strict=True))
+    placed = distinct.select("norm", pl.Series("g", labels, dtype=pl.Int64),
+                             pl.Series("sim", similarity, dtype=pl.Float64))  # fmt: skip
+    frame = frame.join(placed, on="norm", how="left", maintain_order="left").with_columns(
+        pl.col("g").fill_null(-1))  # fmt: skip
+    # names come from the most used texts: the first SAMPLE distinct ones, and per group its
+    # first SAMPLE // 5 (a million texts would otherwise be counted word by word each time)
+    head = distinct.head(SAMPLE)
+    background = words.background(zip(head["norm"], head["contacts"], strict=True))
+    named_total = int(head["contacts"].sum())
     total = texts.contacts
     taken: set[str] = {UNSPECIFIED}
     drivers = []
     for g in sorted(set(labels.tolist())):
         members = frame.filter(pl.col("g") == g)
         grams = (members.group_by("norm").agg(pl.col("contacts").sum())
-                 .sort("contacts", descending=True))  # fmt: skip
+                 .sort(["contacts", "norm"], descending=[True, False]).head(SAMPLE // 5))
         label, top = words.name(zip(grams["norm"], grams["contacts"], strict=True), background,
-                                total, taken)  # fmt: skip
+                                named_total, taken)  # fmt: skip
         driver = _driver(label, members, top, total)
         if driver.tightness is not None and driver.tightness < LOOSE:
             # k-means leaves the texts that fit nowhere together: say so, not "Fee"
