@@ -8,7 +8,7 @@ import streamlit as st
 
 from cxdash.analysis.listings import ACTIONS, QUADRANTS
 from cxdash.analysis.opportunities import TRIAGE
-from cxdash.ui import catalog_editor, data, view
+from cxdash.ui import catalog_editor, data, driver_map_editor, driver_review, view
 from cxdash.views import view_model
 
 current = view.require_app()
@@ -16,6 +16,9 @@ st.title("Driver catalog")
 st.caption(f"Contacts: {current.period.caption()}"
            + (f" · {current.filters.caption()}" if current.filters else ""))
 catalog_editor.show_flash()
+with st.expander("Discover drivers in free-text reasons or comments",
+                 icon=":material/auto_awesome:", key="discover_drivers"):  # fmt: skip
+    driver_review.section()
 
 cat = data.driver_catalog()
 volumes = data.compute(view_model.request(current, ("contacts",), by=("reason",)))
@@ -63,3 +66,6 @@ with st.container(horizontal=True):
                        icon=":material/download:")  # fmt: skip
     st.page_link("pages/data.py", label="Import a catalog CSV on the Data page",
                  icon=":material/upload:")  # fmt: skip
+
+st.subheader("Driver map")
+driver_map_editor.section()
