@@ -226,7 +226,9 @@ def _inside(draft: Draft, noun: str) -> None:
     st.caption(f"{len(driver.keys):,} {noun}{more} · {driver.contacts:,} contacts · top words: "
                f"{md(words)}")  # fmt: skip
     st.dataframe(shown, hide_index=True, width="stretch",
-                 height=min(35 * (shown.height + 1) + 3, 320))  # fmt: skip
+                 height=min(35 * (shown.height + 1) + 3, 320),
+                 column_config={"Contacts": st.column_config.NumberColumn(width=90),
+                                "Contact": st.column_config.TextColumn(width=140)})  # fmt: skip
 
 
 def _rename(draft: Draft) -> None:

@@ -177,3 +177,43 @@ def test_nothing_to_discover_is_one_friendly_sentence(monkeypatch, tmp_path: Pat
     (info,) = [i.value for i in at.info]
     assert "already read as a list of drivers" in info and "--text" not in info
     assert DRAFT not in at.session_state
+
+
+def test_comments_of_contacts_without_a_reason_are_grouped_and_moved(monkeypatch,
+                                                                     tmp_path: Path) -> None:
+    """Group: the comment of contacts without a reason; one contact moved to another driver
+    (AppTest cannot type a new option into a selectbox: moving to a new driver is
+    tests/drivers/test_review.py's); writing assigns every contact of the accepted drivers,
+    the moved one to the driver it was moved to."""
+    texts = [t for vs in VARIANTS.values() for t in vs]
+    t0 = ts("2026-03-02 09:00")
+    db = build_store(tmp_path / "cxdash.duckdb", [
+        {"contact_id": f"c{i}", "created_at": t0 + dt.timedelta(hours=i),
+         "comment": texts[i % len(texts)]} for i in range(120)])  # fmt: skip
+    at = _on_page(monkeypatch, db)
+    at.selectbox(key="rv_source").select("comment")
+    at.number_input(key="rv_n").set_value(4)
+    at.button(key="rv_run").click().run()
+    _ok(at)
+    proposal = at.session_state[DRAFT].proposal
+    assert proposal.source == "comment" and proposal.contacts == 120
+    first, second = proposal.drivers[:2]
+    at.selectbox(key="rv_move_from_0").select(first.label)
+    at.multiselect(key="rv_move_keys_0").select(first.keys[0])
+    at.selectbox(key="rv_move_to_0").select(second.label)
+    at.button(key="rv_move_go_0").click().run()
+    _ok(at)
+    proposal = at.session_state[DRAFT].proposal
+    sizes = {d.label: (d.contacts, d.tightness) for d in proposal.drivers}
+    assert sizes[first.label] == (first.contacts - 1, None)
+    assert sizes[second.label] == (second.contacts + 1, None)
+    assert any(c.value.startswith(f"{len(proposal.drivers)} of {len(proposal.drivers)} drivers "
+                                  "accepted: 120 contacts assigned") for c in at.caption)
+    at.button(key="rv_write").click().run()
+    _ok(at)
+    assert "Drivers written: 120 contacts assigned from their text" in " ".join(
+        s.value for s in at.success)  # fmt: skip
+    with contextlib.closing(store.open_read(db)) as con:
+        assigned = dict(con.execute("SELECT contact_id, driver FROM contact_drivers").fetchall())
+    assert assigned == {k: d.label for d in proposal.drivers for k in d.keys}
+    assert assigned[first.keys[0]] == second.label
