@@ -151,9 +151,12 @@ def accepted(proposal: Proposal, labels: Iterable[str]) -> Accepted:
     if proposal.source == "reasons":
         return Accepted(tuple(d.label for d in kept),
                         {k: d.label for d in kept for k in d.keys}, None)  # fmt: skip
-    rows = [(k, d.label, d.tightness) for d in kept for k in d.keys]
-    frame = pl.DataFrame(rows, schema={"contact_id": pl.String, "driver": pl.String,
-                                       "similarity": pl.Float64}, orient="row")  # fmt: skip
+    schema = {"contact_id": pl.String, "driver": pl.String, "similarity": pl.Float64}
+    parts = [pl.DataFrame({"contact_id": list(d.keys)}, schema={"contact_id": pl.String})
+             .with_columns(pl.lit(d.label, pl.String).alias("driver"),
+                           pl.lit(d.tightness, pl.Float64).alias("similarity"))
+             for d in kept]  # fmt: skip
+    frame = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
     return Accepted(tuple(d.label for d in kept), {}, frame)
 
 
