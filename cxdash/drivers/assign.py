@@ -41,33 +41,30 @@ class Assigned:
                 f"{NEW.lower()} (review them on the Driver catalog page)")  # fmt: skip
 
 
-def place(texts: list[str], centres: pl.DataFrame) -> tuple[list[str], list[float | None]]:
-    """Each text's driver and its similarity to it (None for a text with no words left)."""
+def place(texts: list[str], centres: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """Each text's driver and its similarity to it (null for a text with no words left)."""
     common = frozenset((centres["common"][0] or "").split()) if centres.height else frozenset()
-    norms = words.normalise_all(texts, common)
-    drivers: list[str] = [""] * len(texts)
-    sims: list[float | None] = [None] * len(texts)
+    found, vocab = words.word_bags(texts, common)
+    n = len(texts)
+    worded = np.zeros(n, dtype=bool)
+    worded[found["i"].to_numpy()] = True
     empty_to = UNSPECIFIED if UNSPECIFIED in set(centres["driver"].to_list()) else NEW
-    worded = [i for i, n in enumerate(norms) if n]
-    for i, n in enumerate(norms):
-        if not n:
-            drivers[i] = empty_to
     targets = centres.filter(pl.col("assignable"))
-    if worded:
-        if targets.is_empty():
-            for i in worded:
-                drivers[i] = NEW
-            return drivers, sims
+    names = np.array([*targets["driver"].to_list(), NEW, empty_to], dtype=object)
+    choice = np.full(n, len(names) - 1, dtype=np.int64)  # no words: Unspecified (or new)
+    sims = np.full(n, np.nan)
+    if worded.any() and targets.height:
         matrix = np.asarray(targets["centre"].to_list(), dtype=np.float32)
         floors = targets["floor"].fill_null(1.0).to_numpy()
-        names = targets["driver"].to_list()
-        best, sim = embed.nearest(embed.vectors([norms[i] for i in worded]), matrix)
-        for j, i in enumerate(worded):
-            b = int(best[j])
-            close = float(sim[j]) >= floors[b] - MARGIN
-            drivers[i] = names[b] if close else NEW
-            sims[i] = float(sim[j])
-    return drivers, sims
+        vectors = embed.bags(found["i"].to_numpy(), found["j"].to_numpy(), vocab, n)
+        best, sim = embed.nearest(vectors[worded], matrix)
+        close = sim >= floors[best] - MARGIN
+        choice[worded] = np.where(close, best, len(names) - 2)
+        sims[worded] = sim
+    elif worded.any():
+        choice[worded] = len(names) - 2
+    return (pl.Series("driver", names[choice].tolist(), dtype=pl.String),
+            pl.Series("similarity", sims, dtype=pl.Float64).fill_nan(None))
 
 
 def assign_new(con: duckdb.DuckDBPyConnection) -> Assigned | None:
@@ -100,9 +97,7 @@ def assign_new(con: duckdb.DuckDBPyConnection) -> Assigned | None:
         if frame.is_empty():
             continue
         drivers, sims = place(frame["text"].to_list(), mine)
-        placed = frame.select("key", "contacts").with_columns(
-            pl.Series("driver", drivers, dtype=pl.String),
-            pl.Series("similarity", sims, dtype=pl.Float64))  # fmt: skip
+        placed = frame.select("key", "contacts").with_columns(drivers, sims)
         con.register("placed", placed.to_arrow())
         if key:
             con.execute("INSERT INTO contact_drivers SELECT key, driver, similarity FROM placed")

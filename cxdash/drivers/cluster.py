@@ -40,8 +40,9 @@ def fit(texts: list[str]) -> Vectors:
 
 
 def groups(vectors: Vectors, k: int | None, seed: int = SEED
-           ) -> tuple[NDArray[np.int64], Vectors]:  # fmt: skip
-    """Labels and (unit) centres; k chosen by silhouette when None."""
+           ) -> tuple[NDArray[np.int64], Vectors, Vectors]:  # fmt: skip
+    """Labels, (unit) centres and each vector's similarity to its centre; k chosen by
+    silhouette when None."""
     n = len(vectors)
     if k is None:
         k = choose_k(vectors, seed)
@@ -55,8 +56,8 @@ def groups(vectors: Vectors, k: int | None, seed: int = SEED
     centres = np.asarray(model.cluster_centers_, dtype=np.float32)
     norms = np.linalg.norm(centres, axis=1, keepdims=True)
     centres = (centres / np.where(norms == 0, 1, norms)).astype(np.float32)
-    labels, _ = embed.nearest(vectors, centres)
-    return labels, centres
+    labels, sims = embed.nearest(vectors, centres)
+    return labels, centres, sims
 
 
 def choose_k(vectors: Vectors, seed: int = SEED) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import duckdb
-import numpy as np
 import polars as pl
 
 from cxdash.drivers import cluster, words
@@ -76,8 +75,8 @@ def propose(texts: Texts, n_drivers: int | None = None) -> Proposal:
                                 "text shares are set aside: there is nothing to group.")
     norms = distinct["norm"].to_list()
     vectors = cluster.fit(norms)
-    labels, centres = cluster.groups(vectors, n_drivers)
-    similarity = np.einsum("ij,ij->i", vectors, centres[labels])
+    labels, centres, similarity = cluster.groups(vectors, n_drivers)
+    del vectors  # a million texts: 1 GB
     placed = distinct.select("norm", pl.Series("g", labels, dtype=pl.Int64),
                              pl.Series("sim", similarity, dtype=pl.Float64))  # fmt: skip
     frame = frame.join(placed, on="norm", how="left", maintain_order="left").with_columns(

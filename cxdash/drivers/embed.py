@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 from numpy.typing import NDArray
 
-CHUNK = 200_000  # texts pooled at once: bounds the token arrays' memory
+CHUNK = 250_000  # texts pooled at once: bounds the word arrays' memory
 Vectors = NDArray[np.float32]
 
 
@@ -43,25 +44,49 @@ def dimensions() -> int:
 
 
 def vectors(texts: list[str]) -> Vectors:
-    """One unit row per text (a text with no known token gets a zero row)."""
+    """One unit row per text (a text with no known token gets a zero row). Pooling is a sum
+    over tokens, and the tokenizer marks every word's start (Llama's "▁"), so a text's tokens
+    are its words' tokens: each distinct word is tokenised and summed once, and a text's
+    vector is the sum of its words' — a million texts share far fewer words."""
+    out = np.zeros((len(texts), dimensions()), dtype=np.float32)
+    for start in range(0, len(texts), CHUNK):
+        chunk = pl.DataFrame({"w": pl.Series(texts[start:start + CHUNK], dtype=pl.String)
+                              .str.split(" ")}).with_row_index("i")  # fmt: skip
+        used = chunk.explode("w").filter(pl.col("w").is_not_null() & (pl.col("w") != ""))
+        vocab = used.select(pl.col("w").unique(maintain_order=True)).with_row_index("j")
+        used = used.join(vocab, on="w", how="left", maintain_order="left")
+        out[start:start + chunk.height] = bags(used["i"].to_numpy(), used["j"].to_numpy(),
+                                               vocab["w"].to_list(), chunk.height)  # fmt: skip
+    return out
+
+
+def bags(rows: NDArray[np.uint32], cols: NDArray[np.uint32], vocab: list[str], n: int
+         ) -> Vectors:  # fmt: skip
+    """Unit rows for n texts given as bags of words: text `rows[k]` holds word
+    `vocab[cols[k]]`, in any order (the sum does not care)."""
     import scipy.sparse as sp  # with sklearn; imported here to keep the importer's start light
 
+    if not len(rows):
+        return np.zeros((n, dimensions()), dtype=np.float32)
+    table = _word_sums(vocab)
+    counts = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)),
+                           shape=(n, len(vocab)))  # fmt: skip
+    pooled = np.asarray(counts @ table, dtype=np.float32)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.where(norms == 0, 1, norms)).astype(np.float32)
+
+
+def _word_sums(words: list[str]) -> NDArray[np.float32]:
+    """Each word's token embeddings summed (words tokenised alone, as inside a text)."""
     tokenizer, table = _model()
-    out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
-    for start in range(0, len(texts), CHUNK):
-        chunk = texts[start:start + CHUNK]
-        encoded = tokenizer.encode_batch(chunk, add_special_tokens=False)
-        lengths = np.fromiter((len(e.ids) for e in encoded), dtype=np.int64, count=len(chunk))
-        ids = np.fromiter((i for e in encoded for i in e.ids), dtype=np.int64,
-                          count=int(lengths.sum()))  # fmt: skip
-        np.clip(ids, 0, table.shape[0] - 1, out=ids)
-        indptr = np.concatenate([[0], np.cumsum(lengths)])
-        counts = sp.csr_matrix((np.ones(len(ids), dtype=np.float32), ids, indptr),
-                               shape=(len(chunk), table.shape[0]))  # fmt: skip
-        pooled = np.asarray(counts @ table, dtype=np.float32)
-        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-        out[start:start + len(chunk)] = pooled / np.where(norms == 0, 1, norms)
-    return out
+    encoded = tokenizer.encode_batch(words, add_special_tokens=False)
+    lengths = np.fromiter((len(e.ids) for e in encoded), dtype=np.int64, count=len(words))
+    ids = np.fromiter((i for e in encoded for i in e.ids), dtype=np.int64,
+                      count=int(lengths.sum()))  # fmt: skip
+    np.clip(ids, 0, table.shape[0] - 1, out=ids)
+    sums = np.zeros((len(words), table.shape[1]), dtype=np.float32)
+    np.add.at(sums, np.repeat(np.arange(len(words)), lengths), table[ids])
+    return sums
 
 
 def nearest(vectors: Vectors, centres: Vectors) -> tuple[NDArray[np.int64], Vectors]:

@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+import polars as pl
+
 STOP = frozenset("""
 a about above after again against all am an and any are as at be because been before being
 below between both but by can could did do does doing down during each few for from further
@@ -52,6 +54,25 @@ def _word(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     return [p for w in _WORD.findall(text.lower()) if (p := _word(w))]
+
+
+def word_bags(texts: Sequence[str], common: frozenset[str]
+              ) -> tuple[pl.DataFrame, list[str]]:  # fmt: skip
+    """The words `normalise` keeps, as rows (i: the text's index, j: the word's index in the
+    returned vocabulary), without making the normalised strings: for placing a million texts,
+    where only the words matter. Polars finds the words; each distinct one is checked once
+    with `_WORD` and `_word`, so the words are `normalise`'s (Rust's \\w and Python's
+    differ only on a few marks such as "²")."""
+    found = (pl.DataFrame({"w": pl.Series(texts, dtype=pl.String).str.to_lowercase()
+                           .str.extract_all(r"[^\W_]+")}).with_row_index("i")
+             .explode("w").drop_nulls("w"))  # fmt: skip
+    kept = [(raw, p) for raw in found["w"].unique().to_list() for sub in _WORD.findall(raw)
+            if (p := _word(sub)) and p not in common]  # fmt: skip
+    vocab = sorted({p for _, p in kept})
+    index = {p: j for j, p in enumerate(vocab)}
+    table = pl.DataFrame([(raw, index[p]) for raw, p in kept],
+                         schema={"w": pl.String, "j": pl.UInt32}, orient="row")  # fmt: skip
+    return found.join(table, on="w", how="inner").select("i", "j"), vocab
 
 
 def common_words(texts: Sequence[str], weights: Sequence[int]) -> frozenset[str]:
