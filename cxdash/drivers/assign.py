@@ -57,10 +57,10 @@ def place(texts: list[str], centres: pl.DataFrame) -> tuple[pl.Series, pl.Series
         matrix = np.asarray(targets["centre"].to_list(), dtype=np.float32)
         floors = targets["floor"].fill_null(1.0).to_numpy()
         vectors = embed.bags(found["i"].to_numpy(), found["j"].to_numpy(), vocab, n)
-        best, sim = embed.nearest(vectors[worded], matrix)
+        best, sim = embed.nearest(vectors, matrix)  # rows without words are zeros
         close = sim >= floors[best] - MARGIN
-        choice[worded] = np.where(close, best, len(names) - 2)
-        sims[worded] = sim
+        choice = np.where(worded, np.where(close, best, len(names) - 2), choice)
+        sims = np.where(worded, sim, np.nan)
     elif worded.any():
         choice[worded] = len(names) - 2
     return (pl.Series("driver", names[choice].tolist(), dtype=pl.String),

@@ -72,7 +72,7 @@ def word_bags(texts: Sequence[str], common: frozenset[str]
     index = {p: j for j, p in enumerate(vocab)}
     table = pl.DataFrame([(raw, index[p]) for raw, p in kept],
                          schema={"w": pl.String, "j": pl.UInt32}, orient="row")  # fmt: skip
-    return found.join(table, on="w", how="inner").select("i", "j"), vocab
+    return found.join(table, on="w", how="inner", maintain_order="left").select("i", "j"), vocab
 
 
 def common_words(texts: Sequence[str], weights: Sequence[int]) -> frozenset[str]:
