@@ -71,8 +71,10 @@ def propose(texts: Texts, n_drivers: int | None = None) -> Proposal:
                 .agg(pl.col("contacts").sum()).sort(["contacts", "norm"],
                                                     descending=[True, False]))  # fmt: skip
     if distinct.height < 2:
-        raise NothingToDiscover(f"The {texts.source} say almost nothing once the words every "
-                                "text shares are set aside: there is nothing to group.")
+        what = "reasons" if texts.from_reasons else f"{texts.source} texts"
+        raise NothingToDiscover(f"The {what} say almost nothing once the words every text "
+                                "shares are set aside (or all say the same): there is nothing "
+                                "to group; import texts in the customers' own words.")
     norms = distinct["norm"].to_list()
     vectors = cluster.fit(norms)
     labels, centres, similarity = cluster.groups(vectors, n_drivers)

@@ -72,12 +72,24 @@ def build_sources(info: StoreInfo) -> Sources:
             else:
                 body = _empty(Table(table.name, table.contract_columns))
             ctes.append(f"{table.name}_base AS MATERIALIZED ({body})")
-        # The driver as the reason: a store not written (or changed behind the back of)
-        # cxdash has no published driver map to apply.
+        # The driver as publishing derives it (`derived.refresh_drivers`): the reason after
+        # the driver map, else the contact's text assignment, else the reason — also for a
+        # store changed behind cxdash's back, whose map still holds (one row per reason and
+        # contact here: another tool's duplicates must not count a contact twice).
+        joins, picks = "", []
+        if info.has_table("driver_map"):
+            joins += (" LEFT JOIN (SELECT reason, min(driver) AS driver FROM driver_map "
+                      "GROUP BY reason) m ON m.reason = d.reason")  # fmt: skip
+            picks.append("m.driver")
+        if info.has_table("contact_drivers"):
+            joins += (" LEFT JOIN (SELECT contact_id, min(driver) AS driver FROM "
+                      "contact_drivers GROUP BY contact_id) t ON t.contact_id = d.contact_id")
+            picks.append("t.driver")
+        driver = (f"coalesce({', '.join(picks)}, {derived.DRIVER_OF_REASON.format(c='d')})"
+                  if picks else derived.DRIVER_OF_REASON.format(c="d"))  # fmt: skip
         ctes.append(
-            "contacts_src AS MATERIALIZED (SELECT *, "
-            f"{derived.DRIVER_OF_REASON.format(c='d')} AS driver FROM ("
-            f"{derived.contacts_with_derived_sql('contacts_base', 'orders_base')}) d)"
+            f"contacts_src AS MATERIALIZED (SELECT d.*, {driver} AS driver FROM ("
+            f"{derived.contacts_with_derived_sql('contacts_base', 'orders_base')}) d{joins})"
         )
         ctes.append(
             f"orders_src AS MATERIALIZED ({derived.orders_with_derived_sql('orders_base')})"

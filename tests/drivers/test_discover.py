@@ -99,6 +99,9 @@ def test_contact_texts_without_reasons_are_assigned(tmp_path: Path, capsys) -> N
      "holds no words"),
     (_contacts(30, [f"reason {i}" for i in range(30)]), [], "Only 30 contacts"),
     (_contacts(80, ["x"]), ["--text", "nosuch"], "not a text field of contacts"),
+    # one giant text (5 MB) for every contact: cut for embedding, then nothing tells them apart
+    (_contacts(60, ["refund please " * 400_000], "comment"), ["--text", "comment"],
+     "The comment texts say almost nothing"),
 ])  # fmt: skip
 def test_input_it_cannot_group_gets_one_sentence_and_nothing_is_written(
     tmp_path: Path, capsys, rows, args, needle
@@ -109,3 +112,17 @@ def test_input_it_cannot_group_gets_one_sentence_and_nothing_is_written(
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
     assert db.stat().st_mtime_ns == before
+
+
+def test_a_giant_text_is_cut_for_embedding_never_a_reason_to_fail(tmp_path: Path) -> None:
+    texts = [v for vs in VARIANTS.values() for v in vs]
+    rows = _contacts(120, texts, "comment")
+    rows[7]["comment"] = "my data cap is exceeded again and again " * 200_000  # 8 MB
+    db = build_store(tmp_path / "s.duckdb", rows)
+    with contextlib.closing(store.open_read(db)) as con:
+        proposal = discover(con, ("comment",), n_drivers=4)
+    assert proposal.contacts == 120
+    driver_of = proposal.mapping
+    assert len(driver_of) == 120
+    assert driver_of["c7"] == driver_of["c0"]  # "my data cap is exceeded …": with "Acme data cap"
+    assert all(len(e) <= 2_000 for d in proposal.drivers for e in d.examples)

@@ -102,3 +102,12 @@ def test_a_store_from_another_tool_counts_by_reason(tmp_path: Path, capsys) -> N
         {"contact_id": f"c{i}", "created_at": t0 + dt.timedelta(hours=i),
          "reason": REASONS[i % 5]} for i in range(10)])  # fmt: skip
     assert _by_reason(db, capsys)["Unknown"] == 2
+
+
+def test_a_store_changed_behind_cxdashs_back_keeps_its_map(tmp_path: Path, capsys) -> None:
+    from tests.engines.driver_store import add_behind_cxdashs_back, driver_store
+
+    db = driver_store(tmp_path / "s.duckdb")
+    add_behind_cxdashs_back(db)  # x1, reason "bill": the map says Billing
+    # Billing 5 + x1; Late delivery c5–c8 and c10 (its text assignment); Unknown c9
+    assert _by_reason(db, capsys) == {"Billing": 6, "Late delivery": 5, "Unknown": 1}
