@@ -415,3 +415,26 @@ def test_a_conversation_log_is_suggested_and_becomes_contacts(monkeypatch, db: P
                      "WHERE contact_id = '1'") == [
         (dt.datetime(2017, 10, 31, 22, 8, 27), dt.datetime(2017, 10, 31, 22, 10, 47),
          "social")]  # fmt: skip
+
+
+def test_an_import_says_how_many_contacts_joined_the_accepted_drivers(
+        monkeypatch, tmp_path: Path) -> None:  # fmt: skip
+    from cxdash.cli import main
+    from tests.drivers.test_assign import LATER, STRANGE
+    from tests.drivers.test_discover import VARIANTS, _contacts
+
+    texts = [v for vs in VARIANTS.values() for v in vs]
+    db = build_store(tmp_path / "store" / "cxdash.duckdb", _contacts(160, texts))
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["drivers", "discover", "--db", str(db), "--drivers", "4", "--apply"]) == 0
+    body = "Ticket ID,Created,Reason\n" + "".join(
+        f"L{i},2026-04-0{1 + i},{text}\n" for i, text in enumerate([*LATER, STRANGE]))
+    at = upload(data_page(monkeypatch, db), "later.csv", body.encode())
+    import_button(at).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    done = at.success[0].value
+    # 5 near an accepted driver, "zebra giraffe hippopotamus" near none
+    assert ("6 new contacts placed among the accepted drivers: 5 in the nearest driver, 1 new, "
+            "not yet seen (review them on the Driver catalog page).") in done
+    assert count(db, "SELECT driver FROM contacts WHERE contact_id = 'L5'") == [
+        ("New, not yet seen",)]
