@@ -125,7 +125,7 @@ def test_later_comcast_complaints_land_like_the_labels_say(tmp_path: Path) -> No
     truth = labels()
     new = sum(1 for _, d in placed if d == NEW)
     assert report.notes and len(placed) > 500  # most later titles are new to the map
-    assert new <= 0.2 * len(placed)
+    assert new <= 0.1 * len(placed)  # measured 23 of 588
     q = measure([truth[c] for c, _ in placed], [d for _, d in placed])
-    assert q.nmi >= 0.40 and q.purity >= 0.50, q  # measured 0.461 / 0.553
+    assert q.nmi >= 0.44 and q.purity >= 0.55, q  # measured 0.484 / 0.597
 
