@@ -36,10 +36,12 @@ class MapChange:
     catalog_added: tuple[str, ...]
 
     def summary(self) -> str:
-        parts = [f"{n:,} {what}" for n, what in (
-            (self.added, "reasons mapped"), (self.changed, "remapped"), (self.removed, "unmapped"),
-            (self.assigned, "contacts assigned from their text"),
-            (len(self.catalog_added), "drivers added to the catalog"),
+        parts = [f"{n:,} {one if n == 1 else many}" for n, one, many in (
+            (self.added, "reason mapped", "reasons mapped"), (self.changed, "remapped", "remapped"),
+            (self.removed, "unmapped", "unmapped"),
+            (self.assigned, "contact assigned from its text", "contacts assigned from their text"),
+            (len(self.catalog_added), "driver added to the catalog",
+             "drivers added to the catalog"),
         ) if n]  # fmt: skip
         return ", ".join(parts) or "no change"
 

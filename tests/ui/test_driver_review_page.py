@@ -144,7 +144,7 @@ def test_the_map_grid_saves_whole_and_keeps_the_old_driver(monkeypatch, db: Path
     at.run()
     at.button(key="save_driver_map").click().run()
     _ok(at)
-    assert "Driver map saved: 1 reasons mapped, 1 remapped, 1 unmapped, 2 drivers added to " \
+    assert "Driver map saved: 1 reason mapped, 1 remapped, 1 unmapped, 2 drivers added to " \
         "the catalog." in [s.value for s in at.success]  # fmt: skip
     assert _map(db) == {"Acme data cap": "Data caps", "acme Data Caps": "Data limits",
                         "Acme outage again": "Outage"}  # fmt: skip
