@@ -1,11 +1,14 @@
 """Every table a person downloads, as CSV, Parquet or Excel that is safe to open in a spreadsheet.
 
-A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (and, in some, a tab or carriage
-return) as a formula — a contact's comment or a customer-typed reason could carry one (CSV
-injection). Text cells that start that way get an apostrophe in front, as OWASP advises, in all
-three formats: the same rule as the register export (`cxdash.importer.cells.neutralise`), plus
-tab and carriage return. Numbers stay numbers (a negative count is not a formula), so only text
-columns are touched.
+A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` (some after white space, some
+on a tab or carriage return) as a formula — a contact's comment or a customer-typed reason
+could carry one (CSV injection). Text cells that start that way get an apostrophe in front, as
+OWASP advises, in all three formats: the one rule of every export
+(`cxdash.importer.cells.neutralise`). Numbers stay numbers (a negative count is not a formula),
+so only text columns are touched. Excel files are written with xlsxwriter's URL and formula
+detection off: a value that looks like a link (`https://…`, `external:\\host\\share`, which
+becomes `file:///\\host\\share`, a click that can hand a Windows login hash to that host) is
+written as the text it is.
 """
 
 from __future__ import annotations
@@ -25,8 +28,6 @@ FORMATS = {  # name → (file extension, MIME type)
 
 def safe_text(text: str) -> str:
     """The cell a text is written as: an apostrophe in front of anything that could run."""
-    if text[:1] in ("\t", "\r"):
-        return "'" + text
     return neutralise(text)
 
 
@@ -55,7 +56,12 @@ def to_bytes(frame: pl.DataFrame, fmt: str) -> bytes:
     elif fmt == "Parquet":
         safe.write_parquet(buffer)
     elif fmt == "Excel":
-        safe.write_excel(buffer, worksheet="cxdash", autofit=True)
+        from xlsxwriter import Workbook
+
+        # never a hyperlink or formula from a value: text is text
+        with Workbook(buffer, {"strings_to_urls": False, "strings_to_formulas": False,
+                               "strings_to_numbers": False}) as book:  # fmt: skip
+            safe.write_excel(book, worksheet="cxdash", autofit=True)
     else:
         raise ValueError(f"unknown download format {fmt!r}; use one of {', '.join(FORMATS)}")
     return buffer.getvalue()

@@ -4,11 +4,14 @@ cxdash exports those two tables as CSV for a team to keep in a spreadsheet, and 
 back; these rules make that round trip exact.
 
 **Formulas.** A spreadsheet runs a cell that starts with `=`, `+`, `-` or `@` as a formula
-(CSV injection), so an exported cell that starts with one of them — after any number of
-apostrophes — gets one apostrophe in front: `=SUM(A1)` is written `'=SUM(A1)`, and `'=x` is
-written `''=x`. The importer takes exactly that apostrophe off again: it strips one leading
-`'` from a cell that is one or more apostrophes followed by `=`, `+`, `-` or `@`, and leaves
-every other cell alone (`'quoted'` stays `'quoted'`). Every text maps to one cell and back.
+(CSV injection), some after leading white space (`"\n=cmd"`), and some take a leading tab or
+carriage return as the start of one; so an exported cell that starts with one of them — after
+any number of apostrophes, or white space before `=`, `+`, `-`, `@` — gets one apostrophe in
+front: `=SUM(A1)` is written `'=SUM(A1)`, `'=x` is written `''=x`, `"\t1"` is written `"'\t1"`.
+The importer takes exactly that apostrophe off again: it strips one leading `'` from a cell
+that is one or more apostrophes followed by what needed the guard, and leaves every other cell
+alone (`'quoted'` stays `'quoted'`). Every text maps to one cell and back. The one rule for
+every download and export (`cxdash.downloads`, `cxdash.exports`).
 
 **Lists.** A cause's reasons share one cell, separated by `;` (the export writes `; `; spaces
 around each reason are dropped, empty items ignored). A `;` inside a reason is doubled:
@@ -24,8 +27,9 @@ import re
 from collections.abc import Iterable
 
 FORMULA_START = "=+-@"
-_NEEDS_GUARD = re.compile(r"'*[=+\-@]")
-_GUARDED = re.compile(r"'+[=+\-@]")
+_RISKY = r"(?:[\t\r]|\s*[=+\-@])"  # what a spreadsheet may run, after the apostrophes
+_NEEDS_GUARD = re.compile(r"'*" + _RISKY)
+_GUARDED = re.compile(r"'+" + _RISKY)
 SEPARATOR = ";"
 _PLACEHOLDER = "\ue000"  # a private-use character stands in for a doubled ";" while splitting
 
@@ -54,8 +58,8 @@ def split_list(cell: str) -> list[str]:
 
 def restore_sql(text: str) -> str:
     """SQL for `restore` over the text expression `text` (NULL stays NULL)."""
-    return (f"CASE WHEN regexp_matches({text}, '^''+[=+\\-@]') THEN substr({text}, 2) "
-            f"ELSE {text} END")  # fmt: skip
+    return (f"CASE WHEN regexp_matches({text}, '^''+(?:[\\t\\r]|\\s*[=+\\-@])') "
+            f"THEN substr({text}, 2) ELSE {text} END")  # fmt: skip
 
 
 def split_list_sql(text: str) -> str:

@@ -199,6 +199,8 @@ def test_a_catalog_imported_into_the_store_makes_its_reasons_known(
 TRICKY = [
     "", "plain", "=SUM(A1)", "+1", "-1", "@home", "'=x", "''+y", "'quoted'", "''", "'", "a=b",
     " =lead", "Billing; refunds", ";", "a;;b", "end;", "x\ny",
+    # white space a spreadsheet skips, or takes as a formula's start (issue 19)
+    "\t=x", "\tplain", "\r1", "\n=cmd|' /C calc'!A0", "\r\n+1", "  @x", "'\t", " plain",
 ]
 
 
@@ -206,7 +208,8 @@ TRICKY = [
 def test_cell_rules_invert_exactly_in_python_and_in_sql(text: str) -> None:
     assert restore(neutralise(text)) == text
     cell = neutralise(text)
-    assert cell[:1] not in ("=", "+", "-", "@")  # a spreadsheet sees no formula
+    assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet sees no formula
+    assert cell.lstrip()[:1] not in ("=", "+", "-", "@")  # not after white space either
     sql = f"SELECT {restore_sql('$c')}, {split_list_sql('$c')}"
     got_text, got_list = duckdb.execute(sql, {"c": cell}).fetchall()[0]
     assert got_text == restore(cell)

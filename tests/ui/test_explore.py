@@ -60,14 +60,17 @@ def test_behind_a_row_are_its_groups_and_its_bucket() -> None:
 
 
 # ---- downloads ----------------------------------------------------------------------------
+LINKS = ["https://203.0.113.5/x", "external:\\\\203.0.113.5\\share", "mailto:a@203.0.113.5",
+         "ftp://203.0.113.5/f", "www.example.com"]
 HOSTILE = pl.DataFrame({
     "comment": ["=HYPERLINK(\"http://x\")", "+1 555", "-sum(A1)", "@cmd", "\tx", "fine", None,
-                "'=already"],
-    "n": [-1, 2, 3, 4, 5, 6, 7, 8],
-    "reasons": [["=a", "b"]] * 8,
+                "'=already", "\n=cmd|' /C calc'!A0", " =1+1", "\r\n@SUM(1)", "\rx", *LINKS],
+    "n": list(range(-1, 16)),
+    "reasons": [["=a", "b"]] * 17,
 })  # fmt: skip
 SAFE = ["'=HYPERLINK(\"http://x\")", "'+1 555", "'-sum(A1)", "'@cmd", "'\tx", "fine", None,
-        "''=already"]  # fmt: skip
+        "''=already", "'\n=cmd|' /C calc'!A0", "' =1+1", "'\r\n@SUM(1)", "'\rx",
+        *LINKS]  # links stay text  # fmt: skip
 
 
 @pytest.mark.parametrize("fmt", list(downloads.FORMATS))
@@ -81,13 +84,16 @@ def test_downloads_neutralise_formula_cells(fmt: str) -> None:
     else:
         back = pl.read_excel(io.BytesIO(data))
     assert back["comment"].to_list() == SAFE
-    assert back["n"].to_list() == [-1, 2, 3, 4, 5, 6, 7, 8]  # numbers stay numbers
-    assert back["reasons"].to_list() == ["'=a; b"] * 8
-    if fmt == "Excel":  # no cell of the workbook is a formula
+    assert back["n"].to_list() == list(range(-1, 16))  # numbers stay numbers
+    assert back["reasons"].to_list() == ["'=a; b"] * 17
+    if fmt == "Excel":  # no cell of the workbook is a formula, none a hyperlink
         import zipfile
 
-        sheet = zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
-        assert "<f>" not in sheet
+        book = zipfile.ZipFile(io.BytesIO(data))
+        sheet = book.read("xl/worksheets/sheet1.xml").decode()
+        assert "<f>" not in sheet and "<hyperlink" not in sheet
+        rels = [n for n in book.namelist() if n.endswith(".rels")]
+        assert not any("hyperlink" in book.read(n).decode() for n in rels)
 
 
 # ---- the page -----------------------------------------------------------------------------
