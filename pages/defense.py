@@ -6,7 +6,7 @@ import streamlit as st
 
 from cxdash.charts import defense
 from cxdash.metrics.request import Filters
-from cxdash.ui import data, panels, tables, view
+from cxdash.ui import data, figures, panels, tables, view
 from cxdash.views import view_model
 
 QUALITY = ("resolution_rate", "fcr_rate", "reopen_rate", "csat")
@@ -20,7 +20,7 @@ st.caption(view.caption(current))
 # Metrics the data cannot answer are left out of the chart and the tables, and named.
 quality, quality_lacking = data.in_data(QUALITY, current.catalogue)
 shown_table, table_lacking = data.in_data(TABLE, current.catalogue)
-quality_event = st.plotly_chart(
+quality_event = figures.show(
     defense.weekly_rates(data.compute_series(view_model.trend_request(current, quality)),
                          quality),
     key="quality_trend", on_select="rerun", selection_mode="points")  # fmt: skip
@@ -37,7 +37,7 @@ if table_lacking and table_lacking != quality_lacking:
     st.caption(table_lacking)
 
 band_frame = data.resolution_bands(view_model.request(current, ("contacts",)))
-st.plotly_chart(defense.resolution_distribution(
+figures.show(defense.resolution_distribution(
     band_frame, overall["resolution_hours_median"],
     data.compute(view_model.request(current, ("resolution_hours_p90",))).item()),
     key="resolution_bands")  # fmt: skip
@@ -46,10 +46,10 @@ left, right = st.columns(2, gap="large")
 with left:
     friction = ("contacts", "transfer_rate", "escalation_rate")
     by_team = data.compute(view_model.request(current, friction, by=("team",)))
-    st.plotly_chart(defense.team_friction(by_team), key="team_friction")
+    figures.show(defense.team_friction(by_team), key="team_friction")
 with right:
     cohorts = data.recovery_cohorts(view_model.request(current, ("contacts",)))
-    st.plotly_chart(defense.recovery(cohorts), key="recovery")
+    figures.show(defense.recovery(cohorts), key="recovery")
     st.caption("Customers by the outcome of their first contact in the period; the bar is the "
                "share who ordered within 90 days after it, the whisker its 95% interval "
                "(Wilson). No contact = customers who ordered in the period and never contacted.")

@@ -8,7 +8,7 @@ import streamlit as st
 from cxdash.analysis.topn import MISSING, is_other
 from cxdash.charts import offense
 from cxdash.metrics.request import Filters
-from cxdash.ui import data, panels, plays, view
+from cxdash.ui import data, figures, panels, plays, view
 from cxdash.views import view_model
 
 current = view.require_app()
@@ -19,7 +19,7 @@ st.caption(view.caption(current))
 
 weekly = data.compute_series(
     view_model.trend_request(current, ("contacts", "contact_rate"), weeks=view_model.TREND_WEEKS))
-trend_event = st.plotly_chart(
+trend_event = figures.show(
     offense.contact_rate_trend(weekly, data.root_causes(), per_orders=has_orders),
     key="rate_trend", on_select="rerun", selection_mode="points",
 )  # fmt: skip
@@ -32,18 +32,18 @@ before = data.compute(view_model.request(current, ("contacts",), by=("reason",))
     current.period.previous()))
 plays.section(by_reason, before, current, per_orders=has_orders)
 
-pareto_event = st.plotly_chart(offense.pareto(by_reason), key="pareto", on_select="rerun",
+pareto_event = figures.show(offense.pareto(by_reason), key="pareto", on_select="rerun",
                                selection_mode="points")  # fmt: skip
 
 heat = data.compute_series(view_model.weekly_request(current, ("contacts",), by=("reason",)))
-st.plotly_chart(offense.driver_heatmap(heat), key="heatmap")
+figures.show(offense.driver_heatmap(heat), key="heatmap")
 
 trend = by_reason.join(before.select("reason", pl.col("contacts").alias("before")),
                        on="reason", how="left").with_columns(
     ((pl.col("contacts") - pl.col("before")) / pl.col("before")).alias("change"))
 matrix = trend.join(data.driver_catalog(), on="reason", how="left")
-st.plotly_chart(offense.value_irritant(matrix), key="matrix")
-st.plotly_chart(offense.rates_by_driver(by_reason), key="driver_rates")
+figures.show(offense.value_irritant(matrix), key="matrix")
+figures.show(offense.rates_by_driver(by_reason), key="driver_rates")
 
 clicked = panels.selection_values(pareto_event, "x")
 chosen = [r for r in clicked if r != MISSING and not is_other(r)]

@@ -8,7 +8,7 @@ import streamlit as st
 from cxdash.charts import defense
 from cxdash.formatting import format_hours
 from cxdash.metrics.catalogue import SIDE_LABELS
-from cxdash.ui import data, view
+from cxdash.ui import data, figures, view
 from cxdash.ui.tiles import tile_grid
 from cxdash.views import layout, view_model
 
@@ -27,14 +27,14 @@ tile_grid(values)
 funnel, friction = data.funnel(view_model.request(current, ("contacts",)))
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(defense.funnel(funnel), key="funnel")
+    figures.show(defense.funnel(funnel), key="funnel")
     st.caption("Each step keeps the contacts that passed every step before it; the last one "
                "is the Happy tile's count.")  # fmt: skip
     if funnel["contacts"].null_count():
         st.caption("The steps after Resolved need resolution times: not in your data "
                    "(import `resolved_at`).")
 with right:
-    st.plotly_chart(defense.frictions(friction), key="frictions")
+    figures.show(defense.frictions(friction), key="frictions")
     st.caption("Over the contacts that did not reach happy. A first response slower than its "
                "target is not part of happy, so it shows here rather than in the funnel "
                "(self-served contacts count as answered in time).")  # fmt: skip
@@ -44,4 +44,4 @@ with right:
 
 by_channel = data.compute(view_model.request(
     current, ("contacts", "resolution_hours_median", "resolution_hours_p90"), by=("channel",)))
-st.plotly_chart(defense.time_by_channel(by_channel), key="time_by_channel")
+figures.show(defense.time_by_channel(by_channel), key="time_by_channel")

@@ -122,3 +122,18 @@ def test_every_part_of_cxdash_is_in_the_contracts() -> None:
     assert layered - parts == set()  # no stale names either
     assert parts - set(forbidden["source_modules"]) == {"cxdash.ui", "cxdash.__main__"}
     assert set(forbidden["source_modules"]) <= parts
+
+
+def test_every_chart_is_drawn_through_the_one_text_escaping_path() -> None:
+    """Plotly draws a little HTML in chart text (links, styled spans that fetch): a figure
+    reaches a page only through `cxdash.ui.figures.show` and the report only through
+    `cxdash.charts.text.as_text` (issue 19)."""
+    drawn = []
+    for path in [*ROOT.glob("cxdash/**/*.py"), *ROOT.glob("pages/*.py"), ROOT / "app.py"]:
+        text = path.read_text()
+        for n, line in enumerate(text.splitlines(), 1):
+            if ".plotly_chart(" in line and path.name != "figures.py":
+                drawn.append(f"{path.relative_to(ROOT)}:{n}")
+            if ".to_html(" in line and "as_text(" not in line:
+                drawn.append(f"{path.relative_to(ROOT)}:{n}")
+    assert drawn == []

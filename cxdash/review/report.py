@@ -20,6 +20,7 @@ from plotly.offline import get_plotlyjs
 from cxdash import settings as settings_mod
 from cxdash import store
 from cxdash.analysis.movers import Move
+from cxdash.charts.text import as_text
 from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import SIDE_LABELS
 from cxdash.metrics.request import Filters, RequestError
@@ -137,7 +138,7 @@ class _Charts:
 
     def __call__(self, fig: go.Figure) -> str:
         self.count += 1
-        html_div: str = fig.to_html(full_html=False, include_plotlyjs=False,
+        html_div: str = as_text(fig).to_html(full_html=False, include_plotlyjs=False,
                                     div_id=f"chart-{self.count}",
                                     config={"displaylogo": False, "responsive": True})  # fmt: skip
         return html_div

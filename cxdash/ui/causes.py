@@ -15,7 +15,7 @@ from cxdash.cause_register import InvalidCause, RootCause
 from cxdash.charts import causes as cause_charts
 from cxdash.metrics.request import MetricRequest
 from cxdash.schema import ROOT_CAUSE_STATUSES
-from cxdash.ui import auth, data
+from cxdash.ui import auth, data, figures
 from cxdash.ui.text import md
 from cxdash.views.view_model import View
 
@@ -200,7 +200,7 @@ def detail(cause: RootCause, effect: dict[str, Any] | None, view: View) -> None:
         before_level = causes.baseline_level(effect["baseline"], effect["orders_base"] or 0,
                                              per_orders=per_orders)  # fmt: skip
     title = f"{', '.join(cause.reasons)}: weekly " + ("contact rate" if per_orders else "contacts")
-    st.plotly_chart(cause_charts.before_after(
+    figures.show(cause_charts.before_after(
         weekly, title=title, fixed_on=cause.fixed_on if cause.status == "eliminated" else None,
         level=before_level, per_orders=per_orders,
         came_back=bool(effect and effect["verdict"] in ("came_back", "near_baseline")),

@@ -20,7 +20,7 @@ from cxdash.metrics.catalogue import Metric
 from cxdash.metrics.compiler import BUCKET
 from cxdash.metrics.dimensions import DIMENSION_IDS, DIMENSIONS_BY_ID, GRAINS
 from cxdash.metrics.request import Filters, MetricRequest
-from cxdash.ui import data, panels, tiles
+from cxdash.ui import data, figures, panels, tiles
 from cxdash.views.view_model import View
 
 DEFAULT_METRICS = ["contacts", "resolution_rate", "csat"]
@@ -89,7 +89,7 @@ def show_charts(request: MetricRequest, frame: pl.DataFrame) -> None:
     columns = st.columns(2) if len(shown) > 1 else [st.container()]
     for i, metric in enumerate(shown):
         with columns[i % len(columns)]:
-            st.plotly_chart(charts.metric_chart(frame, metric, request.by, kind),
+            figures.show(charts.metric_chart(frame, metric, request.by, kind),
                             key=f"x_chart_{metric.id}")  # fmt: skip
     if len(metrics) > len(shown):
         st.caption(f"Charts for the first {len(shown)} metrics; the table has all of them.")

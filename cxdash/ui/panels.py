@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,7 +78,9 @@ def selection_values(event: Any, field: str) -> list[Any]:
         points = event["selection"]["points"]
     except (KeyError, TypeError):
         return []
-    return [p.get(field) for p in points if p.get(field) is not None]
+    values = [p.get(field) for p in points if p.get(field) is not None]
+    # charts draw their text escaped (`cxdash.charts.text`): give back the data's own value
+    return [html.unescape(v) if isinstance(v, str) else v for v in values]
 
 
 def selected_week(event: Any, last_day: dt.date) -> tuple[dt.date, dt.date] | None:

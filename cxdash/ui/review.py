@@ -19,7 +19,7 @@ from cxdash.review import agenda, charts, report, screens, words
 from cxdash.review.agenda import Review
 from cxdash.review.screens import Scope, ScoreLine
 from cxdash.review.weeks import Week, default_week, weeks_with_data
-from cxdash.ui import data
+from cxdash.ui import data, figures
 from cxdash.ui.text import md
 
 TITLES = list(agenda.SCREENS.values())
@@ -152,14 +152,14 @@ def show_score(score: screens.Score, scope: Scope) -> None:
                     _score_tile(line)
     left, right = st.columns(2, gap="large")
     contacts = charts.weekly_contacts(score.weekly, scope.week.start, partial=scope.partial)
-    left.plotly_chart(contacts, key="review_contacts", theme=None)
+    figures.show(contacts, where=left, key="review_contacts", theme=None)
     happy = charts.weekly_happy(score.weekly, scope.week.start)
-    right.plotly_chart(happy, key="review_happy", theme=None)
+    figures.show(happy, where=right, key="review_happy", theme=None)
 
 
 def _moves(moves: tuple[Move, ...], *, rising: bool) -> None:
     if moves:
-        st.plotly_chart(charts.driver_moves(moves, rising=rising),
+        figures.show(charts.driver_moves(moves, rising=rising),
                         key="review_rising" if rising else "review_falling",
                         theme=None)  # fmt: skip
     else:
@@ -237,7 +237,7 @@ def show_recovery(rec: screens.Recovery, scope: Scope) -> None:
     if headline:
         st.subheader(headline)
     left, right = st.columns([1, 1], gap="large")
-    left.plotly_chart(charts.recovery(rec.cohorts), key="review_recovery", theme=None)
+    figures.show(charts.recovery(rec.cohorts), where=left, key="review_recovery", theme=None)
     with right:
         st.table(words.cohort_table(rec), hide_index=True, border="horizontal")
 
@@ -255,7 +255,7 @@ def show_plays(plays: screens.Plays, scope: Scope) -> None:
         st.markdown("No preventable driver had contacts this week.")
         return
     st.table(words.plays_table(plays), hide_index=True, border="horizontal")
-    st.plotly_chart(charts.plays(plays.rows), key="review_plays", theme=None)
+    figures.show(charts.plays(plays.rows), key="review_plays", theme=None)
     st.page_link("pages/playing_to_win.py", label=f"All {plays.total} plays on Playing to win",
                  icon=":material/sports_soccer:")  # fmt: skip
 
