@@ -189,11 +189,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cxdash: interrupted; nothing was changed", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `cxdash metrics --json | head`: the reader has all it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the exit's flush does not fail again
+        return 0
     except RuntimeError as exc:  # DuckDB turns Ctrl-C during a query into this
         if "interrupted" not in str(exc).lower():
-            raise
+            return _unexpected(exc)
         print("cxdash: interrupted; nothing was changed", file=sys.stderr)
         return 130
+    except OSError as exc:  # a read-only folder, a full disk, a file that vanished
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"cxdash: error: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # every failure is one line, never a traceback
+        return _unexpected(exc)
+
+
+def _unexpected(exc: BaseException) -> int:
+    """A failure no check foresaw: one line naming it, exit 2; CXDASH_DEBUG=1 shows where."""
+    if os.environ.get("CXDASH_DEBUG"):
+        raise exc
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    print(f"cxdash: error: {type(exc).__name__}{': ' + text if text else ''} (nothing was "
+          "changed; CXDASH_DEBUG=1 shows the traceback)", file=sys.stderr)  # fmt: skip
+    return EXIT_BAD_INPUT
 
 
 def _demo(args: argparse.Namespace) -> int:

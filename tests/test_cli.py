@@ -187,3 +187,54 @@ def test_env_var_chooses_the_store(worked_store: Path, capsys, monkeypatch) -> N
 def test_unknown_command_exits_2(capsys) -> None:
     code, _, err = run(capsys, "frobnicate")
     assert code == 2 and "invalid choice" in err
+
+
+# ---- every failure one line, exit 2 (issue 19) ---------------------------------------------
+def test_a_reader_that_stops_early_is_not_an_error(worked_store: Path) -> None:
+    exe = Path(sys.executable).with_name("cxdash")
+    done = subprocess.run(f"'{exe}' metrics --db '{worked_store}' --by reason --json | head -n 2",
+                          shell=True, capture_output=True, text=True, check=True)  # fmt: skip
+    assert done.stdout.splitlines()[0] == "{"
+    assert done.stderr == ""  # no BrokenPipeError traceback
+
+
+@pytest.mark.parametrize(("mapping", "needle"), [
+    ('[values]\nchannel = 3\n', "[values] channel must be a table, e.g. [values.channel]"),
+    ('[values]\nchannel = "chat"\n', "[values] channel must be a table"),
+    ('[when]\nchannel = ["x"]\n', "[when] channel must be a table"),
+    ('[formats]\ncreated_at = "%Q-%Y"\n', "[formats] created_at = '%Q-%Y' is not a date format"),
+    ('[formats]\ncreated_at = 7\n', "[formats] created_at must be a date format"),
+])  # fmt: skip
+def test_a_broken_mapping_is_one_line_naming_it(tmp_path: Path, capsys, mapping: str,
+                                               needle: str) -> None:  # fmt: skip
+    data = tmp_path / "t.csv"
+    data.write_text("id,created,channel\n1,2026-01-01 10:00,chat\n")
+    toml = tmp_path / "m.toml"
+    toml.write_text('[fields]\ncontact_id = "id"\ncreated_at = "created"\n' + mapping)
+    code, _, err = run(capsys, "import", str(data), "--mapping", str(toml), "--db",
+                         str(tmp_path / "s.duckdb"))  # fmt: skip
+    assert code == 2 and err.count("\n") == 1 and needle in err, err
+    assert str(toml) in err and "Traceback" not in err
+    assert not (tmp_path / "s.duckdb").exists()  # nothing written
+
+
+def test_a_store_path_through_a_file_is_one_line(tmp_path: Path, capsys) -> None:
+    (tmp_path / "plain").write_text("not a folder")
+    data = tmp_path / "t.csv"
+    data.write_text("contact_id,created_at\n1,2026-01-01 10:00\n")
+    code, _, err = run(capsys, "import", str(data), "--db", str(tmp_path / "plain" / "s.duckdb"))
+    assert code == 2 and err.count("\n") == 1 and err.startswith("cxdash: error: ")
+
+
+def test_an_unforeseen_failure_is_one_line_and_exit_2(monkeypatch, worked_store: Path,
+                                                     capsys) -> None:  # fmt: skip
+    import cxdash.cli as cli
+
+    def boom(args):  # type: ignore[no-untyped-def]
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(cli, "_metrics", boom)
+    code, _, err = run(capsys, "metrics", "--db", str(worked_store))
+    assert code == 2
+    assert err == ("cxdash: error: ZeroDivisionError: float division by zero (nothing was "
+                   "changed; CXDASH_DEBUG=1 shows the traceback)\n")

@@ -138,10 +138,17 @@ class Mapping:
             if not cols or not all(isinstance(c, str) for c in cols) or len(cols) > 2:
                 raise MappingError(f"{where}: [fields] {name} must be a column or two columns")
             fields[name] = cols
-        values = {k: {str(a): str(b) for a, b in dict(v).items()}
-                  for k, v in table_of("values").items()}  # fmt: skip
-        when = {k: {str(a): str(b) for a, b in dict(v).items()}
-                for k, v in table_of("when").items()}  # fmt: skip
+        def tables_of(key: str, example: str) -> dict[str, dict[str, str]]:
+            out = {}
+            for name, value in table_of(key).items():
+                if not isinstance(value, dict):
+                    raise MappingError(f"{where}: [{key}] {name} must be a table, e.g. "
+                                       f"[{key}.{name}] {example}")  # fmt: skip
+                out[name] = {str(a): str(b) for a, b in value.items()}
+            return out
+
+        values = tables_of("values", 'yes = "true"')
+        when = tables_of("when", 'Type = "Incident"')
         subtract = {}
         for name, amount in table_of("subtract").items():
             if not isinstance(amount, int | float) or isinstance(amount, bool):
@@ -152,7 +159,7 @@ class Mapping:
             raise MappingError(f"{where}: table must be one of {', '.join(TABLES)}")
         return cls(
             fields=fields,
-            formats={k: str(v) for k, v in table_of("formats").items()},
+            formats=_formats(table_of("formats"), where),
             values=values,
             constants={k: str(v) for k, v in table_of("constants").items()},
             minutes_after_created={k: str(v)
@@ -271,3 +278,23 @@ def _read_options(data: dict[str, Any], where: str) -> ReadOptions:
 
 
 PRESETS = ("generic", "zendesk", "freshdesk")
+
+
+def _formats(table: dict[str, Any], where: str) -> dict[str, str]:
+    """[formats]: each a strptime specifier DuckDB knows, refused here (naming the field)
+    rather than by the store halfway through an import."""
+    import duckdb
+
+    out = {}
+    for name, spec in table.items():
+        if not isinstance(spec, str) or not spec.strip():
+            raise MappingError(f"{where}: [formats] {name} must be a date format such as "
+                               '"%d/%m/%Y %H:%M"')  # fmt: skip
+        try:
+            duckdb.execute("SELECT try_strptime('2026-01-01', $f)", {"f": spec})
+        except duckdb.Error as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise MappingError(f"{where}: [formats] {name} = {spec!r} is not a date format "
+                               f"({first.split(': ', 1)[-1]})") from None  # fmt: skip
+        out[name] = spec
+    return out

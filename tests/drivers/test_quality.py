@@ -2,7 +2,8 @@
 (../shared/realdata) labelled into 22 drivers (`comcast_labels.csv`: ticket id → driver, the
 texts stay in ../shared). The floors sit a little under what discovery measured (README
 "Drivers": NMI 0.490, ARI 0.359, purity 0.635 with 27 drivers chosen by itself; 0.501 / 0.354
-/ 0.652 from comments), so a change that groups worse fails. Skipped when ../shared/realdata is absent."""
+/ 0.652 from comments), so a change that groups worse fails. Skipped when ../shared/realdata
+is absent."""
 
 from __future__ import annotations
 
