@@ -283,18 +283,24 @@ PRESETS = ("generic", "zendesk", "freshdesk")
 def _formats(table: dict[str, Any], where: str) -> dict[str, str]:
     """[formats]: each a strptime specifier DuckDB knows, refused here (naming the field)
     rather than by the store halfway through an import."""
+    import contextlib
+
     import duckdb
 
-    out = {}
-    for name, spec in table.items():
-        if not isinstance(spec, str) or not spec.strip():
-            raise MappingError(f"{where}: [formats] {name} must be a date format such as "
-                               '"%d/%m/%Y %H:%M"')  # fmt: skip
-        try:
-            duckdb.execute("SELECT try_strptime('2026-01-01', $f)", {"f": spec})
-        except duckdb.Error as exc:
-            first = str(exc).strip().splitlines()[0]
-            raise MappingError(f"{where}: [formats] {name} = {spec!r} is not a date format "
-                               f"({first.split(': ', 1)[-1]})") from None  # fmt: skip
-        out[name] = spec
+    out: dict[str, str] = {}
+    if not table:
+        return out
+    # its own connection: the module's default one is shared by the whole process
+    with contextlib.closing(duckdb.connect()) as con:
+        for name, spec in table.items():
+            if not isinstance(spec, str) or not spec.strip():
+                raise MappingError(f"{where}: [formats] {name} must be a date format such as "
+                                   '"%d/%m/%Y %H:%M"')  # fmt: skip
+            try:
+                con.execute("SELECT try_strptime('2026-01-01', $f)", {"f": spec}).fetchall()
+            except duckdb.Error as exc:
+                first = str(exc).strip().splitlines()[0]
+                raise MappingError(f"{where}: [formats] {name} = {spec!r} is not a date "
+                                   f"format ({first.split(': ', 1)[-1]})") from None  # fmt: skip
+            out[name] = spec
     return out
