@@ -21,6 +21,8 @@ import time
 
 import streamlit as st
 
+from cxdash.ui.text import md
+
 IDENTITY = "cxdash_identity"
 FAILED_DELAY_S = 1.0
 
@@ -86,7 +88,7 @@ def gate() -> None:
         return
     if current == "oidc":
         if st.user.get("is_logged_in"):
-            st.sidebar.caption(f"Signed in as {identity()}")
+            st.sidebar.caption(f"Signed in as {md(identity())}")  # a name is text, not Markdown
             st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:")
             return
         st.title("cxdash")
@@ -94,7 +96,7 @@ def gate() -> None:
         st.button("Sign in", type="primary", on_click=st.login, icon=":material/login:")
         st.stop()
     if st.session_state.get(IDENTITY):
-        st.sidebar.caption(f"Signed in as {st.session_state[IDENTITY]}")
+        st.sidebar.caption(f"Signed in as {md(st.session_state[IDENTITY])}")
         if st.sidebar.button("Sign out", icon=":material/logout:"):
             del st.session_state[IDENTITY]
             st.rerun()

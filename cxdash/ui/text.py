@@ -14,7 +14,11 @@ import re
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>$#|~])")
 _DIRECTIVE = re.compile(r":(?=[A-Za-z-]+\\\[)")  # ":red\[" after escaping: a colour directive
 _DASHES = re.compile(r"(?<=-)-")  # "--" would become a typographic dash
-_AUTOLINK = re.compile(r"(?<=:)//|(?<=\bwww)\.", re.IGNORECASE)  # "http://…", "www.…"
+# GitHub-flavoured Markdown links bare "http://…", "www.…" and e-mail addresses (mailto:,
+# xmpp:) even when their characters are escaped: an invisible word joiner (U+2060) between
+# ":" and "//", after "www" and before "@" leaves nothing it recognises.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?=@)", re.IGNORECASE)
+JOINER = "\u2060"
 
 
 def md(text: object) -> str:
@@ -23,5 +27,5 @@ def md(text: object) -> str:
     escaped = _MARKDOWN.sub(r"\\\1", str(text))
     escaped = _DIRECTIVE.sub(r"\\:", escaped)
     escaped = _DASHES.sub(r"\\-", escaped)
-    escaped = _AUTOLINK.sub(lambda m: "\\" + "\\".join(m.group(0)), escaped)
+    escaped = _AUTOLINK.sub(JOINER, escaped)
     return escaped.replace("\n", "  \n")

@@ -14,6 +14,7 @@ from cxdash.formatting import MISSING, format_change, format_value
 from cxdash.metrics.catalogue import NOT_IN_DATA, Metric, not_in_data
 from cxdash.metrics.runner import MetricValue
 from cxdash.ui import data
+from cxdash.ui.text import md
 from cxdash.views.buckets import SO_FAR
 
 TILE_WIDTH = 200  # px: two per side fit a 421 px column at 1366 px, three at 1920 px
@@ -30,8 +31,14 @@ MATURING_HELP = ("Still maturing: this period is recent, so part of what the met
                  "measured at the same age, so the change shown is fair.")
 
 
+def label(metric: Metric) -> str:
+    """A tile's label: a team's own metric's label is text (its TOML could hold Markdown
+    images or links), ours may use Markdown."""
+    return md(metric.label) if metric.origin else metric.label
+
+
 def help_text(item: MetricValue, missing: Sequence[str] = (), note: str | None = None) -> str:
-    text = item.metric.description
+    text = md(item.metric.description) if item.metric.origin else item.metric.description
     if note:
         text += f"\n\n{MATURING_HELP}"
     if missing:
@@ -42,7 +49,7 @@ def help_text(item: MetricValue, missing: Sequence[str] = (), note: str | None =
     prev = format_value(item.metric, item.previous)
     text = f"{text}\n\nPrevious period: {prev}."
     if item.metric.origin:  # a team's own metric: say where it is defined and how
-        text += f"\n\nCustom metric from `{item.metric.origin}`: `{item.metric.sql}`"
+        text += f"\n\nCustom metric from {md(item.metric.origin)}: {md(item.metric.sql)}"
     return text
 
 
@@ -69,7 +76,7 @@ def tile(
     missing = not_in_data(metric, data.info().provides) if item.value is None else ()
     if missing:  # SPEC §3: never a 0 % (or a bare dash) for a field the data never had
         with st.container(border=True, width=TILE_WIDTH, gap=None):
-            st.metric(metric.label, MISSING, help=help_text(item, missing), width="stretch")
+            st.metric(label(metric), MISSING, help=help_text(item, missing), width="stretch")
             st.caption(f"{NOT_IN_DATA.capitalize()}: import {_fields(missing, 'or')}")
         return
     delta = None
@@ -85,7 +92,7 @@ def tile(
     boxed = drawn or bool(note)
     with st.container(border=True, width=TILE_WIDTH, gap=None) if boxed else nullcontext():
         st.metric(
-            metric.label,
+            label(metric),
             format_value(metric, item.value),
             delta=delta,
             # Green means better: for metrics where lower is better, a fall is shown green.

@@ -66,9 +66,10 @@ def test_hostile_text_stays_text(browser: Browser, server: Server, path: str) ->
     assert page.locator("script:has-text('alert(2)')").count() == 0
     if path == "root_causes":  # the title and notes shown literally
         heading = page.get_by_test_id("stHeading").filter(has_text="<b>bold</b>")
-        expect(heading).to_contain_text(f"RC-1 · {TITLE}")
+        expect(heading.first).to_be_visible()  # (md() puts invisible joiners in "http://")
+        assert f"RC-1 · {TITLE}" in heading.first.inner_text().replace("\u2060", "")
         notes = page.get_by_test_id("stMarkdown").filter(has_text="<script>alert(2)</script>")
-        expect(notes.first).to_contain_text(COMMENT)
+        assert COMMENT in notes.first.inner_text().replace("\u2060", "")
     page.close()
 
 
@@ -85,4 +86,31 @@ def test_sql_in_a_url_parameter_is_a_plain_value(browser: Browser, server: Serve
     page.goto(f"{server.url}/explore?x_metrics=Contacts")
     wait_for_app(page)
     expect(page.get_by_test_id("stMetric").first).to_contain_text("Contacts")
+    page.close()
+
+
+# Bare addresses GitHub-flavoured Markdown would make links of (issue 19): in a link's values
+# that the filters ignore, shown in the sidebar's note through md().
+AUTOLINKS = ["www.example.com", "WWW.Example.org/x?q=1", "user@example.com",
+             "first.last+tag@sub.example.co.uk", "mailto:a@example.com", "xmpp:u@example.com",
+             f"http://{EVIL}/x", "(www.example.net)", "<b@example.com>", "ftp://example.com/f"]
+
+
+def test_bare_addresses_in_a_link_are_not_made_links(browser: Browser, server: Server) -> None:
+    from urllib.parse import urlencode
+
+    page = browser.new_page(viewport={"width": 1600, "height": 1200})
+    outside: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(
+        (server.url, "data:", "blob:", "about:")) else outside.append(r.url))  # fmt: skip
+    page.goto(f"{server.url}/?" + urlencode([("team", v) for v in AUTOLINKS]))
+    wait_for_app(page)
+    note = page.get_by_test_id("stSidebar").get_by_text("Ignored from the link", exact=False)
+    expect(note).to_be_visible()
+    shown = note.inner_text().replace("\u2060", "")  # the invisible joiners md() puts in
+    assert [v for v in AUTOLINKS if v not in shown] == []  # each shown as written
+    links = page.get_by_test_id("stSidebar").locator("a[href]").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))")
+    assert not [h for h in links if "example" in h or EVIL in h or h.startswith(("mailto", "xmpp"))]
+    assert outside == []
     page.close()

@@ -484,3 +484,16 @@ def test_explore_offers_custom_metrics_and_computes_them(monkeypatch, tiny: Path
     assert not at.error, [e.value for e in at.error]
     shown = " ".join(str(t.value) for t in at.dataframe) + " ".join(m.value for m in at.metric)
     assert "10 min" in shown or "10.0" in shown, shown
+
+
+@pytest.mark.usefixtures("app_env")
+def test_a_custom_label_and_description_are_text_not_markdown(monkeypatch, tiny: Path) -> None:
+    (tiny.parent / custom.FILE_NAME).write_text(
+        '[[metric]]\nid = "sneaky"\nlabel = "![x](http://203.0.113.9/l.png) Sneaky"\n'
+        'side = "defense"\nsql = "count(*)"\nformat = "count"\ndirection = "up"\n'
+        'description = "See [here](http://203.0.113.9/d) or www.example.com"\n')
+    at = open_app(monkeypatch, tiny)
+    assert not at.exception, [e.value for e in at.exception]
+    tile = next(m for m in at.metric if "Sneaky" in m.label)
+    assert tile.label == "!\\[x\\](http:\u2060//203.0.113.9/l.png) Sneaky"  # no image
+    assert tile.help.startswith("See \\[here\\](http:\u2060//203.0.113.9/d) or www\u2060.example")

@@ -75,6 +75,20 @@ def test_password_from_the_environment(monkeypatch, db: Path) -> None:
     assert [(h[1], h[2], h[4]) for h in history] == [("Ana", "owner", "Logistics")]
 
 
+def test_a_sign_in_name_is_text_not_markdown(monkeypatch, db: Path) -> None:
+    monkeypatch.setenv("CXDASH_PASSWORD", "correct horse")
+    at = start(monkeypatch, db)
+    name = "![me](http://203.0.113.9/me.png) [home](http://203.0.113.9) bo@example.com"
+    at.text_input(key="sign_in_name").input(name)
+    at.text_input(key="sign_in_password").input("correct horse")
+    at.button[0].click().run()
+    assert shows_dashboard(at)
+    # escaped: no image fetched, no link made (the joiners break the bare links)
+    shown = ("Signed in as !\\[me\\](http:\u2060//203.0.113.9/me.png) \\[home\\]"
+             "(http:\u2060//203.0.113.9) bo\u2060@example.com")
+    assert shown in [c.value for c in at.sidebar.caption]
+
+
 def test_password_from_streamlit_secrets(monkeypatch, db: Path) -> None:
     monkeypatch.delenv("CXDASH_PASSWORD", raising=False)
     at = start(monkeypatch, db, app_password="s3cret")
@@ -112,7 +126,7 @@ def test_oidc_when_auth_is_configured(monkeypatch, db: Path) -> None:
     at.user = {"is_logged_in": True, "email": "ana@example.com", "name": "Ana"}
     at.run()
     assert shows_dashboard(at)
-    assert "Signed in as ana@example.com" in [c.value for c in at.sidebar.caption]
+    assert "Signed in as ana\u2060@example.com" in [c.value for c in at.sidebar.caption]
 
 
 def test_an_open_address_without_login_shows_no_data(monkeypatch, db: Path) -> None:
