@@ -41,9 +41,21 @@ def compute(
     query = compile_for(con, request, info, settings)
     with con.cursor() as cur:
         frame: pl.DataFrame = cur.sql(query.sql, params=query.params).pl()
+    frame = finite(frame)
     if request.grain is None and not request.with_previous:
         frame = frame.drop(BUCKET)
     return frame
+
+
+def finite(frame: pl.DataFrame) -> pl.DataFrame:
+    """Infinities and NaN as no value: a team's own metric can divide by zero or overflow
+    (`sum(x) / 0.0`), and "inf ±nan" on a tile, or a JSON that cannot be written, helps no
+    one — the value is not a number, shown as "—" like any metric without one."""
+    floats = [n for n, t in frame.schema.items() if t in (pl.Float32, pl.Float64)]
+    if not floats:
+        return frame
+    return frame.with_columns(
+        pl.when(pl.col(n).is_finite()).then(pl.col(n)).otherwise(None).alias(n) for n in floats)
 
 
 @dataclass(frozen=True)

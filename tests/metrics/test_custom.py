@@ -497,3 +497,19 @@ def test_a_custom_label_and_description_are_text_not_markdown(monkeypatch, tiny:
     tile = next(m for m in at.metric if "Sneaky" in m.label)
     assert tile.label == "!\\[x\\](http:\u2060//203.0.113.9/l.png) Sneaky"  # no image
     assert tile.help.startswith("See \\[here\\](http:\u2060//203.0.113.9/d) or www\u2060.example")
+
+
+@pytest.mark.parametrize("sql", ["sum(csat) / 0.0", "max(exp(1000.0 + csat))", "min(ln(0.0))",
+                                 "avg(sqrt(-1.0 - csat))", "count(*) * 1e308 * 10"])  # fmt: skip
+def test_a_custom_metric_that_is_not_a_number_is_no_value(tiny: Path, capsys, sql: str) -> None:
+    """Division by zero, overflow, NaN: the metric has no value (JSON null, "—"), never a half
+    written JSON with a traceback or "inf ±nan" on a tile (issue 19)."""
+    (tiny.parent / custom.FILE_NAME).write_text(
+        f'[[metric]]\nid = "odd"\nlabel = "Odd"\nside = "defense"\nsql = "{sql}"\n'
+        'format = "count"\ndirection = "up"\ndescription = "not a number"\n')
+    assert main(["metrics", "--db", str(tiny), *PERIOD, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["metrics"]["odd"] is None and err == ""
+    assert main(["metrics", "--db", str(tiny), *PERIOD, "--by", "channel", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert rows and all(r["odd"] is None for r in rows)
