@@ -233,6 +233,19 @@ def write_memory_bytes() -> float:
         return float("inf")
 
 
+def refuse_read_only(path: Path) -> None:
+    """A store someone made read-only (`chmod a-w`) is not to be replaced by a writable copy:
+    a version is swapped in by a rename, which the file's own mode does not stop (nor does
+    root's access check), so its write bits are asked."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    if not mode & 0o222:
+        raise StoreError(f"the store {path} is read-only (mode {mode & 0o777:o}): nothing was "
+                         f"written; make it writable (chmod u+w {path}) to change it")
+
+
 @contextlib.contextmanager
 def new_version(
     path: Path, *, from_existing: bool, before_swap: BeforeSwap | None = None
@@ -248,6 +261,7 @@ def new_version(
     synced and swapped in (`cxdash.publish`: the first page, the backup of the old version).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    refuse_read_only(path)
     with writer_lock(path), temp_version(path, "the new version of") as tmp:
         existing = from_existing and path.exists()
         if existing:

@@ -74,3 +74,25 @@ def test_a_last_day_cut_short_is_told_apart_from_a_whole_one(tmp_path: Path) -> 
         got[name] = store.last_day_ends_early(con)
         con.close()
     assert got == {"whole": None, "cut": dt.datetime(2026, 3, 11, 11, 30), "late": None}
+
+
+def test_a_read_only_store_is_not_replaced_by_a_writable_one(tmp_path: Path, capsys) -> None:
+    """`chmod 444` on the store: a writer refuses in one line and the file stays as it was,
+    read-only (a rename would otherwise swap a writable copy in, even for root; issue 19)."""
+    import stat
+
+    from cxdash.cli import main
+    from tests.storebuilder import build_store, ts
+
+    db = build_store(tmp_path / "s.duckdb", [{"contact_id": "c1",
+                                              "created_at": ts("2026-03-02 09:00")}])
+    db.chmod(0o444)
+    before = (db.read_bytes(), db.stat().st_ino)
+    new = tmp_path / "new.csv"
+    new.write_text("contact_id,created_at\nc2,2026-03-03 10:00\n")
+    assert main(["import", str(new), "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"cxdash: error: the store {db} is read-only (mode 444): nothing was written; "
+                   f"make it writable (chmod u+w {db}) to change it\n")
+    assert (db.read_bytes(), db.stat().st_ino) == before
+    assert stat.S_IMODE(db.stat().st_mode) == 0o444
