@@ -24,7 +24,8 @@ from tests.storebuilder import build_store, ts
 pytestmark = pytest.mark.usefixtures("app_env")
 PAGE = "pages/weekly_review.py"
 DEMO_FIRST, DEMO_LAST = dt.date(2025, 7, 2), dt.date(2026, 6, 30)  # the demo_store fixture
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+# an address as shown: md() puts an invisible word joiner (U+2060) before the "@"
+EMAIL = re.compile(r"[\w.+-]+\u2060?@[\w-]+\.[\w.]+")
 
 
 def open_review(monkeypatch: pytest.MonkeyPatch, db: Path, **params: str) -> AppTest:
@@ -127,7 +128,7 @@ def test_masking_is_on_by_default_and_can_be_turned_off(monkeypatch, demo_store:
 
     at.toggle(key="mask").set_value(False).run()
     assert not at.exception
-    assert email in all_text(at)
+    assert email in all_text(at).replace("\u2060", "")  # (md()'s joiner before the "@")
     assert any("Customer data is shown" in w.value for w in at.warning)
 
 
