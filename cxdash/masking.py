@@ -1,9 +1,20 @@
 """Hide customer data on a shared screen and in the mailed weekly report.
 
 `Masker.mask(text)` replaces, in this order, with fixed tokens (the same input always gives the
-same output, so a masked report can be compared with last week's):
+same output, so a masked report can be compared with last week's). The text is first read in
+Unicode's compatibility form (NFKC): full-width "Ｍｒ. Ｆｉｓｃｈｅｒ" or "ａ＠ｂ．ｃｏｍ" is seen,
+and shown, as "Mr. Fischer", "a@b.com".
 
-- **e-mail addresses** → `[email]`: `local@domain.tld`, any local part (dots, plus, digits).
+- **e-mail addresses** → `[email]`: `local@domain.tld`, any local part (dots, plus, digits),
+  a quoted one (`"julia larsen"@example.com`), and addresses bracketed to dodge filters
+  (`user(at)example.com`, `bo [at] mail [dot] co [dot] uk`).
+- **IBANs and card numbers** → `[number]`: two letters, two digits and 4-character groups
+  ("DE89 3704 0044 0532 0130 00", "GB82WEST1234…"); four groups of four digits separated by
+  spaces or dashes, and Amex's 4-6-5.
+- **street addresses** → `[address]`: a house number and up to three capitalised words before
+  Street/St/Road/Avenue/Lane/Drive/Way/Court/Place/Square/… ("221B Baker Street"), or a street
+  name ending in straße/str./weg/gasse/platz/allee/gracht/straat/… before its number
+  ("Hauptstraße 5"), or rue/calle/via/avenida … number.
 - **ids after a keyword** → `[id]`: "order 48213", "ticket #A-1193", "customer no. 77812",
   "invoice: INV2026-07" — a token of 4+ characters holding a digit after order, ticket, case,
   customer, client, invoice, account, ref/reference, tracking, booking, contract or member.
@@ -24,17 +35,20 @@ same output, so a masked report can be compared with last week's):
   "mark"), which is left alone; plus names introduced by a pattern: "my name is X",
   "Mr./Mrs./Ms./Miss/Dr. X Y", "Hi/Hello/Dear X", and a sign-off at the very end
   ("… Regards, X Y", "… Thanks, X"). A single-letter initial after a masked name ("Anna K.")
-  goes with it, and "[name] [name]" collapses to one.
+  goes with it, so do capitalised words right after it ("Julia Fischer", "Julia
+  Fischer-Ahmadi": the surname the store may not hold) unless a sentence goes on with them
+  ("The", "Thanks", a weekday …), and "[name] [name]" collapses to one.
 
 Not caught, on purpose or by limitation — do not rely on the mask for these:
 
 - names the store does not hold and no pattern introduces ("ask Pedro about it"), lowercase
   names that are also English words, names written with spelling mistakes or nicknames;
-- e-mail addresses written out to dodge filters ("julia at example dot com");
+- e-mail addresses written out in words without brackets ("julia at example dot com");
 - phone numbers with fewer than 7 digits (short internal extensions), or written in words;
+  a list of seven or more single digits ("1 2 3 4 5 6 7") is taken for a phone;
 - numeric store ids of 1–4 digits, and ids without any digit that the store does not hold;
-- street addresses, postcodes, IBANs (the digit part of an IBAN is masked as a number, the
-  country letters remain), dates of birth and other personal facts.
+- street addresses in other shapes (no house number, "the house by the church"), postcodes,
+  cities, dates of birth and other personal facts.
 
 Left intact (so a comment still reads): dates ("2026-05-04", "04.05.2026", "4/5/26"), year
 ranges ("2019-2026"), times ("10:30"), amounts ("€1,299.00"), decimals ("3.5"), short numbers
@@ -44,6 +58,7 @@ ranges ("2019-2026"), times ("10:30"), amounts ("€1,299.00"), decimals ("3.5")
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -52,9 +67,28 @@ import duckdb
 from cxdash.store import StoreInfo
 
 EMAIL, PHONE, NAME, ID, NUMBER = "[email]", "[phone]", "[name]", "[id]", "[number]"
+ADDRESS = "[address]"
 
 _EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    r"(?:(?<![\w.+-])[A-Za-z0-9._%+-]+|\"[^\"\r\n]{1,64}\")"  # local part, or a quoted one
+    r"@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
+# "user(at)example.com", "user [at] example [dot] com": the brackets say it is an address
+_OPEN, _CLOSE = r"\s*[(\[{<]\s*", r"\s*[)\]}>]\s*"
+_HIDDEN_EMAIL = re.compile(
+    rf"(?i)(?<![\w.+-])[a-z0-9._%+-]+{_OPEN}at{_CLOSE}[a-z0-9-]+"
+    rf"(?:(?:\s*\.\s*|{_OPEN}dot{_CLOSE})[a-z0-9-]+)+"
+)
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b")
+_CARD = re.compile(r"(?<![\d-])(?:\d{4}(?:[ -]\d{4}){3}(?:[ -]?\d{1,3})?|\d{4}[ -]\d{6}[ -]\d{5})"
+                   r"(?![\d-])")  # fmt: skip
+_STREET = (r"(?:Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Boulevard|Blvd|Way|Court|Ct|Place"
+           r"|Square|Sq|Terrace|Close|Crescent|Highway|Hwy|Parkway|Pkwy)")
+_ADDRESS = re.compile(
+    rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'’-]*\s+){{1,3}}{_STREET}\b\.?"
+    r"|\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|laan"
+    r"|straat|gracht|plein|gade|vej)\s+\d{1,4}[a-zA-Z]?\b"
+    r"|\b(?i:rue|calle|via|avenida)\s+(?:[\w'’-]+\s+){0,3}[\w'’-]+,?\s+\d{1,4}\b",
 )
 _KEYWORD_ID = re.compile(
     r"(?i)\b(?:order|ticket|case|customer|client|invoice|account|ref|reference|tracking"
@@ -62,8 +96,8 @@ _KEYWORD_ID = re.compile(
     r"(?=[\w-]*\d)(?P<id>[A-Za-z0-9][\w-]{3,})"
 )
 _GROUP = r"(?:\(\d{1,5}\)|\d{1,6})"
-_PHONE = re.compile(
-    rf"(?<![\w+/.\-])(?:\+\s?)?{_GROUP}(?:[ .\-/]?{_GROUP}){{1,7}}(?![\w/\-:]|[.,]\d)"
+_PHONE = re.compile(  # up to 15 groups: a number written digit by digit ("0 1 7 1 2 …")
+    rf"(?<![\w+/.\-])(?:\+\s?)?{_GROUP}(?:[ .\-/]?{_GROUP}){{1,14}}(?![\w/\-:]|[.,]\d)"
 )
 _DATE = re.compile(
     r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|\d{4}\s?[-/]\s?\d{2,4}"
@@ -84,6 +118,12 @@ _SIGN_OFF = re.compile(
     rf"(?P<name>{_CAP}(?:\s+{_CAP})?)\s*[.!]?\s*$"
 )
 _INITIAL = re.compile(r"\[name\](?:\s+[A-Z]\.(?!\w))+")
+# Capitalised words right after a masked name are its other names ("Julia Fischer" with only
+# "Julia" known), unless they are words a sentence goes on with.
+_GOES_ON = (r"(?:The|This|That|Thanks|Thank|Please|Today|Yesterday|Tomorrow|Monday|Tuesday"
+            r"|Wednesday|Thursday|Friday|Saturday|Sunday|From|And|But|Team|Support|Customer)\b")
+_PART = r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+"
+_SURNAME = re.compile(rf"\[name\](?:[ \t]+(?!{_GOES_ON}){_PART}(?:-{_PART})*)+")
 _REPEATED = re.compile(r"\[name\](?:\s+\[name\])+")
 
 # Capitalised words the patterns must not take for a name ("Dear Sir", "Thanks, Team").
@@ -129,7 +169,14 @@ class Masker:
     def mask(self, text: str | None) -> str | None:
         if text is None:
             return None
+        # full-width and other compatibility forms ("Ｍｒ. Ｆｉｓｃｈｅｒ", "ａ＠ｂ．ｃｏｍ") as
+        # the plain letters they stand for, so every rule below sees them
+        text = unicodedata.normalize("NFKC", text)
         text = _EMAIL.sub(EMAIL, text)
+        text = _HIDDEN_EMAIL.sub(EMAIL, text)
+        text = _IBAN.sub(NUMBER, text)
+        text = _CARD.sub(NUMBER, text)
+        text = _ADDRESS.sub(ADDRESS, text)
         text = _KEYWORD_ID.sub(lambda m: m.group(0)[: m.start("id") - m.start()] + ID, text)
         text = _PHONE.sub(self._phone, text)
         text = _HASH_ID.sub(ID, text)
@@ -141,6 +188,7 @@ class Masker:
         if self.names:
             text = _WORD.sub(self._word, text)
         text = _INITIAL.sub(NAME, text)
+        text = _SURNAME.sub(NAME, text)
         return _REPEATED.sub(NAME, text)
 
     def _is_id(self, token: str) -> bool:

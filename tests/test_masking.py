@@ -140,3 +140,46 @@ def test_from_store_finds_the_store_names_and_ids(tmp_path: Path) -> None:
     assert masker.mask_all(texts) == ["[name] was brilliant, [id] here about [id]",
                                       "The bot and support were slow"]  # fmt: skip
     assert name_columns(info) == [("contacts", "agent")]
+
+
+# ---- the forms the second hostile-input round found passing (issue 19) ---------------------
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # full-width letters and signs: read as what they stand for
+        ("ｊｕｌｉａ．ｌａｒｓｅｎ＠ｅｘａｍｐｌｅ．ｏｒｇ wrote", "[email] wrote"),
+        ("Ｍｒ. Ｆｉｓｃｈｅｒ called twice", "Mr. [name] called twice"),
+        ("Dr． Ｎｏｏｒ Ｂａｋｋｅｒ", "Dr. [name]"),
+        # a quoted local part, an address written with brackets to dodge filters
+        ('"julia larsen"@example.com sent it', "[email] sent it"),
+        ("mail user(at)example.com today", "mail [email] today"),
+        ("or bo [at] mail [dot] co [dot] uk", "or [email]"),
+        ("x.y {AT} corp.example.net", "[email]"),
+        # a phone written digit by digit, or in pairs
+        ("call 0 1 7 1 2 3 4 5 6 7 now", "call [phone] now"),
+        ("ring 06 12 34 56 78 tonight", "ring [phone] tonight"),
+        # IBANs, card numbers
+        ("IBAN DE89 3704 0044 0532 0130 00 ok", "IBAN [number] ok"),
+        ("to GB82WEST12345698765432.", "to [number]."),
+        ("NL91 ABNA 0417 1643 00", "[number]"),
+        ("card 4111-1111-1111-1111 expired", "card [number] expired"),
+        ("amex 3782 822463 10005", "amex [number]"),
+        # street addresses
+        ("I live at 221B Baker Street, London", "I live at [address], London"),
+        ("send it to 1600 Pennsylvania Ave. please", "send it to [address] please"),
+        ("Hauptstraße 5, 10115 Berlin", "[address], 10115 Berlin"),
+        ("Keizersgracht 123 in Amsterdam", "[address] in Amsterdam"),
+        ("Rue de Rivoli 99, Paris", "[address], Paris"),
+    ],
+)  # fmt: skip
+def test_disguised_personal_data_is_masked(text: str, want: str) -> None:
+    assert PLAIN.mask(text) == want
+
+
+def test_a_known_first_name_takes_the_surname_with_it() -> None:
+    masker = Masker(names=frozenset({"julia"}))
+    assert masker.mask("Julia Fischer helped me") == "[name] helped me"
+    assert masker.mask("JULIA Fischer-Ahmadi was great") == "[name] was great"
+    # a sentence that goes on after the name keeps its words
+    assert masker.mask("Thanks Julia The refund came") == "Thanks [name] The refund came"
+    assert masker.mask("ask Julia. Tomorrow then") == "ask [name]. Tomorrow then"
