@@ -280,7 +280,9 @@ def _import(args: argparse.Namespace) -> int:
     for field, why in report.dropped.items():
         print(f"not imported: {field} ({why})")
     if report.unknown_columns:
-        print(f"ignored columns: {', '.join(report.unknown_columns)}")
+        ignored = report.unknown_columns
+        rest = f" and {len(ignored) - 30:,} more" if len(ignored) > 30 else ""
+        print(f"ignored columns: {', '.join(ignored[:30])}{rest}")
     what = {"events": "events", "messages": "messages"}.get(report.table, "rows")
     print(f"{report.file}: {report.rows_read:,} {what} read, {report.rows_written:,} written to "
           f"{report.target}{' (replaced)' if report.mode == 'replace' else ''}, "

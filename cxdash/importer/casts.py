@@ -26,15 +26,16 @@ def typed_sql(col: Column, text: str, fmt_param: str | None = None, fmt: str = "
                     f"[A-Za-z]{{3,5}})$') THEN {zoned} ELSE TRY_CAST({text} AS TIMESTAMP) END")
         parsed = f"TRY_STRPTIME({text}, ${fmt_param})"
         return f"CAST({parsed} AT TIME ZONE $tz AS TIMESTAMP)" if "%z" in fmt else parsed
-    if col.sql_type in ("INTEGER", "BIGINT"):
-        number = f"TRY_CAST({text} AS DOUBLE)"
-        return f"CASE WHEN {number} = round({number}) THEN CAST({number} AS BIGINT) END"
+    if col.sql_type in ("INTEGER", "BIGINT"):  # beyond the type's range: NULL, so one row's
+        number = f"TRY_CAST({text} AS DOUBLE)"  # 1e23 is a bad value, not a failed import
+        return (f"CASE WHEN {number} = round({number}) THEN TRY_CAST({number} AS "
+                f"{col.sql_type}) END")  # fmt: skip
     if col.sql_type == "DOUBLE" and col.name.endswith("_seconds"):  # 143 or 00:02:23
-        return (f"coalesce(TRY_CAST({text} AS DOUBLE), "
-                f"CASE WHEN regexp_full_match({text}, '\\d+:\\d\\d(:\\d\\d(\\.\\d+)?)?') "
-                f"THEN epoch(TRY_CAST({text} AS INTERVAL)) END)")  # fmt: skip
+        return _finite(f"coalesce(TRY_CAST({text} AS DOUBLE), "
+                       f"CASE WHEN regexp_full_match({text}, '\\d+:\\d\\d(:\\d\\d(\\.\\d+)?)?') "
+                       f"THEN epoch(TRY_CAST({text} AS INTERVAL)) END)")  # fmt: skip
     if col.sql_type == "DOUBLE":
-        return f"TRY_CAST({text} AS DOUBLE)"
+        return _finite(f"TRY_CAST({text} AS DOUBLE)")
     if col.sql_type == "BOOLEAN":
         low = f"lower({text})"
         return (
@@ -43,12 +44,17 @@ def typed_sql(col: Column, text: str, fmt_param: str | None = None, fmt: str = "
     return text
 
 
+def _finite(number: str) -> str:
+    """`inf`, `nan` and 1e400 are not amounts anyone measured: NULL, so reported as bad."""
+    return f"CASE WHEN isfinite({number}) THEN {number} END"  # DuckDB computes it once
+
+
 def why_unparsed(col: Column) -> str:
     return {
         "TIMESTAMP": "not a date and time (write YYYY-MM-DD HH:MM:SS, optionally with +HH:MM)",
         "DATE": "not a date (write YYYY-MM-DD)",
-        "INTEGER": "not a whole number",
-        "BIGINT": "not a whole number",
+        "INTEGER": "not a whole number (or too large)",
+        "BIGINT": "not a whole number (or too large)",
         "DOUBLE": "not a number (seconds may be written as hh:mm:ss)",
         "BOOLEAN": "not true/false (yes/no, 1/0)",
     }.get(col.sql_type, "not readable")

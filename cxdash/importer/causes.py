@@ -25,8 +25,8 @@ def causes_in_file(
     names = [c.name for c in ROOT_CAUSES.contract_columns]
     select = ", ".join(f"{by_name[n].typed}, {by_name[n].text}" if n in by_name else "NULL, NULL"
                        for n in names)  # fmt: skip
-    rows = con.execute(f"SELECT _row, {select} FROM typed WHERE {by_name['cause_id'].typed} "
-                       "IS NOT NULL ORDER BY _row").fetchall()  # fmt: skip
+    rows = con.execute(f"SELECT _cxdash_row, {select} FROM typed WHERE {by_name['cause_id'].typed} "
+                       "IS NOT NULL ORDER BY _cxdash_row").fetchall()  # fmt: skip
     out = []
     for row, *pairs in rows:
         value = dict(zip(names, pairs[0::2], strict=True))

@@ -67,7 +67,7 @@ def staged_contacts_sql(mapped: set[str], rules: EventRules) -> tuple[str, dict[
     )
     has_state = "activity" in mapped
     has_switch = switch in mapped
-    last = "ORDER BY ts, _row) FILTER (WHERE {x} IS NOT NULL)"
+    last = "ORDER BY ts, _cxdash_row) FILTER (WHERE {x} IS NOT NULL)"
     picks = [
         f"last({a} {last.format(x=a)} AS {a}" for a in attrs
     ]
@@ -79,33 +79,34 @@ def staged_contacts_sql(mapped: set[str], rules: EventRules) -> tuple[str, dict[
     sql = f"""
         CREATE TEMP TABLE staged AS
         WITH e AS (
-            SELECT _row, v_case_id AS case_id, v_timestamp AS ts, {v('activity')} AS activity,
+            SELECT _cxdash_row, v_case_id AS case_id, v_timestamp AS ts,
+                   {v('activity')} AS activity,
                    {v('group')} AS grp, {v('actor')} AS actor, {v(switch)} AS switch_on,
                    {v('created_at')} AS created_at
                    {''.join(f', v_{a} AS {a}' for a in attrs)}
-            FROM typed WHERE NOT list_contains($bad, _row)
+            FROM typed WHERE NOT list_contains($bad, _cxdash_row)
         ), s AS (
             SELECT *, last_value(activity IGNORE NULLS) OVER w AS state,
                    last_value(switch_on IGNORE NULLS) OVER w AS holder
-            FROM e WINDOW w AS (PARTITION BY case_id ORDER BY ts, _row
+            FROM e WINDOW w AS (PARTITION BY case_id ORDER BY ts, _cxdash_row
                                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
         ), r AS (
             SELECT *, coalesce(list_contains($resolved, lower(state)), false) AS res FROM s
         ), t AS (
             SELECT *, lag(res) OVER w AS prev_res, lag(holder) OVER w AS prev_holder,
-                   coalesce(bool_or(res) OVER (PARTITION BY case_id ORDER BY ts, _row
+                   coalesce(bool_or(res) OVER (PARTITION BY case_id ORDER BY ts, _cxdash_row
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), false) AS was_res
-            FROM r WINDOW w AS (PARTITION BY case_id ORDER BY ts, _row)
+            FROM r WINDOW w AS (PARTITION BY case_id ORDER BY ts, _cxdash_row)
         )
         SELECT case_id AS contact_id, {created} AS created_at,
                min(ts) FILTER (WHERE list_contains($responded, lower(activity))
                                OR ({entered})) AS first_response_at,
-               CASE WHEN last(res ORDER BY ts, _row) THEN max(ts) FILTER (WHERE {entered})
+               CASE WHEN last(res ORDER BY ts, _cxdash_row) THEN max(ts) FILTER (WHERE {entered})
                     END AS resolved_at,
                {reopen if has_state else 'NULL'} AS reopens,
                {"count(*) FILTER (WHERE prev_holder IS NOT NULL AND holder <> prev_holder)"
                 if has_switch else 'NULL'} AS transfers,
-               last(state ORDER BY ts, _row) AS status
+               last(state ORDER BY ts, _cxdash_row) AS status
                {''.join(', ' + p for p in picks)}
         FROM t GROUP BY case_id
     """

@@ -93,7 +93,7 @@ def link(con: duckdb.DuckDBPyConnection, mapped: set[str]) -> Linked:
         return _linked(con, 0, 0)
     con.execute(f"""
         CREATE TEMP TABLE msg_keys AS
-        SELECT _row, {_KEY.format(x='v_message_id')} AS key, v_created_at AS ts,
+        SELECT _cxdash_row, {_KEY.format(x='v_message_id')} AS key, v_created_at AS ts,
                {_KEY.format(x='v_reply_to') if 'reply_to' in mapped else 'NULL'} AS parent_key
         FROM typed""")
     con.execute("""
@@ -102,7 +102,8 @@ def link(con: duckdb.DuckDBPyConnection, mapped: set[str]) -> Linked:
                p.key IS NULL AND m.parent_key IS NOT NULL AND NOT EXISTS (
                    SELECT 1 FROM msg_keys q WHERE q.key = m.parent_key) AS missing
         FROM msg_keys m LEFT JOIN msg_keys p
-          ON p.key = m.parent_key AND (p.ts < m.ts OR (p.ts = m.ts AND p._row < m._row))""")
+          ON p.key = m.parent_key
+             AND (p.ts < m.ts OR (p.ts = m.ts AND p._cxdash_row < m._cxdash_row))""")
     (missing, later) = con.execute(
         "SELECT count(*) FILTER (WHERE missing), "
         "count(*) FILTER (WHERE parent_key IS NOT NULL AND up IS NULL AND NOT missing) FROM up"
@@ -130,7 +131,7 @@ def _linked(con: duckdb.DuckDBPyConnection, missing: int, later: int) -> Linked:
     return Linked(int(conversations), int(company), missing, later)
 
 
-_ORDER = "ORDER BY v_created_at, _row"  # the order of a conversation's messages
+_ORDER = "ORDER BY v_created_at, _cxdash_row"  # the order of a conversation's messages
 _WHOLE = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
 
 
@@ -155,7 +156,7 @@ def staged_contacts(con: duckdb.DuckDBPyConnection, mapped: set[str], rules: Mes
         WITH a AS (
             SELECT *, {changed} AS prev_out FROM conv
         ), b AS (
-            SELECT _row, v_message_id, v_created_at, v_inbound,
+            SELECT _cxdash_row, v_message_id, v_created_at, v_inbound,
                    {'v_author' if author else 'NULL'} AS v_author,
                    {'v_text' if 'text' in mapped else 'NULL'} AS v_text,
                    row_number() OVER w AS n,

@@ -128,7 +128,9 @@ def _after_created(plan: list[ParsedField], name: str, source: str, unit: float)
     text = f"nullif(trim(CAST({ident(source)} AS VARCHAR)), '')"
     amount = f"TRY_CAST({text} AS DOUBLE)"
     micros = f"CAST(round({amount} * {unit * 1e6}) AS BIGINT)"
-    typed = f"CASE WHEN {amount} >= 0 THEN {created.typed} + to_microseconds({micros}) END"
+    # up to 100 years after creation: beyond that the value is not a duration (and overflows)
+    typed = (f"CASE WHEN {amount} >= 0 AND {amount} * {unit} < 3.2e9 "
+             f"THEN {created.typed} + to_microseconds({micros}) END")  # fmt: skip
     col = Column(name, "TIMESTAMP")
     return ParsedField(col, text, f"{source} ({unit_name})", typed,
                        f"not a number of {unit_name} (0 or more)")  # fmt: skip
@@ -148,7 +150,7 @@ def materialise(
          else f"{f.text} AS t_{f.col.name}, {f.typed} AS v_{f.col.name}")
         for f in plan
     )  # fmt: skip
-    run_sql(con, f"CREATE TEMP TABLE typed AS SELECT _row, {cols} FROM raw", params)
+    run_sql(con, f"CREATE TEMP TABLE typed AS SELECT _cxdash_row, {cols} FROM raw", params)
     return [ParsedField(f.col, text_of(f), f.label, f"v_{f.col.name}", f.why) for f in plan]
 
 

@@ -39,7 +39,7 @@ from cxdash.importer.parse import (
     settle_mapping,
     unparsed_auto_fields,
 )
-from cxdash.importer.read import ReadFailed, columns_of, load_raw
+from cxdash.importer.read import ROW, ReadFailed, columns_of, load_raw
 from cxdash.importer.results import (
     ImportFailed,
     ImportReport,
@@ -109,11 +109,12 @@ def import_file(
             raise RowsRejected(tuple(checked.problems))
         say(Progress("writing"))
         drop_rejected(con, bad_rows)  # `typed` holds the good rows only from here on
-        notes: tuple[str, ...] = ()
+        notes: tuple[str, ...] = checked.read_notes
         if checked.table == "events":
             written = write_events(draft, checked.plan, checked.mapping, mode)
         elif checked.table == "messages":
-            written, notes = write_messages(draft, checked.plan, checked.mapping, mode)
+            written, linked = write_messages(draft, checked.plan, checked.mapping, mode)
+            notes = (*notes, *linked)
         elif checked.table == "root_causes":
             by = changed_by or f"import: {Path(source_name or path).name}"
             written = write_causes(con, checked.plan, set(), mode, by)
@@ -163,7 +164,7 @@ def check_file(
                 if wanted == "root_causes":
                     known = cause_register.known_reasons(live)
         checked = _check(con, path, table, mapping, sheet, None, tz=tz, known_reasons=known)
-        first = con.sql(f"SELECT * FROM raw ORDER BY _row LIMIT {int(preview_rows)}").pl()
+        first = con.sql(f"SELECT * FROM raw ORDER BY {ROW} LIMIT {int(preview_rows)}").pl()
         return checked.report(written=0, mode="check"), first
     finally:
         con.close()
@@ -183,6 +184,7 @@ class _Checked:
     ignored: tuple[str, ...]
     dropped: dict[str, str]
     cleared: dict[str, int]
+    read_notes: tuple[str, ...] = ()  # how the file was read (lines in another encoding)
 
     @property
     def target(self) -> str:
@@ -198,6 +200,7 @@ class _Checked:
             unknown_columns=self.ignored, rows_read=self.rows_read, rows_written=written,
             rows_rejected=len(self.bad_rows), problems=tuple(self.problems),
             dropped=self.dropped, target=self.target, mode=mode, cleared=self.cleared,
+            notes=self.read_notes,
         )  # fmt: skip
 
 
@@ -224,7 +227,7 @@ def _check(
     con.execute("SET TimeZone = $tz", {"tz": tz})
     say(Progress("reading", detail=path.name))
     try:
-        load_raw(con, path, (mapping or Mapping()).read, sheet, progress)
+        read_notes = load_raw(con, path, (mapping or Mapping()).read, sheet, progress)
     except ReadFailed as exc:
         raise ImportFailed(str(exc)) from exc
     columns = columns_of(con)
@@ -254,4 +257,4 @@ def _check(
     rows_read = con.execute("SELECT count(*) FROM raw").fetchall()[0][0]
     ignored = tuple(c for c in columns if c not in mapping.sources())
     return _Checked(path, table, spec, mapping, plan, problems, rows_read, ignored, dropped,
-                    cleared)  # fmt: skip
+                    cleared, read_notes)  # fmt: skip

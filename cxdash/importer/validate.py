@@ -14,6 +14,8 @@ from cxdash.importer.results import Problem
 from cxdash.importer.sql import literal, run_sql
 from cxdash.schema import Table
 
+MAX_TEXT = 100_000  # a comment of 10 MB is not a comment: it would fill pages and reports
+SHOWN = 200  # of a bad value in a problem's message
 _RANGE_CHECKED = (
     "csat", "ces", "reopens", "transfers", "handle_seconds", "hold_seconds",
     "value_to_customer", "value_to_business",
@@ -42,6 +44,11 @@ def validate(
             why += _layout_hint(con, f, params)
         checks.append((f"{text} IS NOT NULL AND {f.typed} IS NULL", label, text,
                        literal(why)))  # fmt: skip
+        if col.sql_type in ("VARCHAR", "VARCHAR[]"):
+            checks.append((f"length({text}) > {MAX_TEXT}", label,
+                           f"length({text}) || ' characters'",
+                           literal(f"longer than {MAX_TEXT:,} characters, the most a field "
+                                   "holds")))  # fmt: skip
         if col.check and col.name in _RANGE_CHECKED:
             cond = col.check.replace(col.name, f"({f.typed})")
             checks.append((f"{f.typed} IS NOT NULL AND NOT ({cond})", label, text,
@@ -62,23 +69,26 @@ def validate(
         )
         any_problem = " OR ".join(f"coalesce({cond}, false)" for cond, *_ in checks)
         parts.append(
-            "SELECT _row, p.col AS col, p.val AS val, p.why AS why FROM ("
-            f"SELECT _row, unnest(list_filter([{problems}], lambda x: x IS NOT NULL)) AS p "
+            "SELECT _cxdash_row, p.col AS col, p.val AS val, p.why AS why FROM ("
+            f"SELECT _cxdash_row, unnest(list_filter([{problems}], lambda x: x IS NOT NULL)) AS p "
             f"FROM typed WHERE {any_problem})"  # clean rows (nearly all) skip the list building
         )
     key = spec.unique_id or spec.primary_key
     if key in by_name and _has_duplicates(con, by_name[key].text):
         f = by_name[key]
         parts.append(
-            f"SELECT _row, {literal(f.label)}, k, 'duplicate id in this file' FROM "
-            f"(SELECT _row, {f.text} AS k, count(*) OVER (PARTITION BY {f.text}) AS n FROM typed) "
+            f"SELECT _cxdash_row, {literal(f.label)}, k, 'duplicate id in this file' FROM "
+            f"(SELECT _cxdash_row, {f.text} AS k, count(*) OVER (PARTITION BY {f.text}) AS n "
+            "FROM typed) "
             f"WHERE n > 1 AND k IS NOT NULL"
         )
     if not parts:
         return []
     rows = run_sql(
         con,
-        "SELECT _row, col, val, why FROM (" + " UNION ALL ".join(parts) + ") ORDER BY _row, col",
+        f"SELECT _cxdash_row, col, CASE WHEN length(val) > {SHOWN} THEN left(val, {SHOWN}) "
+        "|| '…' ELSE val END, why FROM (" + " UNION ALL ".join(parts)
+        + ") ORDER BY _cxdash_row, col",
         params,
     )
     return [Problem(str(path), row, col, val, why) for row, col, val, why in rows]

@@ -16,7 +16,7 @@ from cxdash import derived, publish
 from cxdash.importer import events, messages
 from cxdash.importer.mapping import Mapping
 from cxdash.importer.parse import ParsedField
-from cxdash.importer.read import columns_of
+from cxdash.importer.read import ROW, columns_of, free_name
 from cxdash.importer.results import Problem
 from cxdash.importer.sql import run_sql
 from cxdash.schema import Table
@@ -28,10 +28,11 @@ def drop_rejected(con: duckdb.DuckDBPyConnection, bad_rows: set[int]) -> None:
     writers did, is rows × bad rows: 166 s for a million rows with a third bad.)"""
     if not bad_rows:
         return
-    rows = pl.DataFrame({"_row": sorted(bad_rows)}, schema={"_row": pl.Int64})
+    rows = pl.DataFrame({ROW: sorted(bad_rows)}, schema={ROW: pl.Int64})
     con.register("rejected_rows", rows.to_arrow())
     try:
-        con.execute("DELETE FROM typed WHERE _row IN (SELECT _row FROM rejected_rows)")
+        con.execute("DELETE FROM typed WHERE _cxdash_row IN "
+                    "(SELECT _cxdash_row FROM rejected_rows)")  # fmt: skip
     finally:
         con.unregister("rejected_rows")
 
@@ -144,28 +145,30 @@ def write_rejects(con: duckdb.DuckDBPyConnection, problems: list[Problem], targe
     reasons = _reasons(problems)
     # On the connection itself: cursors do not see its TEMP tables. A semi join on the row
     # numbers (a list_contains per row was rows × bad rows).
-    con.register("rejects_reasons", reasons.select("_row").to_arrow())
+    con.register("rejects_reasons", reasons.select(ROW).to_arrow())
     try:
-        bad = con.sql("SELECT * FROM raw SEMI JOIN rejects_reasons USING (_row) ORDER BY _row"
-                      ).pl()  # fmt: skip
+        bad = con.sql(f"SELECT * FROM raw SEMI JOIN rejects_reasons USING ({ROW}) "
+                      f"ORDER BY {ROW}").pl()  # fmt: skip
     finally:
         con.unregister("rejects_reasons")
-    listed = (bad.select(pl.col("_row").cast(pl.Int64))
-              .join(reasons, on="_row", how="left", maintain_order="left")["problems"])  # fmt: skip
-    bad = bad.rename({"_row": "row"}).with_columns(listed.alias("problems"))
+    listed = (bad.select(pl.col(ROW).cast(pl.Int64))
+              .join(reasons, on=ROW, how="left", maintain_order="left")["problems"])  # fmt: skip
+    columns = [c for c in bad.columns if c != ROW]
+    bad = bad.rename({ROW: free_name(columns, "row")}).with_columns(
+        listed.alias(free_name(columns, "problems")))
     target.parent.mkdir(parents=True, exist_ok=True)
     bad.write_csv(target)
 
 
 def _reasons(problems: list[Problem]) -> pl.DataFrame:
-    """One row per rejected row (`_row`, `problems`): each problem worded `column 'X' value
+    """One row per rejected row (`_cxdash_row`, `problems`): each problem worded `column 'X' value
     'Y': why` (Python's repr of the column and the value; no value for an empty cell),
     joined by "; " in the order given. Worded column-wise, with repr taken once per distinct
     text, not once per problem (a Python loop over the problems took 1 s per 333,000)."""
     frame = pl.DataFrame(
-        {"_row": [p.row for p in problems], "column": [p.column for p in problems],
+        {ROW: [p.row for p in problems], "column": [p.column for p in problems],
          "value": [p.value for p in problems], "why": [p.why for p in problems]},
-        schema={"_row": pl.Int64, "column": pl.String, "value": pl.String, "why": pl.String},
+        schema={ROW: pl.Int64, "column": pl.String, "value": pl.String, "why": pl.String},
     )  # fmt: skip
 
     def quoted(name: str) -> pl.Expr:
@@ -176,11 +179,11 @@ def _reasons(problems: list[Problem]) -> pl.DataFrame:
     value = pl.when(pl.col("value").is_null()).then(pl.lit("")).otherwise(
         pl.lit(" value ") + quoted("value"))  # fmt: skip
     reason = pl.lit("column ") + quoted("column") + value + pl.lit(": ") + pl.col("why")
-    worded = frame.select("_row", reason.alias("problems"))
-    shared = worded["_row"].is_duplicated()  # most bad rows have one problem: no join needed
-    joined = (worded.filter(shared).group_by("_row", maintain_order=True)
+    worded = frame.select(ROW, reason.alias("problems"))
+    shared = worded[ROW].is_duplicated()  # most bad rows have one problem: no join needed
+    joined = (worded.filter(shared).group_by(ROW, maintain_order=True)
               .agg(pl.col("problems").str.join("; ")))  # fmt: skip
-    return pl.concat([worded.filter(~shared), joined]).sort("_row")
+    return pl.concat([worded.filter(~shared), joined]).sort(ROW)
 
 
 def record_import(

@@ -75,6 +75,7 @@ AVERAGE_WEEKS = 4
 TREND_WEEKS = 12
 RECOVERY_HORIZON_DAYS = 90  # the recovery view's outcome window (analysis.recovery)
 RECOVERY_WEEKS = 4
+QUOTE_CHARS = 600  # of a comment quoted in the review (a 10 MB comment is not a quote)
 MOMENTS, VOICES, PLAYS = 6, 3, 5
 ALPHA = 0.05
 PASSING = ("holding", "too_early")  # fix verdicts that count as a win
@@ -330,7 +331,9 @@ class Review:
         """The first `limit` comments in `order`, one per comment text (the demo, like real
         surveys, repeats "Thanks, all sorted now." many times a week)."""
         select = ", ".join(f"{RESOLUTION_HOURS_SQL} AS {col}" if col == "resolution_hours"
-                           else f"c.{col}" for col in COMMENT_COLUMNS)  # fmt: skip
+                           else f"left(c.comment, {4 * QUOTE_CHARS}) AS comment"
+                           if col == "comment" else f"c.{col}"
+                           for col in COMMENT_COLUMNS)  # fmt: skip
         tail = (f"QUALIFY row_number() OVER (PARTITION BY lower(trim(c.comment)) ORDER BY "
                 f"{order}) = 1 ORDER BY {order} LIMIT {int(limit)}")  # fmt: skip
         sql, params = self._comment_query(condition, select, tail)
@@ -338,12 +341,20 @@ class Review:
             rows: pl.DataFrame = cur.sql(sql, params=params).pl()
         masker = self._masker(rows["comment"].to_list())
         if masker is None or rows.is_empty():
-            return rows
-        return rows.with_columns(
+            return _quoted(rows)
+        return _quoted(rows.with_columns(
             pl.Series("comment", masker.mask_all(rows["comment"].to_list()), dtype=pl.String),
             pl.lit(ID).alias("contact_id"),
             pl.when(pl.col("agent").is_not_null()).then(pl.lit(NAME)).alias("agent"),
-        )
+        ))
+
+
+def _quoted(rows: pl.DataFrame) -> pl.DataFrame:
+    """A quote is read aloud in a meeting: at most QUOTE_CHARS characters (cut after
+    masking, so the cut never halves an address the masker would have recognised)."""
+    long = pl.col("comment").str.len_chars() > QUOTE_CHARS
+    return rows.with_columns(pl.when(long).then(
+        pl.col("comment").str.slice(0, QUOTE_CHARS) + " …").otherwise(pl.col("comment")))
 
 
 def recovery_window(end: dt.date) -> Period:

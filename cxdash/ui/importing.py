@@ -299,8 +299,10 @@ def _report(check: Check) -> ImportReport | None:
         st.dataframe(check.problems, hide_index=True, width="stretch", height=height,
                      placeholder="—")
     if report.unknown_columns:
+        ignored = report.unknown_columns
+        more = f" and {len(ignored) - 30:,} more" if len(ignored) > 30 else ""
         st.caption("Columns not imported (no field uses them): "
-                   + md(", ".join(report.unknown_columns)))  # fmt: skip
+                   + md(", ".join(ignored[:30])) + more)  # fmt: skip
     for name, why in report.dropped.items():
         st.caption(f"Field {name} not imported: {md(why)}")
     for name, count in report.cleared.items():

@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 
 from cxdash.importer.mapping import Mapping
-from cxdash.importer.read import ReadFailed, columns_of, load_raw
+from cxdash.importer.read import ROW, ReadFailed, columns_of, free_name, load_raw
 from cxdash.importer.results import Problem
 from cxdash.importer.run import ImportFailed, ImportReport, check_file
 
@@ -47,7 +47,7 @@ def run_check(
         except ReadFailed:
             return Check((), None, failure=failure)
         return Check(tuple(found), preview, failure=failure)
-    columns = tuple(c for c in first.columns if c != "_row")
+    columns = tuple(c for c in first.columns if c != ROW)
     listed = tuple(replace(p, file=shown_as) for p in report.problems[:MAX_PROBLEMS])
     return Check(
         columns, first, report=replace(report, problems=listed, file=shown_as),
@@ -57,7 +57,8 @@ def run_check(
 
 def preview_table(first: pl.DataFrame) -> pl.DataFrame:
     """The first rows for people: `row` as numbered in the file, empty cells empty."""
-    return first.rename({"_row": "row"}).with_columns(pl.col(pl.String).fill_null(""))
+    label = free_name([c for c in first.columns if c != ROW], "row")
+    return first.rename({ROW: label}).with_columns(pl.col(pl.String).fill_null(""))
 
 
 def read_preview(
@@ -68,7 +69,7 @@ def read_preview(
     con = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
     try:
         load_raw(con, path, (mapping or Mapping()).read, sheet)
-        return columns_of(con), con.sql(f"SELECT * FROM raw ORDER BY _row LIMIT {int(rows)}").pl()
+        return columns_of(con), con.sql(f"SELECT * FROM raw ORDER BY {ROW} LIMIT {int(rows)}").pl()
     finally:
         con.close()
 

@@ -39,7 +39,7 @@ def _expected(src: Path) -> list[Problem]:
         Problem(f, 4, "created", "yesterday", WHEN),
         Problem(f, 5, "csat", "7", "must satisfy csat BETWEEN 1 AND 5"),
         Problem(f, 5, "resolved", "2026-03-03 08:00", "is before created_at"),
-        Problem(f, 6, "csat", "5 stars", "not a whole number"),
+        Problem(f, 6, "csat", "5 stars", "not a whole number (or too large)"),
         Problem(f, 7, "id", "c6", "duplicate id in this file"),
         Problem(f, 8, "id", "c6", "duplicate id in this file"),
     ]
@@ -91,7 +91,7 @@ def test_skip_bad_rows_imports_the_good_and_reports_exactly_the_bad(tmp_path: Pa
          "column 'csat' value '7': must satisfy csat BETWEEN 1 AND 5; "
          "column 'resolved' value '2026-03-03 08:00': is before created_at"),
         ("6", "c5", "2026-03-04 09:00", "k5", "chat", None, "5 stars", "it's",
-         "column 'csat' value '5 stars': not a whole number"),
+         "column 'csat' value '5 stars': not a whole number (or too large)"),
         ("7", "c6", "2026-03-05 09:00", "k6", "email", None, "3", "first of two",
          "column 'id' value 'c6': duplicate id in this file"),
         ("8", "c6", "2026-03-06 09:00", "k6", "email", None, "2", "second of two",

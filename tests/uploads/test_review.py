@@ -101,7 +101,7 @@ def test_problems_table_reads_quotes_in_names_and_values(tmp_path: Path) -> None
     report, _ = check_file(path, None, "contacts", mapping)
     table = problems_table(report.problems, "mine.csv")
     assert table.rows() == [
-        ("mine.csv", 2, 'It\'s "CSAT"', 'say "9\'', "not a whole number"),
+        ("mine.csv", 2, 'It\'s "CSAT"', 'say "9\'', "not a whole number (or too large)"),
         ("mine.csv", 3, "created", "not a date",
          "not a date and time (write YYYY-MM-DD HH:MM:SS, optionally with +HH:MM)"),
     ]  # fmt: skip
