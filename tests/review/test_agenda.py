@@ -253,3 +253,18 @@ def test_plays_rank_the_week(demo_store: Path) -> None:
     assert contacts == sorted(contacts, reverse=True)
     # every 4 weeks at this week's rate: 4 × the week's contacts
     assert plays.rows["avoidable_4w"].to_list() == [4.0 * c for c in contacts]
+
+
+def test_a_comment_of_megabytes_is_quoted_short_and_masked_whole(tmp_path: Path) -> None:
+    """A hostile 2 MB comment neither fills the review (and its report) nor shows an
+    address the cut would have halved: masking runs before the 600-character cut."""
+    t = dt.datetime(2026, 5, 5, 9)
+    long = "Bad. " + "pat.smith@example.com " * 20 + "z" * 2_000_000
+    path = build_store(tmp_path / "long.duckdb", [
+        _contact("L1", t, csat=1, comment=long, resolved_at=t + H)])  # fmt: skip
+    voices = _review(path, _scope(last_day=dt.date(2026, 5, 10))).worries().voices
+    (quote,) = voices["comment"].to_list()
+    # 5 + 20 × len("[email] ") = 165 characters of masked text, then z up to 600, then " …"
+    assert quote == "Bad. " + "[email] " * 20 + "z" * (600 - 165) + " …"
+    shown = _review(path, _scope(last_day=dt.date(2026, 5, 10), masked=False)).worries()
+    assert len(shown.voices["comment"][0]) == 602
