@@ -61,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="import a CSV, Parquet or Excel file, all or nothing")
     imp.add_argument("file")
     imp.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
-    imp.add_argument("--table", choices=IMPORTABLE,
-                     help="what the file holds (default: the mapping's table, else contacts)")
+    imp.add_argument("--table", choices=(*IMPORTABLE, "schedules"),
+                     help="what the file holds (default: the mapping's table, else contacts; "
+                          "schedules: the schedules and SLA policies TOML file)")  # fmt: skip
     how = imp.add_mutually_exclusive_group()
     how.add_argument("--mapping", help="TOML file: [fields] canonical_field = \"source column\"")
     how.add_argument("--preset", help="a built-in mapping: generic, zendesk or freshdesk")
@@ -79,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="the root-cause register or the driver catalog as CSV, "
                                         "in the layout `cxdash import` reads back")  # fmt: skip
-    exp.add_argument("--table", required=True, choices=tuple(EXPORTABLE),
-                     help="root_causes (the register) or reasons (the driver catalog)")
+    exp.add_argument("--table", required=True, choices=(*EXPORTABLE, "schedules"),
+                     help="root_causes (the register) or reasons (the driver catalog) as CSV; "
+                          "schedules as the TOML file it was imported from")  # fmt: skip
     exp.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
     exp.add_argument("--out", required=True, metavar="FILE",
                      help="the CSV file to write (UTF-8 with a BOM), or - for stdout")
@@ -246,6 +248,8 @@ def _import(args: argparse.Namespace) -> int:
 
     if args.suggest:
         return _suggest(args)
+    if args.table == "schedules":
+        return _import_schedules(args)
 
     mapping = None
     try:
@@ -429,9 +433,48 @@ def _size(size: int) -> str:
     return f"{size} B"
 
 
+def _import_schedules(args: argparse.Namespace) -> int:
+    from cxdash.importer.schedules import SchedulesRejected, import_schedules
+
+    try:
+        done = import_schedules(Path(args.file), store.resolve_db_path(args.db),
+                                changed_by=f"import: {Path(args.file).name}")  # fmt: skip
+    except SchedulesRejected as exc:
+        raise ImportFailed(f"nothing was imported:\n{exc}") from exc
+    for note in done.notes:
+        print(f"note: {note}")
+    print(f"{args.file}: {done.schedules} schedule(s), {done.teams} team(s) mapped, "
+          f"{done.policies} SLA polic{'y' if done.policies == 1 else 'ies'}; "
+          f"{done.measured:,} contacts measured")  # fmt: skip
+    if done.outcomes:
+        print("first response: " + ", ".join(f"{done.outcomes.get(k, 0):,} {k}"
+                                            for k in ("achieved", "breached", "running")))
+    return 0
+
+
+def _export_schedules(args: argparse.Namespace) -> int:
+    from cxdash.importer.schedules import export_schedules
+
+    text = export_schedules(store.resolve_db_path(args.db))
+    if text is None:
+        raise UsageError("the store has no schedules or SLA policies "
+                         "(cxdash import FILE.toml --table schedules)")  # fmt: skip
+    if args.out == "-":
+        sys.stdout.write(text)
+        return 0
+    try:
+        Path(args.out).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: {exc.strerror or exc}") from exc
+    print(f"wrote the schedules and SLA policies to {args.out}")
+    return 0
+
+
 def _export(args: argparse.Namespace) -> int:
     from cxdash import exports
 
+    if args.table == "schedules":
+        return _export_schedules(args)
     path = store.resolve_db_path(args.db)
     con = store.open_read(path)
     try:

@@ -21,7 +21,7 @@ from typing import Any
 
 import duckdb
 
-from cxdash.schema import CONTACTS
+from cxdash.schema import CONTACTS, SLA_COLUMNS
 
 NEXT_CONTACT_AT = """
 CASE WHEN {c}.customer_id IS NOT NULL THEN
@@ -114,6 +114,7 @@ def contact_fields(con: Any, present: Iterable[str]) -> tuple[dict[str, int], dt
     contact's day. Plain SQL, so the Spark lake answers it too."""
     wanted = set(present)
     names = [c.name for c in CONTACTS.contract_columns if c.name in wanted]
+    names += [c for c in SLA_COLUMNS if c in wanted]  # derived, but "in your data" only if set
     # A reason the source did not give is stored as 'Unknown' (SPEC §2): not a reason held.
     held = {"reason": "nullif(reason, 'Unknown')"}
     counts = "".join(f", count({held.get(name, name)}) AS {name}" for name in names)

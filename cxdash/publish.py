@@ -7,7 +7,8 @@ version must carry, in this order:
 
 1. the derived look-ahead columns (`cxdash.derived`), for what the writer says it changed
    (`Draft.rows_changed`, `Draft.lookahead_written`; nothing for a register or target edit),
-   and each contact's driver (the rows written, or all of them after `Draft.drivers_remapped`);
+   and each contact's driver (the rows written, or all of them after `Draft.drivers_remapped`),
+   and every contact's SLA facts from the schedules and policies in force (`cxdash.sla`);
 2. the rollups the compiler reads (`cxdash.metrics.rollups`), whenever contacts or orders
    changed;
 3. on the finished, closed file, under the writer lock: the first page's reads
@@ -30,8 +31,9 @@ from typing import Literal
 
 import duckdb
 
-from cxdash import backups, derived, first_view, store
+from cxdash import backups, derived, first_view, settings, store
 from cxdash.metrics import rollups
+from cxdash.sla import derive as sla_derive
 
 # What a writer's `progress` hears, as it begins: "refreshing" the derived columns and rollups,
 # "saving" the new version (the first view, the fsync and the swap). Writers word them.
@@ -50,7 +52,12 @@ class Draft:
     customers: str | None = None  # a relation of the customers whose rows changed; None: all
     orders_changed: bool = False
     drivers_changed: bool = False  # the driver map or text assignments: every driver again
+    sla_changed: bool = False  # the schedules or SLA policies: every contact's SLA facts again
     kept: Path | None = None
+
+    def sla_rewritten(self) -> None:
+        """The schedules or SLA policies changed: derive every contact's SLA facts again."""
+        self.sla_changed = True
 
     def drivers_remapped(self) -> None:
         """The driver map or the contacts' text assignments changed: derive every contact's
@@ -101,13 +108,16 @@ def new_version(
 
 def derive(draft: Draft, say: Say | None = None) -> None:
     """Steps 1 and 2, inside the writer's transaction: a failure leaves the store as it was."""
-    if not draft.lookahead and not draft.drivers_changed:
+    if not draft.lookahead and not draft.drivers_changed and not draft.sla_changed:
         return
     if say is not None:
         say("refreshing")
     if draft.lookahead == "refresh":
         derived.refresh(draft.con, customers=draft.customers, orders_changed=draft.orders_changed)
     derived.refresh_drivers(draft.con, everyone=draft.drivers_changed)
+    # New contacts move the newest data time and need their own facts; a changed schedule
+    # changes everyone's: the whole pass, set-based (seconds at 10M contacts).
+    sla_derive.refresh(draft.con, settings.load(draft.con).timezone)
     derived.stamp_fresh(draft.con, orders_changed=draft.orders_changed)
     rollups.rebuild(draft.con)
 

@@ -87,9 +87,30 @@ CONTACTS = Table(
         # contact counts under — its reason after the driver map, else the driver its text was
         # assigned by discovery, else the reason (missing: Unknown). SPEC §2 `driver`.
         Column("driver", "VARCHAR", derived=True),
+        # Derived when a version is published (cxdash.sla.derive), from the schedules and SLA
+        # policies as they are now (SPEC §3 "Business hours and SLAs"): the policy that
+        # applies, the business time to first response and resolution in the contact's
+        # schedule, and each target's due time. Achieved / breached / still running are read
+        # from these and the newest data time at query time, so they are never stale.
+        Column("sla_policy", "INTEGER", derived=True),
+        Column("first_response_business_seconds", "DOUBLE", derived=True),
+        Column("resolution_business_seconds", "DOUBLE", derived=True),
+        Column("first_response_due_at", "TIMESTAMP", derived=True),
+        Column("resolution_due_at", "TIMESTAMP", derived=True),
+        Column("first_response_target_seconds", "DOUBLE", derived=True),
+        Column("resolution_target_seconds", "DOUBLE", derived=True),
+        Column("first_response_at_risk_from", "TIMESTAMP", derived=True),  # a quarter left
+        Column("resolution_at_risk_from", "TIMESTAMP", derived=True),
     ),
     unique_id="contact_id",
 )
+
+# Derived contact columns cxdash.sla.derive writes; "not in your data" while all are NULL.
+SLA_COLUMNS = (
+    "sla_policy", "first_response_business_seconds", "resolution_business_seconds",
+    "first_response_due_at", "resolution_due_at", "first_response_target_seconds",
+    "resolution_target_seconds", "first_response_at_risk_from", "resolution_at_risk_from",
+)  # fmt: skip
 
 ORDERS = Table(
     "orders",
@@ -265,10 +286,21 @@ DRIVER_MAP_CHANGES = Table(
     ),
 )
 
+# The schedules and SLA policies (SPEC §2), as the TOML file they were imported from or edited
+# into, one row per change; the newest row is the one in force.
+SLA_CONFIG = Table(
+    "sla_config",
+    (
+        Column("toml", "VARCHAR", required=True),
+        Column("changed_at", "TIMESTAMP", required=True),
+        Column("changed_by", "VARCHAR", required=True),
+    ),
+)
+
 TABLES: tuple[Table, ...] = (
     CONTACTS, ORDERS, REASONS, ROOT_CAUSES, SETTINGS, META, ORDERS_DAILY, IMPORT_HISTORY,
     ROOT_CAUSE_CHANGES, REPURCHASE_BASELINES, DRIVER_MAP, CONTACT_DRIVERS, DRIVER_MAP_CHANGES,
-    DRIVER_CENTRES,
+    DRIVER_CENTRES, SLA_CONFIG,
 )  # fmt: skip
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 

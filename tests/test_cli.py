@@ -12,6 +12,7 @@ import pytest
 from cxdash.cli import main
 from cxdash.metrics.catalogue import METRIC_IDS
 from tests import worked_example as we
+from tests.polars_reference import SLA_METRICS
 from tests.storebuilder import build_store
 
 PERIOD = ["--start", "2026-05-01", "--end", "2026-05-31"]
@@ -78,6 +79,8 @@ PREVIOUS = {
     # (Read as the data stands today it would be 1 of 2: the bias like for like removes.)
     "repurchase_baseline_90d": 0.0,
     "happy_rate": 1.0,  # resolved within the target, no transfer, no reopen, no low score
+    # no schedules or SLA policies in the worked example: not in the data
+    **dict.fromkeys(SLA_METRICS),
 }
 
 

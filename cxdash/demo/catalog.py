@@ -141,7 +141,10 @@ AGENTS: dict[str, tuple[str, ...]] = {
     "Sales Advice": ("Maya K.", "Oskar L.", "Greta H.", "Moritz S.", "Alma B."),
     WEAK_TEAM: ("Ravi P.", "Ana D.", "Kiran S.", "Joao M.", "Priya R.", "Lucas T.", "Irina V.",
                 "Sam O.", "Dana F.", "Omar N."),
+    # chats the overflow partner does not take, whatever the reason, around the clock
+    "Chat desk": ("Yara B.", "Max G.", "Lena W.", "Nils K.", "Zoe A.", "Jan P."),
 }
+CHAT_TEAM = "Chat desk"
 TEAMS = tuple(AGENTS)
 
 # How the weak team differs, and the baseline it differs from.
@@ -276,6 +279,75 @@ ROOT_CAUSES: tuple[RootCause, ...] = (
     RootCause("RC-121", "Promo codes are case-sensitive at checkout", ("Promo code not working",),
               "Lars E. (Web shop)", "identified", 20, None, "Fix scheduled for next sprint."),
 )
+
+# Business hours and SLA policies (SPEC §2), as a team would write them. The in-house teams work
+# Berlin office hours, the chat desk around the clock, and the overflow partner works Manila's
+# office hours (00:00–09:00 UTC): what reaches it in a European afternoon waits for the next
+# Manila morning (`contact_sql`: its answers and resolutions land only in its hours), so on a
+# calendar-time policy it breaches far more often — the effect the Defense page shows.
+_HOLIDAYS = ", ".join(f'"{day}"' for day in (
+    "2025-12-25", "2025-12-26", "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-01",
+    "2026-05-14", "2026-05-25", "2026-10-03", "2026-12-25", "2026-12-26", "2027-01-01",
+    "2027-03-26", "2027-03-29", "2027-05-01", "2027-05-06", "2027-05-17", "2027-10-03",
+))  # fmt: skip
+SLA_TOML = f"""\
+# The demo's business hours and SLA policies: cxdash export --table schedules writes them back.
+[schedules.default]          # the in-house teams, in Berlin
+timezone = "Europe/Berlin"
+mon = ["08:00-18:00"]
+tue = ["08:00-18:00"]
+wed = ["08:00-18:00"]
+thu = ["08:00-18:00"]
+fri = ["08:00-18:00"]
+sat = ["09:00-13:00"]
+holidays = [{_HOLIDAYS}]
+
+[schedules.around_the_clock]  # the chat desk
+timezone = "Europe/Berlin"
+mon = ["00:00-24:00"]
+tue = ["00:00-24:00"]
+wed = ["00:00-24:00"]
+thu = ["00:00-24:00"]
+fri = ["00:00-24:00"]
+sat = ["00:00-24:00"]
+sun = ["00:00-24:00"]
+
+[schedules.manila]            # the overflow partner
+timezone = "Asia/Manila"
+mon = ["08:00-17:00"]
+tue = ["08:00-17:00"]
+wed = ["08:00-17:00"]
+thu = ["08:00-17:00"]
+fri = ["08:00-17:00"]
+
+[teams]
+"Chat desk" = "around_the_clock"
+"{WEAK_TEAM}" = "manila"
+
+[[sla]]                       # urgent: the clock never stops
+priority = ["urgent"]
+first_response = "1h"
+resolution = "8h"
+business_hours = false
+
+[[sla]]                       # chats: answered in minutes, closed the same day
+channel = ["chat"]
+first_response = "10m"
+resolution = "8h"
+business_hours = false
+
+[[sla]]                       # high priority
+priority = ["high"]
+first_response = "4h"
+resolution = "2d"
+business_hours = true
+
+[[sla]]                       # everything an agent handles (the help centre has no targets)
+channel = ["email", "phone", "social", "web"]
+first_response = "8h"
+resolution = "3d"
+business_hours = true
+"""
 
 SETTINGS = {
     "first_response_target_hours": "4",

@@ -23,6 +23,7 @@ from cxdash.demo.plan import MAX_BOOST, Plan
 YEAR_US = catalog.DAYS * DAY_US
 MINUTE_US = 60_000_000
 HOUR_US = 60 * MINUTE_US
+PARTNER_CLOSES_US = 9 * HOUR_US  # 17:00 in Manila, on the UTC report clock
 CLOSED_AFTER_DAYS = 4  # solved tickets close automatically after this many days
 MAX_RESPONSE_MINUTES = 30 * 24 * 60  # caps on the (logistic, so long-tailed) durations
 MAX_WORK_MINUTES = 60 * 24 * 60
@@ -68,6 +69,13 @@ def macros_sql(plan: Plan) -> list[str]:
         f"CREATE OR REPLACE TEMP MACRO delay(key, reason) AS "
         f"({sql_list([r.delay_days * DAY_US for r in catalog.REASONS])}[reason + 1] "
         f"* exp(0.9 * nrm(key, 8)))::BIGINT",
+        # The overflow partner's next open moment at or after t: Manila's 08:00–17:00 on
+        # weekdays is 00:00–09:00 UTC (no summer time there); its answers and resolutions land
+        # only then (catalog.SLA_TOML's `manila` schedule).
+        f"CREATE OR REPLACE TEMP MACRO partner_open(t) AS CASE "
+        f"WHEN (t // {DAY_US} + 3) % 7 < 5 AND t % {DAY_US} < {PARTNER_CLOSES_US} THEN t "
+        f"ELSE (t // {DAY_US} + 1 + CASE (t // {DAY_US} + 4) % 7 WHEN 5 THEN 2 WHEN 6 THEN 1 "
+        f"ELSE 0 END) * {DAY_US} END",
     ]
 
 
@@ -231,10 +239,14 @@ SELECT *,
     - 0.35 * ln(1 + (resolved_us - created_us) / {HOUR_US} / {expected}[ch + 1]) AS sat
 FROM (
 SELECT *,
-  CASE WHEN NOT abandoned THEN frt_us + (work_min * {MINUTE_US})::BIGINT END AS resolved_us
+  CASE WHEN NOT abandoned AND team = {weak}
+         THEN partner_open(frt_us + (work_min * {MINUTE_US})::BIGINT)
+       WHEN NOT abandoned THEN frt_us + (work_min * {MINUTE_US})::BIGINT END AS resolved_us
 FROM (
 SELECT *,
-  CASE WHEN NOT abandoned OR u21(h4, 2) < 0.6
+  CASE WHEN (NOT abandoned OR u21(h4, 2) < 0.6) AND team = {weak}
+         THEN partner_open(partner_open(created_us) + (frt_min * {MINUTE_US})::BIGINT)
+       WHEN NOT abandoned OR u21(h4, 2) < 0.6
     THEN created_us + (frt_min * {MINUTE_US})::BIGINT END AS frt_us,
   least({MAX_WORK_MINUTES}, base_min + coalesce(hold_s, 0) / 60
     + CASE WHEN u21(h5, 2) < {sql_list([t.tail_share for t in timings])}[ch + 1]
@@ -279,6 +291,7 @@ SELECT *, ch = {c.SELF_SERVICE} AS self,
   CASE WHEN ch <> {c.SELF_SERVICE} THEN
     CASE WHEN u21(h2, 0) < {c.WEAK_TEAM_SHARE}
       THEN {weak}
+      WHEN ch = {CHAT} THEN {TEAM_INDEX[c.CHAT_TEAM]}
       ELSE {sql_list([TEAM_INDEX[r.team] for r in reasons])}[reason + 1] END END AS team
 FROM (
 SELECT *,

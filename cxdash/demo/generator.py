@@ -63,6 +63,11 @@ def generate(
         customers = _count_customers(con, plan)
         con.execute("DROP TABLE churn")
         draft.lookahead_written()
+        # business hours and SLA policies: publishing derives every contact's SLA facts
+        con.execute("INSERT INTO sla_config VALUES ($toml, $at, 'demo')",
+                    {"toml": catalog.SLA_TOML,
+                     "at": dt.datetime.combine(plan.dates.end, dt.time(23, 59))})  # fmt: skip
+        draft.sla_rewritten()
         n_contacts, n_orders = con.execute(
             "SELECT (SELECT count(*) FROM contacts), (SELECT count(*) FROM orders)"
         ).fetchall()[0]
@@ -210,7 +215,8 @@ FROM (
 def _columns(table: schema.Table, values: dict[str, str]) -> list[str]:
     """The table's columns we fill. A derived column we cannot fill would leave the store
     silently stale, so it stops the run; other new columns simply stay NULL."""
-    unfilled = [col.name for col in table.columns if col.derived and col.name not in values]
+    unfilled = [col.name for col in table.columns if col.derived and col.name not in values
+                and col.name not in schema.SLA_COLUMNS]  # publishing derives those
     if unfilled:
         raise RuntimeError(f"the demo generator cannot fill {table.name}.{unfilled}")
     return [col.name for col in table.columns if col.name in values]

@@ -84,7 +84,8 @@ PERIOD_CONTACT_COLUMNS = (
     "customer_id", "created_at", "first_response_at", "resolved_at", "reopens", "transfers",
     "escalated", "self_served", "first_contact_resolved", "csat", "ces", "handle_seconds",
     "hold_seconds", "is_repeat", "is_resolved", "preventable", "external",
-    "first_response_hours", "resolution_hours",
+    "first_response_hours", "resolution_hours", "first_response_business_hours",
+    "resolution_business_hours", "sla_first_response", "sla_resolution", "sla_at_risk",
 )  # fmt: skip
 
 
@@ -234,8 +235,11 @@ METRICS: tuple[Metric, ...] = (
     ),
     Metric(
         "csat_response_rate", "CSAT response rate", "defense", "rate", "up",
-        "CSAT answers on contacts of the period ÷ resolved contacts of the period.",
-        sql="count(csat) / NULLIF(count(*) FILTER (WHERE is_resolved), 0)",
+        "CSAT answers on resolved contacts of the period ÷ resolved contacts of the period "
+        "(an answer on a contact the data cannot call resolved is not counted, so the rate "
+        "never exceeds 100 %).",
+        sql=("count(csat) FILTER (WHERE is_resolved) / "
+             "NULLIF(count(*) FILTER (WHERE is_resolved), 0)"),
         null_means="no resolved contacts",
         until_resolved=True,
         needs_any=("csat",),
@@ -319,6 +323,82 @@ METRICS: tuple[Metric, ...] = (
         "transfer, no reopen, and no CSAT below 4.",
         sql=f"avg(({HAPPY_SQL})::DOUBLE)",
         needs_any=("resolved_at",),
+        until_resolved=True,
+    ),
+    # Business hours and SLAs (SPEC §3): from the facts publishing derives with the schedules
+    # and policies (cxdash.sla); "not in your data" until `cxdash import FILE.toml --table
+    # schedules`. Outcomes are read against the newest data time when the query runs.
+    Metric(
+        "first_response_business_hours_median", "First response, business hours (median)",
+        "defense", "hours", "down",
+        "Median business hours from created_at to first_response_at, counted only while the "
+        "contact's schedule (its team's, else the default) is open.",
+        sql="quantile_cont(first_response_business_hours, 0.5)",
+        null_means="no first responses recorded",
+        needs_any=("first_response_business_seconds",),
+    ),
+    Metric(
+        "first_response_business_hours_p90", "First response, business hours (p90)",
+        "defense", "hours", "down",
+        "90th percentile (linear interpolation) of business hours to first response.",
+        sql="quantile_cont(first_response_business_hours, 0.9)",
+        null_means="no first responses recorded",
+        needs_any=("first_response_business_seconds",),
+    ),
+    Metric(
+        "resolution_business_hours_median", "Resolve time, business hours (median)",
+        "defense", "hours", "down",
+        "Median business hours from created_at to resolved_at, in the contact's schedule.",
+        sql="quantile_cont(resolution_business_hours, 0.5)",
+        null_means="no resolved contacts",
+        needs_any=("resolution_business_seconds",),
+        until_resolved=True,
+    ),
+    Metric(
+        "resolution_business_hours_p90", "Resolve time, business hours (p90)",
+        "defense", "hours", "down",
+        "90th percentile (linear interpolation) of business hours to resolution.",
+        sql="quantile_cont(resolution_business_hours, 0.9)",
+        null_means="no resolved contacts",
+        needs_any=("resolution_business_seconds",),
+        until_resolved=True,
+    ),
+    Metric(
+        "sla_first_response_rate", "First-response SLA met", "defense", "rate", "up",
+        "Of contacts with a first-response target whose outcome is known: achieved / "
+        "(achieved + breached). Due when the business (or calendar) time since created_at "
+        "reaches the target; still running targets count as neither.",
+        sql=("(count(*) FILTER (WHERE sla_first_response = 'achieved'))::DOUBLE / "
+             "nullif(count(*) FILTER (WHERE sla_first_response IN ('achieved', 'breached')), 0)"),
+        null_means="no first-response target has an outcome yet",
+        needs_any=("first_response_target_seconds",),
+        until_resolved=True,
+    ),
+    Metric(
+        "sla_resolution_rate", "Resolution SLA met", "defense", "rate", "up",
+        "Of contacts with a resolution target whose outcome is known: achieved / (achieved + "
+        "breached); still running targets count as neither.",
+        sql=("(count(*) FILTER (WHERE sla_resolution = 'achieved'))::DOUBLE / "
+             "nullif(count(*) FILTER (WHERE sla_resolution IN ('achieved', 'breached')), 0)"),
+        null_means="no resolution target has an outcome yet",
+        needs_any=("resolution_target_seconds",),
+        until_resolved=True,
+    ),
+    Metric(
+        "sla_breaches", "SLA breaches", "defense", "count", "down",
+        "Contacts in the period with at least one breached target (first response or "
+        "resolution): the event came after its due time, or none yet and the due time passed.",
+        sql=("count(*) FILTER (WHERE sla_first_response = 'breached' "
+             "OR sla_resolution = 'breached')"),
+        needs_any=("first_response_target_seconds", "resolution_target_seconds"),
+        until_resolved=True,
+    ),
+    Metric(
+        "sla_at_risk", "SLA at risk", "defense", "count", "down",
+        "Contacts open now whose next due time (first response, else resolution) is within "
+        "25 % of its target from the newest data time and not yet passed.",
+        sql="count(*) FILTER (WHERE sla_at_risk)",
+        needs_any=("first_response_target_seconds", "resolution_target_seconds"),
         until_resolved=True,
     ),
 )  # fmt: skip

@@ -26,6 +26,7 @@ from cxdash.metrics.request import MetricRequest, Period
 from cxdash.metrics.sources import Sources, build_sources
 from cxdash.schema import CONTACTS
 from cxdash.settings import Settings
+from cxdash.sla.outcomes import outcome_sql
 from cxdash.store import StoreInfo
 
 BUCKET = "bucket"
@@ -181,7 +182,32 @@ AS_OF_SQL: Mapping[str, str] = MappingProxyType({
     **{col: f"CASE WHEN {_KNOWN.format(col=f'c.{col}')} THEN c.{col} END"
        for col in ("next_contact_at", "next_order_after_resolved_at",
                    "next_order_after_created_at")},
+    # Business time to an event not yet there is not known yet either; a due time not yet
+    # reached at the cut is "not due" (outcome_sql: running, or achieved if it happened).
+    "first_response_business_seconds": f"CASE WHEN {_KNOWN.format(col='c.first_response_at')} "
+                                       "THEN c.first_response_business_seconds END",
+    "resolution_business_seconds": f"CASE WHEN {_KNOWN.format(col='c.resolved_at')} "
+                                   "THEN c.resolution_business_seconds END",
+    **{col: f"CASE WHEN {_KNOWN.format(col=f'c.{col}')} THEN c.{col} END"
+       for col in ("first_response_due_at", "resolution_due_at",
+                   "first_response_at_risk_from", "resolution_at_risk_from")},
 })  # fmt: skip
+
+# SPEC §3 "newest data time": "now" for SLA targets still running, one scalar per statement.
+SLA_NOW = "sla_now"
+_NOW = f"(SELECT t FROM {SLA_NOW})"
+_FR_OUTCOME = outcome_sql("c.first_response_at", "c.first_response_due_at",
+                          "c.first_response_target_seconds", _NOW)  # fmt: skip
+_RES_OUTCOME = outcome_sql("c.resolved_at", "c.resolution_due_at",
+                           "c.resolution_target_seconds", _NOW)  # fmt: skip
+# Open now, and its next target (first response, else resolution) has a quarter or less of
+# its time left (publishing stored when that begins, in the target's own clock) and has not
+# passed.
+_FR_NEXT = "c.first_response_at IS NULL AND c.first_response_due_at IS NOT NULL"
+SLA_AT_RISK_SQL = (
+    f"coalesce(NOT {IS_RESOLVED_SQL} AND CASE WHEN {_FR_NEXT} THEN "
+    f"c.first_response_at_risk_from <= {_NOW} AND c.first_response_due_at >= {_NOW} ELSE "
+    f"c.resolution_at_risk_from <= {_NOW} AND c.resolution_due_at >= {_NOW} END, false)")
 
 # A period_contacts column reading one of them depends on when the data is read.
 _TIMED = re.compile(rf"\bc\.({'|'.join(AS_OF_SQL)})\b")
@@ -213,6 +239,11 @@ PERIOD_CONTACT_SQL: Mapping[str, str] = MappingProxyType({
         f"date_diff('microsecond', c.created_at, c.first_response_at) {_HOURS}"
     ),
     "resolution_hours": RESOLUTION_HOURS_SQL,
+    "first_response_business_hours": "c.first_response_business_seconds / 3600.0",
+    "resolution_business_hours": "c.resolution_business_seconds / 3600.0",
+    "sla_first_response": _FR_OUTCOME,
+    "sla_resolution": _RES_OUTCOME,
+    "sla_at_risk": SLA_AT_RISK_SQL,
     "next_order_after_resolved_at": "c.next_order_after_resolved_at",
     "next_order_after_created_at": "c.next_order_after_created_at",
     "contact_id": "c.contact_id",
@@ -356,7 +387,8 @@ SELECT bucket, bucket_end, CAST(bucket_end AS TIMESTAMP) + INTERVAL 1 DAY AS buc
 FROM ({body}))"""
 
     def _pc_columns(self, metrics: list[Metric], extra: tuple[str, ...] = ()) -> list[str]:
-        text = " ".join(m.sql or "" for m in metrics) + " " + " ".join(extra)
+        # a metric not in the data is a NULL constant: it reads no column
+        text = " ".join(m.sql or "" for m in metrics if self._in_data(m)) + " " + " ".join(extra)
         for family in self._built():
             text += " " + " ".join(family.period_columns)
         return [name for name in PERIOD_CONTACT_SQL if re.search(rf"\b{name}\b", text)]
@@ -368,7 +400,11 @@ FROM ({body}))"""
         join = ""
         if {"preventable", "external"} & set(names):
             join = f" LEFT JOIN {s.reasons} r ON r.reason = coalesce(c.driver, c.reason, 'Unknown')"
-        return f"""{PERIOD_CONTACTS} AS (
+        now = ""
+        if SLA_NOW in cols:  # the newest data time, over the whole store (SPEC §3)
+            now = (f"{SLA_NOW} AS (SELECT greatest(max(created_at), max(first_response_at), "
+                   f"max(resolved_at)) AS t FROM {s.contacts}),\n")  # fmt: skip
+        return f"""{now}{PERIOD_CONTACTS} AS (
 SELECT {self._bucket('c.created_at')} AS bucket{self._dim_select()}{cols}
 FROM {self._contacts_as_of(names)} c{join}
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND {self._contact_filters()})"""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cxdash import derived
-from cxdash.schema import CONTACTS, ORDERS, REASONS, ROOT_CAUSES, Table
+from cxdash.schema import CONTACTS, ORDERS, REASONS, ROOT_CAUSES, SLA_COLUMNS, Table
 from cxdash.store import StoreInfo
 
 
@@ -28,12 +28,15 @@ class Sources:
 
 
 def _projection(table: Table, info: StoreInfo, *, include_derived: bool) -> str | None:
-    """SELECT list mapping the stored columns onto the contract; None if it is already exact."""
+    """SELECT list mapping the stored columns onto the contract; None if it is already exact.
+    The SLA columns are always carried as stored (NULL when absent): they are derived from
+    the schedules, which no per-query SQL can stand in for, and their outcomes are read at
+    query time anyway."""
     have = info.columns.get(table.name, {})
     exact = True
     items = []
     for col in table.columns:
-        if col.derived and not include_derived:
+        if col.derived and not include_derived and col.name not in SLA_COLUMNS:
             continue
         stored = have.get(col.name)
         if stored is None:
@@ -66,11 +69,12 @@ def build_sources(info: StoreInfo) -> Sources:
         for table in (CONTACTS, ORDERS):
             if info.has_table(table.name):
                 proj = _projection(table, info, include_derived=False) or ", ".join(
-                    c.name for c in table.contract_columns
-                )
+                    c.name for c in table.columns
+                    if not c.derived or c.name in SLA_COLUMNS)
                 body = f"SELECT {proj} FROM {table.name}"
             else:
-                body = _empty(Table(table.name, table.contract_columns))
+                body = _empty(Table(table.name, tuple(
+                    c for c in table.columns if not c.derived or c.name in SLA_COLUMNS)))
             ctes.append(f"{table.name}_base AS MATERIALIZED ({body})")
         # The driver as publishing derives it (`derived.refresh_drivers`): the reason after
         # the driver map, else the contact's text assignment, else the reason — also for a

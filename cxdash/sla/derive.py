@@ -21,11 +21,13 @@ import datetime as dt
 import duckdb
 import polars as pl
 
+from cxdash.schema import SLA_COLUMNS
 from cxdash.sla import calendar
 from cxdash.sla.config import DEFAULT, SlaConfig
+from cxdash.sla.config import parse as config_parse
+from cxdash.sla.outcomes import outcome_sql
 
 TABLE = "contact_sla"
-OUTCOMES = ("achieved", "breached", "running")
 
 
 def newest_data_time(
@@ -37,8 +39,10 @@ def newest_data_time(
     return value if isinstance(value, dt.datetime) else None
 
 
-def derive(con: duckdb.DuckDBPyConnection, config: SlaConfig, report_tz: str,
-           contacts: str = "contacts", table: str = TABLE) -> int:  # fmt: skip
+def derive(
+    con: duckdb.DuckDBPyConnection, config: SlaConfig, report_tz: str,
+    contacts: str = "contacts", table: str = TABLE, *, temp: bool = False,
+) -> int:
     """(Re)create `table`: one row per contact that has a schedule or a policy, with its
     business durations (seconds), due times and outcomes; the number of rows. Without
     schedules and policies the table is dropped (nothing to measure against)."""
@@ -47,8 +51,9 @@ def derive(con: duckdb.DuckDBPyConnection, config: SlaConfig, report_tz: str,
         return 0
     span = con.execute(f"SELECT min(created_at)::DATE FROM {contacts}").fetchall()[0][0]
     newest = newest_data_time(con, contacts)
-    if span is None or newest is None:
-        return 0
+    if span is None or newest is None:  # no contacts yet: an empty table of the right shape
+        newest = dt.datetime.combine(dt.date.today(), dt.time())
+        span = newest.date()
     calendar.build(con, config, report_tz, span, newest.date())
     params: dict[str, object] = {"newest": newest}
     _register_teams(con, config)
@@ -77,12 +82,18 @@ def derive(con: duckdb.DuckDBPyConnection, config: SlaConfig, report_tz: str,
     step = calendar.cumulative_sql(with_policy, "created_at", "cum_created")
     step = calendar.cumulative_sql(f"({step})", "first_response_at", "cum_fr")
     step = calendar.cumulative_sql(f"({step})", "resolved_at", "cum_res")
+    # at risk from: when a quarter of the target is left (SPEC §3 sla_at_risk), in the
+    # target's own clock, so a risk that starts on Monday morning is not seen on Friday night
     goals = f"""(SELECT *, cum_created + fr_target_us AS fr_goal,
-                        cum_created + res_target_us AS res_goal FROM ({step}))"""
+                        cum_created + res_target_us AS res_goal,
+                        cum_created + fr_target_us * 3 // 4 AS fr_risk_goal,
+                        cum_created + res_target_us * 3 // 4 AS res_risk_goal FROM ({step}))"""
     step = calendar.due_sql(goals, "fr_goal", "fr_due_business")
     step = calendar.due_sql(f"({step})", "res_goal", "res_due_business")
+    step = calendar.due_sql(f"({step})", "fr_risk_goal", "fr_risk_business")
+    step = calendar.due_sql(f"({step})", "res_risk_goal", "res_risk_business")
     con.execute(f"""
-        CREATE TABLE {table} AS
+        CREATE {'TEMP ' if temp else ''}TABLE {table} AS
         WITH d AS (
             SELECT contact_id, schedule, policy, business_hours,
                    (cum_fr - cum_created) / 1e6 AS first_response_business_seconds,
@@ -93,16 +104,26 @@ def derive(con: duckdb.DuckDBPyConnection, config: SlaConfig, report_tz: str,
                    CASE WHEN business_hours THEN res_due_business
                         ELSE created_at + to_microseconds(res_target_us) END
                        AS resolution_due_at,
+                   CASE WHEN business_hours THEN fr_risk_business
+                        ELSE created_at + to_microseconds(fr_target_us * 3 // 4) END
+                       AS first_response_at_risk_from,
+                   CASE WHEN business_hours THEN res_risk_business
+                        ELSE created_at + to_microseconds(res_target_us * 3 // 4) END
+                       AS resolution_at_risk_from,
                    first_response_at, resolved_at,
-                   fr_target_us, res_target_us
+                   CASE WHEN business_hours AND schedule IS NULL THEN NULL ELSE fr_target_us END
+                       AS fr_target_us,
+                   CASE WHEN business_hours AND schedule IS NULL THEN NULL ELSE res_target_us END
+                       AS res_target_us
             FROM ({step})
             WHERE schedule IS NOT NULL OR policy IS NOT NULL)
         SELECT contact_id, schedule, policy, business_hours,
                first_response_business_seconds, resolution_business_seconds,
                first_response_due_at, resolution_due_at,
-               {_outcome('first_response_at', 'first_response_due_at', 'fr_target_us')}
-                   AS sla_first_response,
-               {_outcome('resolved_at', 'resolution_due_at', 'res_target_us')}
+               first_response_at_risk_from, resolution_at_risk_from,
+               {outcome_sql('first_response_at', 'first_response_due_at', 'fr_target_us',
+                            '$newest')} AS sla_first_response,
+               {outcome_sql('resolved_at', 'resolution_due_at', 'res_target_us', '$newest')}
                    AS sla_resolution,
                fr_target_us / 1e6 AS first_response_target_seconds,
                res_target_us / 1e6 AS resolution_target_seconds
@@ -110,17 +131,40 @@ def derive(con: duckdb.DuckDBPyConnection, config: SlaConfig, report_tz: str,
     return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
-def _outcome(done: str, due: str, target: str) -> str:
-    """No due time: a business policy on a contact without a schedule (not measured), or
-    due beyond the calendar (a year past the newest data: not due yet)."""
-    return f"""CASE WHEN {target} IS NULL THEN NULL
-                    WHEN {due} IS NULL AND business_hours AND schedule IS NULL THEN NULL
-                    WHEN {due} IS NULL THEN CASE WHEN {done} IS NOT NULL THEN 'achieved'
-                                                 ELSE 'running' END
-                    WHEN {done} IS NOT NULL
-                         THEN CASE WHEN {done} <= {due} THEN 'achieved' ELSE 'breached' END
-                    WHEN {due} < $newest THEN 'breached'
-                    ELSE 'running' END"""
+def current(con: duckdb.DuckDBPyConnection) -> SlaConfig | None:
+    """The schedules and policies in force: the newest `sla_config` row, read again (its teams
+    were checked when it was written; a team that has since gone simply matches nothing)."""
+    try:
+        rows = con.execute("SELECT toml FROM sla_config ORDER BY changed_at DESC, rowid DESC "
+                           "LIMIT 1").fetchall()  # fmt: skip
+    except duckdb.CatalogException:
+        return None
+    return config_parse(rows[0][0]) if rows else None
+
+
+def refresh(con: duckdb.DuckDBPyConnection, report_tz: str) -> int:
+    """Write the SLA columns of every contact (SCHEMA's SLA_COLUMNS) from the configuration in
+    force, or clear them when there is none; only rows whose values change are written.
+    Runs in the publishing writer's transaction. The number of contacts measured."""
+    config = current(con)
+    cols = SLA_COLUMNS
+    if config is None:
+        if not con.execute("SELECT 1 FROM contacts WHERE " + " OR ".join(
+                f"{c} IS NOT NULL" for c in cols) + " LIMIT 1").fetchall():  # fmt: skip
+            return 0
+        con.execute("UPDATE contacts SET " + ", ".join(f"{c} = NULL" for c in cols))
+        return 0
+    measured = derive(con, config, report_tz, table="sla_facts", temp=True)
+    facts = {"sla_policy": "policy"}
+    picked = ", ".join(f"f.{facts.get(c, c)} AS {c}" for c in cols)
+    changed = " OR ".join(f"contacts.{c} IS DISTINCT FROM d.{c}" for c in cols)
+    con.execute(f"""
+        UPDATE contacts SET {', '.join(f'{c} = d.{c}' for c in cols)}
+        FROM (SELECT c.contact_id, {picked} FROM contacts c
+              LEFT JOIN sla_facts f ON f.contact_id = c.contact_id) d
+        WHERE contacts.contact_id = d.contact_id AND ({changed})""")
+    con.execute("DROP TABLE IF EXISTS sla_facts")
+    return measured
 
 
 def _register_teams(con: duckdb.DuckDBPyConnection, config: SlaConfig) -> None:

@@ -3,6 +3,7 @@ root_causes_src AS (SELECT * FROM root_causes),
 buckets AS (
 SELECT bucket, bucket_end, CAST(bucket_end AS TIMESTAMP) + INTERVAL 1 DAY AS bucket_end_ts
 FROM (SELECT CAST($start_date AS DATE) AS bucket, CAST($split_date AS DATE) - 1 AS bucket_end UNION ALL SELECT CAST($split_date AS DATE), CAST($end_date AS DATE))),
+sla_now AS (SELECT greatest(max(created_at), max(first_response_at), max(resolved_at)) AS t FROM contacts),
 period_contacts AS (
 SELECT CASE WHEN c.created_at >= $split_ts THEN CAST($split_date AS DATE) ELSE CAST($start_date AS DATE) END AS bucket,
   c.customer_id AS customer_id,
@@ -20,6 +21,19 @@ SELECT CASE WHEN c.created_at >= $split_ts THEN CAST($split_date AS DATE) ELSE C
   coalesce(r.external, false) AS external,
   date_diff('microsecond', c.created_at, c.first_response_at) / 3600000000.0 AS first_response_hours,
   date_diff('microsecond', c.created_at, c.resolved_at) / 3600000000.0 AS resolution_hours,
+  c.first_response_business_seconds / 3600.0 AS first_response_business_hours,
+  c.resolution_business_seconds / 3600.0 AS resolution_business_hours,
+  (CASE WHEN c.first_response_target_seconds IS NULL THEN NULL
+      WHEN c.first_response_due_at IS NULL THEN CASE WHEN c.first_response_at IS NOT NULL THEN 'achieved' ELSE 'running' END
+      WHEN c.first_response_at IS NOT NULL THEN CASE WHEN c.first_response_at <= c.first_response_due_at THEN 'achieved' ELSE 'breached' END
+      WHEN c.first_response_due_at < (SELECT t FROM sla_now) THEN 'breached'
+      ELSE 'running' END) AS sla_first_response,
+  (CASE WHEN c.resolution_target_seconds IS NULL THEN NULL
+      WHEN c.resolution_due_at IS NULL THEN CASE WHEN c.resolved_at IS NOT NULL THEN 'achieved' ELSE 'running' END
+      WHEN c.resolved_at IS NOT NULL THEN CASE WHEN c.resolved_at <= c.resolution_due_at THEN 'achieved' ELSE 'breached' END
+      WHEN c.resolution_due_at < (SELECT t FROM sla_now) THEN 'breached'
+      ELSE 'running' END) AS sla_resolution,
+  coalesce(NOT (c.resolved_at IS NOT NULL OR coalesce(lower(trim(c.status)) = ANY($resolved_statuses), false)) AND CASE WHEN c.first_response_at IS NULL AND c.first_response_due_at IS NOT NULL THEN c.first_response_at_risk_from <= (SELECT t FROM sla_now) AND c.first_response_due_at >= (SELECT t FROM sla_now) ELSE c.resolution_at_risk_from <= (SELECT t FROM sla_now) AND c.resolution_due_at >= (SELECT t FROM sla_now) END, false) AS sla_at_risk,
   c.next_order_after_resolved_at AS next_order_after_resolved_at
 FROM (SELECT c.contact_id,
   c.created_at,
@@ -47,13 +61,22 @@ FROM (SELECT c.contact_id,
   CASE WHEN c._cut IS NULL OR c.next_contact_at < c._cut THEN c.next_contact_at END AS next_contact_at,
   CASE WHEN c._cut IS NULL OR c.next_order_after_resolved_at < c._cut THEN c.next_order_after_resolved_at END AS next_order_after_resolved_at,
   CASE WHEN c._cut IS NULL OR c.next_order_after_created_at < c._cut THEN c.next_order_after_created_at END AS next_order_after_created_at,
-  c.driver
+  c.driver,
+  c.sla_policy,
+  CASE WHEN c._cut IS NULL OR c.first_response_at < c._cut THEN c.first_response_business_seconds END AS first_response_business_seconds,
+  CASE WHEN c._cut IS NULL OR c.resolved_at < c._cut THEN c.resolution_business_seconds END AS resolution_business_seconds,
+  CASE WHEN c._cut IS NULL OR c.first_response_due_at < c._cut THEN c.first_response_due_at END AS first_response_due_at,
+  CASE WHEN c._cut IS NULL OR c.resolution_due_at < c._cut THEN c.resolution_due_at END AS resolution_due_at,
+  c.first_response_target_seconds,
+  c.resolution_target_seconds,
+  CASE WHEN c._cut IS NULL OR c.first_response_at_risk_from < c._cut THEN c.first_response_at_risk_from END AS first_response_at_risk_from,
+  CASE WHEN c._cut IS NULL OR c.resolution_at_risk_from < c._cut THEN c.resolution_at_risk_from END AS resolution_at_risk_from
 FROM (SELECT c.*, CASE WHEN c.created_at < $split_ts THEN $asof_ts END AS _cut FROM contacts c
       WHERE c.created_at >= $start_ts AND c.created_at < $end_ts) c) c LEFT JOIN reasons_src r ON r.reason = coalesce(c.driver, c.reason, 'Unknown')
 WHERE c.created_at >= $start_ts AND c.created_at < $end_ts AND true),
 cm AS (
-SELECT bucket, contacts, repeat_contact_rate, self_service_rate, preventable_share, external_share, resolution_rate, fcr_rate, reopen_rate, csat, csat_response_rate, ces_avg, transfer_rate, escalation_rate, happy_rate, _q0[1] AS first_response_hours_median, _q0[2] AS first_response_hours_p90, _q1[1] AS resolution_hours_median, _q1[2] AS resolution_hours_p90
-FROM (SELECT bucket, count(*) AS contacts, avg(is_repeat::DOUBLE) FILTER (WHERE customer_id IS NOT NULL) AS repeat_contact_rate, avg(self_served::DOUBLE) AS self_service_rate, avg(preventable::DOUBLE) AS preventable_share, avg(external::DOUBLE) AS external_share, avg(is_resolved::DOUBLE) AS resolution_rate, avg((coalesce(first_contact_resolved, reopens = 0 AND transfers = 0 AND NOT is_repeat))::DOUBLE) FILTER (WHERE is_resolved) AS fcr_rate, avg((reopens > 0)::DOUBLE) FILTER (WHERE is_resolved) AS reopen_rate, avg((csat >= 4)::DOUBLE) AS csat, count(csat) / NULLIF(count(*) FILTER (WHERE is_resolved), 0) AS csat_response_rate, avg(ces) AS ces_avg, avg((transfers >= 1)::DOUBLE) AS transfer_rate, avg(escalated::DOUBLE) AS escalation_rate, avg((is_resolved AND (CASE WHEN is_resolved THEN coalesce(resolution_hours <= $happy_hours, false) END) AND transfers <= 1 AND reopens = 0 AND (csat IS NULL OR csat >= 4))::DOUBLE) AS happy_rate, quantile_cont(first_response_hours, [0.5, 0.9]) AS _q0, quantile_cont(resolution_hours, [0.5, 0.9]) AS _q1 FROM period_contacts GROUP BY ALL)),
+SELECT bucket, contacts, repeat_contact_rate, self_service_rate, preventable_share, external_share, resolution_rate, fcr_rate, reopen_rate, csat, csat_response_rate, ces_avg, transfer_rate, escalation_rate, happy_rate, sla_first_response_rate, sla_resolution_rate, sla_breaches, sla_at_risk, _q0[1] AS first_response_hours_median, _q0[2] AS first_response_hours_p90, _q1[1] AS resolution_hours_median, _q1[2] AS resolution_hours_p90, _q2[1] AS first_response_business_hours_median, _q2[2] AS first_response_business_hours_p90, _q3[1] AS resolution_business_hours_median, _q3[2] AS resolution_business_hours_p90
+FROM (SELECT bucket, count(*) AS contacts, avg(is_repeat::DOUBLE) FILTER (WHERE customer_id IS NOT NULL) AS repeat_contact_rate, avg(self_served::DOUBLE) AS self_service_rate, avg(preventable::DOUBLE) AS preventable_share, avg(external::DOUBLE) AS external_share, avg(is_resolved::DOUBLE) AS resolution_rate, avg((coalesce(first_contact_resolved, reopens = 0 AND transfers = 0 AND NOT is_repeat))::DOUBLE) FILTER (WHERE is_resolved) AS fcr_rate, avg((reopens > 0)::DOUBLE) FILTER (WHERE is_resolved) AS reopen_rate, avg((csat >= 4)::DOUBLE) AS csat, count(csat) FILTER (WHERE is_resolved) / NULLIF(count(*) FILTER (WHERE is_resolved), 0) AS csat_response_rate, avg(ces) AS ces_avg, avg((transfers >= 1)::DOUBLE) AS transfer_rate, avg(escalated::DOUBLE) AS escalation_rate, avg((is_resolved AND (CASE WHEN is_resolved THEN coalesce(resolution_hours <= $happy_hours, false) END) AND transfers <= 1 AND reopens = 0 AND (csat IS NULL OR csat >= 4))::DOUBLE) AS happy_rate, (count(*) FILTER (WHERE sla_first_response = 'achieved'))::DOUBLE / nullif(count(*) FILTER (WHERE sla_first_response IN ('achieved', 'breached')), 0) AS sla_first_response_rate, (count(*) FILTER (WHERE sla_resolution = 'achieved'))::DOUBLE / nullif(count(*) FILTER (WHERE sla_resolution IN ('achieved', 'breached')), 0) AS sla_resolution_rate, count(*) FILTER (WHERE sla_first_response = 'breached' OR sla_resolution = 'breached') AS sla_breaches, count(*) FILTER (WHERE sla_at_risk) AS sla_at_risk, quantile_cont(first_response_hours, [0.5, 0.9]) AS _q0, quantile_cont(resolution_hours, [0.5, 0.9]) AS _q1, quantile_cont(first_response_business_hours, [0.5, 0.9]) AS _q2, quantile_cont(resolution_business_hours, [0.5, 0.9]) AS _q3 FROM period_contacts GROUP BY ALL)),
 po AS (
 SELECT CASE WHEN o.day >= $split_ts THEN CAST($split_date AS DATE) ELSE CAST($start_date AS DATE) END AS bucket, sum(o.orders) AS orders
 FROM orders_daily o
@@ -150,7 +173,7 @@ SELECT bucket, sum(base_n * scale - actual_n) AS contacts_avoided
 FROM av_cause GROUP BY ALL),
 av_q AS (SELECT DISTINCT bucket FROM av_windows),
 keys AS (SELECT bucket FROM buckets)
-SELECT k.bucket, coalesce(cm.contacts, 0) AS contacts, 1000.0 * coalesce(cm.contacts, 0) / NULLIF(po.orders, 0) AS contact_rate, cm.repeat_contact_rate AS repeat_contact_rate, cm.self_service_rate AS self_service_rate, cm.preventable_share AS preventable_share, cm.external_share AS external_share, coalesce(ce.causes_eliminated, 0) AS causes_eliminated, CASE WHEN av_q.bucket IS NOT NULL THEN coalesce(av.contacts_avoided, 0) END AS contacts_avoided, cm.resolution_rate AS resolution_rate, cm.fcr_rate AS fcr_rate, cm.reopen_rate AS reopen_rate, cm.csat AS csat, cm.csat_response_rate AS csat_response_rate, cm.ces_avg AS ces_avg, cm.first_response_hours_median AS first_response_hours_median, cm.first_response_hours_p90 AS first_response_hours_p90, cm.resolution_hours_median AS resolution_hours_median, cm.resolution_hours_p90 AS resolution_hours_p90, cm.transfer_rate AS transfer_rate, cm.escalation_rate AS escalation_rate, coalesce(bl.backlog, 0) AS backlog, ra.repurchase_after_contact_90d AS repurchase_after_contact_90d, rb.repurchase_baseline_90d AS repurchase_baseline_90d, cm.happy_rate AS happy_rate
+SELECT k.bucket, coalesce(cm.contacts, 0) AS contacts, 1000.0 * coalesce(cm.contacts, 0) / NULLIF(po.orders, 0) AS contact_rate, cm.repeat_contact_rate AS repeat_contact_rate, cm.self_service_rate AS self_service_rate, cm.preventable_share AS preventable_share, cm.external_share AS external_share, coalesce(ce.causes_eliminated, 0) AS causes_eliminated, CASE WHEN av_q.bucket IS NOT NULL THEN coalesce(av.contacts_avoided, 0) END AS contacts_avoided, cm.resolution_rate AS resolution_rate, cm.fcr_rate AS fcr_rate, cm.reopen_rate AS reopen_rate, cm.csat AS csat, cm.csat_response_rate AS csat_response_rate, cm.ces_avg AS ces_avg, cm.first_response_hours_median AS first_response_hours_median, cm.first_response_hours_p90 AS first_response_hours_p90, cm.resolution_hours_median AS resolution_hours_median, cm.resolution_hours_p90 AS resolution_hours_p90, cm.transfer_rate AS transfer_rate, cm.escalation_rate AS escalation_rate, coalesce(bl.backlog, 0) AS backlog, ra.repurchase_after_contact_90d AS repurchase_after_contact_90d, rb.repurchase_baseline_90d AS repurchase_baseline_90d, cm.happy_rate AS happy_rate, cm.first_response_business_hours_median AS first_response_business_hours_median, cm.first_response_business_hours_p90 AS first_response_business_hours_p90, cm.resolution_business_hours_median AS resolution_business_hours_median, cm.resolution_business_hours_p90 AS resolution_business_hours_p90, cm.sla_first_response_rate AS sla_first_response_rate, cm.sla_resolution_rate AS sla_resolution_rate, cm.sla_breaches AS sla_breaches, cm.sla_at_risk AS sla_at_risk
 FROM keys k
 LEFT JOIN cm ON cm.bucket = k.bucket
 LEFT JOIN po ON po.bucket = k.bucket
