@@ -299,7 +299,8 @@ def compute_reference(
 SLA_METRICS = (
     "first_response_business_hours_median", "first_response_business_hours_p90",
     "resolution_business_hours_median", "resolution_business_hours_p90",
-    "sla_first_response_rate", "sla_resolution_rate", "sla_breaches", "sla_at_risk",
+    "sla_first_response_rate", "sla_resolution_rate", "sla_breaches", "sla_running",
+    "sla_at_risk",
 )  # fmt: skip
 
 

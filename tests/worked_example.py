@@ -92,5 +92,5 @@ EXPECTED = {
     "first_response_business_hours_median": None, "first_response_business_hours_p90": None,
     "resolution_business_hours_median": None, "resolution_business_hours_p90": None,
     "sla_first_response_rate": None, "sla_resolution_rate": None, "sla_breaches": None,
-    "sla_at_risk": None,
+    "sla_running": None, "sla_at_risk": None,
 }  # fmt: skip

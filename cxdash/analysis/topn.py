@@ -104,7 +104,7 @@ RATE_BASES: dict[str, tuple[str, ...]] = {
                     ("contacts", "resolution_rate")),
     "csat": ("contacts", "resolution_rate", "csat_response_rate"),
 }  # fmt: skip
-COUNTS = ("contacts", "backlog")
+COUNTS = ("contacts", "backlog", "sla_breaches", "sla_running", "sla_at_risk")
 
 
 def top_metrics(

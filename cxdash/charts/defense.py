@@ -45,7 +45,11 @@ def weekly_rates(weekly: pl.DataFrame, metrics: tuple[str, ...]) -> go.Figure:
     percent_axis(fig, "share of contacts")
     fig.update_yaxes(range=[0, 1.02])
     fig.update_xaxes(title_text="week starting")
-    return base_layout(fig, title)
+    base_layout(fig, title, height=420, right=78, bottom=110)
+    # the legend under the plot: the title is long at 1366 px
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0,
+                              "xanchor": "left"})  # fmt: skip
+    return fig
 
 
 def _band_position(bands: pl.DataFrame, hours: float) -> float:
@@ -210,3 +214,42 @@ def time_by_channel(by_channel: pl.DataFrame) -> go.Figure:
     channels = data["channel"].to_list()
     fig.update_xaxes(title_text="channel", type="category", **ticks(channels))
     return base_layout(fig, title)
+
+
+def sla_breaches_weekly(weekly: pl.DataFrame) -> go.Figure:
+    """Contacts with a breached SLA target per week (bars; the week under way lighter) and
+    the two achievement rates (lines, right axis). Each target counts in its policy's own
+    clock, business or calendar time, which the title says."""
+    title = "SLA breaches per week · each target in its policy's business or calendar time"
+    if weekly.is_empty():
+        return empty_figure(title, "No contacts in this period")
+    weeks = weekly["bucket"].to_list()
+    so_far = partial.flags(weekly)
+    fig = go.Figure()
+    fig.add_trace(go.Bar(
+        x=weeks, y=weekly["sla_breaches"].to_list(), name="contacts with a breach",
+        marker_color=[NEUTRAL if p else WORSE for p in so_far], marker_opacity=0.55,
+        hovertemplate="week of %{x|%d %b}: %{y:,} contacts with a breach<extra></extra>",
+    ))  # fmt: skip
+    for colour, metric_id in zip(SERIES, ("sla_first_response_rate", "sla_resolution_rate"),
+                                 strict=False):  # fmt: skip
+        label = METRICS_BY_ID[metric_id].label
+        before = len(fig.data)
+        partial.add_line(
+            fig, weeks, weekly[metric_id].to_list(), so_far, name=label, color=colour,
+            label=False,
+            hovertemplate=f"{label}<br>week of %{{x|%d %b}}: %{{y:.1%}}<extra></extra>",
+        )  # fmt: skip
+        for trace in fig.data[before:]:  # the rates on the right-hand axis
+            trace.yaxis = "y2"
+    partial.label_once(fig, weeks, so_far)
+    fig.update_layout(yaxis={"title": {"text": "contacts with a breached target"}},
+                      yaxis2={"overlaying": "y", "side": "right", "range": [0, 1.02],
+                              "tickformat": ".0%", "title": {"text": "targets met"},
+                              "showgrid": False})  # fmt: skip
+    fig.update_xaxes(title_text="week starting")
+    base_layout(fig, title, height=420, right=78, bottom=110)
+    # the legend under the plot: the title is long at 1366 px
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.3, "x": 0,
+                              "xanchor": "left"})  # fmt: skip
+    return fig

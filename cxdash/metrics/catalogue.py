@@ -394,6 +394,16 @@ METRICS: tuple[Metric, ...] = (
         until_resolved=True,
     ),
     Metric(
+        "sla_running", "SLA targets running", "defense", "count", "down",
+        "Contacts in the period with a target still running and none breached: no outcome "
+        "yet, so counted apart from the SLA rates, never as met.",
+        sql=("count(*) FILTER (WHERE (sla_first_response = 'running' OR sla_resolution = "
+             "'running') AND coalesce(sla_first_response, '') <> 'breached' AND "
+             "coalesce(sla_resolution, '') <> 'breached')"),
+        needs_any=("first_response_target_seconds", "resolution_target_seconds"),
+        until_resolved=True,
+    ),
+    Metric(
         "sla_at_risk", "SLA at risk", "defense", "count", "down",
         "Contacts open now whose next due time (first response, else resolution) is within "
         "25 % of its target from the newest data time and not yet passed.",

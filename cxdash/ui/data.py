@@ -28,6 +28,7 @@ import streamlit as st
 from cxdash import cause_register, engines, exports, first_view, store, targets
 from cxdash import settings as settings_mod
 from cxdash.analysis import causes, distribution, drilldown, listings, recovery, speed
+from cxdash.analysis import sla as sla_views
 from cxdash.charts import partial
 from cxdash.engines import source as source_mod
 from cxdash.engines.lake import LakeError
@@ -237,6 +238,7 @@ _ANALYSES: dict[str, Any] = {
     "recovery": recovery.recovery_cohorts,
     "funnel": speed.funnel_and_frictions,
     "bands": distribution.resolution_bands,
+    "sla_at_risk": sla_views.at_risk_backlog,
 }
 
 
@@ -257,10 +259,11 @@ def _run(
     with reader(path, version) as con:
         inf, sets = _info(path, version), _settings(path, version)
         if kind == "drilldown":
-            days, sort, descending, page = extra
+            days, sort, descending, page, only = extra
             return drilldown.contacts_behind(
-                con, request, inf, days=days, sort=sort, descending=descending, page=page
-            )
+                con, request, inf, days=days, sort=sort, descending=descending, page=page,
+                only=only,
+            )  # fmt: skip
         return _ANALYSES[kind](con, request, inf, sets)
 
 
@@ -337,10 +340,15 @@ def contacts_behind(
     sort: str,
     descending: bool,
     page: int,
+    only: str | None = None,
 ) -> tuple[pl.DataFrame, int]:
-    return cast(
-        tuple[pl.DataFrame, int], _run(*key(), "drilldown", request, (days, sort, descending, page))
-    )
+    return cast(tuple[pl.DataFrame, int],
+                _run(*key(), "drilldown", request, (days, sort, descending, page, only)))
+
+
+def sla_at_risk(request: MetricRequest) -> pl.DataFrame:
+    """Open contacts closest to breaching a target (`analysis.sla.at_risk_backlog`)."""
+    return cast(pl.DataFrame, _run(*key(), "sla_at_risk", request, ()))
 
 
 @st.cache_data(max_entries=8)

@@ -102,9 +102,11 @@ def drill_panel(
     title: str,
     extra: Filters | None = None,
     days: tuple[dt.date, dt.date] | None = None,
+    only: str | None = None,
     key: str,
 ) -> None:
-    """The contacts behind a selection, sortable and paged; reruns alone when paging."""
+    """The contacts behind a selection, sortable and paged; reruns alone when paging.
+    `only`: one of `analysis.drilldown.ONLY` (e.g. the breached contacts of an SLA cell)."""
     if extra:
         for dim, values in extra.values:
             request = MetricRequest(
@@ -117,7 +119,39 @@ def drill_panel(
         sort = cols[0].selectbox("Sort by", COLUMNS, index=1, key=f"{key}_sort")
         descending = cols[1].toggle("Newest / largest first", value=True, key=f"{key}_desc")
         page = int(cols[2].number_input("Page", min_value=1, value=1, key=f"{key}_page")) - 1
-        rows, total = data.contacts_behind(request, days, sort, descending, page)
+        rows, total = data.contacts_behind(request, days, sort, descending, page, only)
         pages = max(1, -(-total // PAGE_SIZE))
         st.caption(f"{total:,} contacts · page {page + 1} of {pages:,} · {PAGE_SIZE} a page")
         st.dataframe(rows, hide_index=True, width="stretch", placeholder=MISSING)
+
+
+def at_risk_backlog(risk: pl.DataFrame) -> None:
+    """Open contacts closest to breaching a target, soonest first, with the time left and the
+    clock their target counts in (`analysis.sla.at_risk_backlog`)."""
+    at_risk = int(risk["at_risk"].sum()) if risk.height else 0
+    st.markdown(f"**Open contacts closest to a breach** · {at_risk:,} at risk now (a quarter "
+                "or less of their target left)")  # fmt: skip
+    if risk.is_empty():
+        st.caption("No open contact has a target still ahead of it.")
+        return
+    shown = risk.select(
+        pl.col("contact_id").alias("Contact"),
+        pl.col("target").alias("Target"),
+        pl.col("due_at").alias("Due"),
+        pl.col("hours_left").alias("Hours left"),
+        pl.when(pl.col("business_hours")).then(pl.lit("business"))
+        .when(pl.col("business_hours").not_()).then(pl.lit("calendar"))
+        .alias("Clock"),
+        pl.when(pl.col("at_risk")).then(pl.lit("at risk")).otherwise(pl.lit("")).alias("Risk"),
+        pl.col("team").alias("Team"), pl.col("priority").alias("Priority"),
+        pl.col("channel").alias("Channel"), pl.col("driver").alias("Driver"),
+        pl.col("created_at").alias("Created"),
+    )  # fmt: skip
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder=MISSING,
+                 column_config={"Hours left": st.column_config.NumberColumn(format="%.1f"),
+                                "Due": st.column_config.DatetimeColumn(
+                                    format="D MMM YYYY, HH:mm")})  # fmt: skip
+    st.caption(f"The {risk.height} soonest due of the open contacts under the sidebar's filters "
+               "(any creation day: the backlog is now), timed from the newest data time. Hours "
+               "left are on the clock; a business-hours target only moves while its schedule "
+               "is open.")  # fmt: skip

@@ -139,6 +139,8 @@ def test_the_sla_metrics_worked_by_hand(db: Path, tmp_path: Path, capsys) -> Non
     assert got["sla_resolution_rate"] is None
     assert got["resolution_business_hours_median"] is None
     assert got["sla_breaches"] == 1  # B
+    # running, none breached: A (resolution running), C has no policy, F (both running) → 2
+    assert got["sla_running"] == 2
     # F: a quarter of its hour left from 12:55 (45 business minutes after 12:10), due 13:10;
     # 13:00 is between → at risk. A and B's resolutions are at risk from Wednesday only.
     assert got["sla_at_risk"] == 1
