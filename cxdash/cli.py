@@ -625,8 +625,10 @@ def _metrics(args: argparse.Namespace) -> int:
     finally:
         con.close()
 
-    def values(row: dict[str, object]) -> dict[str, object]:
-        return _jsonable({m: row[m] for m in metric_ids})
+    def values(row: dict[str, object], previous: bool = False) -> dict[str, object]:
+        # a metric of "now" (sla_at_risk) has no value in the previous period
+        return _jsonable({m: None if previous and catalogue[m].now_only else row[m]
+                          for m in metric_ids})  # fmt: skip
 
     out: dict[str, object] = {
         "start": period.start.isoformat(),
@@ -637,7 +639,7 @@ def _metrics(args: argparse.Namespace) -> int:
             "start": before.start.isoformat(),
             "end": before.end.isoformat(),
             "as_of": as_of.isoformat(),
-            "metrics": values(both[before.start]),
+            "metrics": values(both[before.start], previous=True),
         },
     }
     if rows is not None:

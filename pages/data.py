@@ -7,7 +7,7 @@ import dataclasses
 import polars as pl
 import streamlit as st
 
-from cxdash.ui import data, importing, panels, view
+from cxdash.ui import data, importing, panels, schedules_editor, view
 from cxdash.views import availability
 
 the_view = view.require_app()
@@ -81,6 +81,8 @@ with st.form("targets"):
             st.rerun()
 st.caption(f"Repeat window: {current.repeat_window_hours} h · reporting time zone: "
            f"{current.timezone}")  # fmt: skip
+
+schedules_editor.section()
 
 st.subheader("Driver catalog and root-cause register")
 st.caption(f"{data.driver_catalog().height:,} drivers in the catalog · "

@@ -13,6 +13,8 @@ from cxdash.views import buckets, landing
 current = view.require_app()
 reads = landing.scoreboard(current)
 offense_tiles, defense_tiles, speed_tiles = reads.offense, reads.defense, reads.speed
+# the SLA tiles once schedules and policies are imported (Data and settings)
+defense_tiles += data.in_data(reads.sla, current.catalogue)[0]
 values = {v.metric.id: v for v in data.compare(reads.values)}
 weekly = data.compute(reads.weekly)
 sparks = {m: weekly[m].to_list() for m in reads.weekly.metrics}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from cxdash.charts import defense
+from cxdash.charts import clocks, defense
 from cxdash.formatting import format_hours
 from cxdash.metrics.catalogue import SIDE_LABELS
 from cxdash.ui import data, figures, view
@@ -23,6 +23,15 @@ st.caption(
 
 values = data.compare(view_model.request(current, layout.SPEED_STRIP))
 tile_grid(values)
+business, _ = data.in_data(layout.BUSINESS_HOURS_STRIP, current.catalogue)
+if business:
+    st.markdown("**Calendar time beside business hours**")
+    both = {v.metric.id: v.value for v in values}
+    both |= {v.metric.id: v.value for v in data.compare(view_model.request(current, business))}
+    st.dataframe(clocks.calendar_beside_business(both), hide_index=True)
+    st.caption("Calendar time counts every hour of the clock (the tiles above); business hours "
+               "count only while the contact's schedule (its team's, else the default) is open "
+               "— the clock SLA policies in business hours measure by.")  # fmt: skip
 
 funnel, friction = data.funnel(view_model.request(current, ("contacts",)))
 left, right = st.columns(2)

@@ -104,7 +104,7 @@ def test_a_written_store_carries_its_first_view_and_it_equals_live(fresh: Path) 
                              if first_view.entry_key(k, r) == key)  # fmt: skip
         _assert_same(first_view.saved(fresh, version, kind, request), expected)
     tiles = [v for k, v in live.items() if k.startswith("compare")]
-    assert sum(len(t) for t in tiles) == 24  # type: ignore[arg-type]
+    assert sum(len(t) for t in tiles) == 28  # 24 + 4 SLA tiles  # type: ignore[arg-type]
 
 
 def _first_last(db: Path) -> tuple:

@@ -36,13 +36,30 @@ def import_schedules(path: Path, db: Path, changed_by: str = "import") -> Schedu
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise SchedulesRejected(f"{path}: cannot be read as UTF-8 text ({exc})") from exc
+    return save_schedules(text, db, source=str(path), changed_by=changed_by)
+
+
+def check_schedules(text: str, teams: list[str], source: str = "schedules") -> list[str]:
+    """Every problem of `text` against the store's teams, one line each; [] when it is good
+    (Data and settings checks before it saves)."""
+    try:
+        sla_config.parse(text, source=source, teams=teams or None)
+    except sla_config.ConfigError as exc:
+        return list(exc.problems)
+    return []
+
+
+def save_schedules(text: str, db: Path, *, source: str = "schedules",
+                   changed_by: str = "import") -> SchedulesReport:  # fmt: skip
+    """Replace the store's schedules and SLA policies with `text` as one new version (every
+    contact's SLA facts derived again), or raise SchedulesRejected and change nothing."""
     with publish.new_version(db) as draft:
         con = draft.con
         create_schema(con)
         teams = [t for (t,) in con.execute("SELECT DISTINCT team FROM contacts WHERE team IS "
                                            "NOT NULL").fetchall()]  # fmt: skip
         try:
-            parsed = sla_config.parse(text, source=str(path), teams=teams or None)
+            parsed = sla_config.parse(text, source=source, teams=teams or None)
         except sla_config.ConfigError as exc:
             raise SchedulesRejected("\n".join(exc.problems)) from exc
         con.execute("INSERT INTO sla_config VALUES ($toml, $at, $by)",

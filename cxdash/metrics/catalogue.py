@@ -58,6 +58,9 @@ class Metric:
     # Still changes while contacts of the period are open (they may yet resolve, be reopened,
     # answer a survey): a recent period's value is not final (SPEC §3 like for like).
     until_resolved: bool = False
+    # Counts contacts as they are at the newest data time (sla_at_risk): the previous period
+    # has no such moment, so it gets no value and no change is shown.
+    now_only: bool = False
     origin: str = ""  # the file a custom metric was defined in; "" for the built-in ones
 
     @property
@@ -410,6 +413,7 @@ METRICS: tuple[Metric, ...] = (
         sql="count(*) FILTER (WHERE sla_at_risk)",
         needs_any=("first_response_target_seconds", "resolution_target_seconds"),
         until_resolved=True,
+        now_only=True,
     ),
 )  # fmt: skip
 

@@ -111,4 +111,7 @@ def compare(
     rows = {r[BUCKET]: r for r in compute(con, both, info, settings).iter_rows(named=True)}
     now = rows[request.period.start]
     before = rows[request.period.previous().start]
-    return [MetricValue(request.catalogue[m], now[m], before[m]) for m in request.metrics]
+    # a metric of "now" (open contacts at the newest data time) has no previous value
+    return [MetricValue(request.catalogue[m], now[m],
+                        None if request.catalogue[m].now_only else before[m])
+            for m in request.metrics]  # fmt: skip

@@ -78,6 +78,7 @@ RECOVERY_WEEKS = 4
 QUOTE_CHARS = 600  # of a comment quoted in the review (a 10 MB comment is not a quote)
 MOMENTS, VOICES, PLAYS = 6, 3, 5
 ALPHA = 0.05
+SLA_DROP = 0.02  # an SLA's achievement this far below the weeks before is a worry
 PASSING = ("holding", "too_early")  # fix verdicts that count as a win
 BACK = opportunities.BACK  # verdicts that make a fix a worry
 
@@ -250,7 +251,43 @@ class Review:
                  "first response (the week's p90 is over it). The target is set on the Data "
                  "page.",
         )  # fmt: skip
-        return first, self._happy_target(values)
+        return (first, self._happy_target(values), *self._sla_targets())
+
+    def _sla_targets(self) -> tuple[Target, ...]:
+        """Once schedules and SLA policies exist: each SLA's achievement for the week, missed
+        when it fell SLA_DROP or more below the weeks before (their targets pooled by
+        contacts)."""
+        metrics = ("sla_first_response_rate", "sla_resolution_rate")
+        if not any(self.info.provides(c) for c in ("first_response_target_seconds",
+                                                    "resolution_target_seconds")):  # fmt: skip
+            return ()
+        values = self._weekly_values(("contacts", "sla_breaches", *metrics))
+        out = []
+        for metric_id, what in zip(metrics, ("First-response", "Resolution"), strict=True):
+            rate = values[0].get(metric_id)
+            prior = [(float(r), int(v["contacts"] or 0)) for v in values[1:]
+                     if v and (r := v.get(metric_id)) is not None and v["contacts"]]  # fmt: skip
+            label = f"{what} SLA held"
+            rule = (f"Targets met = achieved ÷ (achieved + breached), each target in its "
+                    f"policy's business or calendar time; still running ones are not counted. "
+                    f"Missed when the week is {SLA_DROP * 100:.0f} percentage points or more "
+                    f"below the "
+                    f"{AVERAGE_WEEKS} weeks before.")  # fmt: skip
+            breaches = int(values[0].get("sla_breaches") or 0)
+            if rate is None:
+                out.append(Target(label, "no drop", "no target with an outcome this week",
+                                  None, rule))  # fmt: skip
+                continue
+            actual = f"{float(rate):.1%} met this week ({breaches:,} contacts with a breach)"
+            if not prior:
+                out.append(Target(label, "no drop", actual, None, rule))
+                continue
+            n0 = sum(k for _, k in prior)
+            p0 = sum(r * k for r, k in prior) / n0
+            out.append(Target(label, f"not below {p0 - SLA_DROP:.1%} ({p0:.1%} the "
+                              f"{len(prior)} weeks before)", actual,
+                              float(rate) <= p0 - SLA_DROP, rule))  # fmt: skip
+        return tuple(out)
 
     def _happy_target(self, values: list[dict[str, float | int | None]]) -> Target:
         hours = hours_text(float(self.settings.happy_hours))

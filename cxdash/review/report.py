@@ -235,7 +235,7 @@ def _worries(worries: screens.Worries, chart: _Charts) -> str:
         word = {"unknown": "No data", "missed": "Missed", "met": "Met"}[state]
         targets.append(f'<div class="target {state}"><strong>{word} · {_e(t.label)}</strong>: '
                        f"{_e(t.actual)} (goal {_e(t.goal)})</div>")  # fmt: skip
-    rules = " ".join(t.rule for t in worries.targets)
+    rules = " ".join(dict.fromkeys(t.rule for t in worries.targets))  # each rule once
     register = (_cause_lines(worries.came_back, "came_back")
                 + _cause_lines(worries.new_causes, "new"))  # fmt: skip
     return ('<div class="row"><div><h3>Targets</h3>' + "".join(targets)

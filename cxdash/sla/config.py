@@ -371,13 +371,14 @@ def to_toml(config: SlaConfig) -> str:
         for name, minutes in (("first_response", p.first_response_minutes),
                               ("resolution", p.resolution_minutes)):  # fmt: skip
             if minutes is not None:
-                out.append(f"{name} = {_string(_duration(minutes))}")
+                out.append(f"{name} = {_string(duration_text(minutes))}")
         out.append(f"business_hours = {str(p.business_hours).lower()}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
 
-def _duration(minutes: float) -> str:
+def duration_text(minutes: float) -> str:
+    """A target as written in the file: whole days, else whole hours, else minutes."""
     for unit, size in (("d", 1440), ("h", 60)):
         if minutes % size == 0:
             return f"{int(minutes // size)}{unit}"

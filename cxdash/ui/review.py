@@ -207,7 +207,7 @@ def show_worries(worries: screens.Worries, scope: Scope) -> None:
         st.subheader("Targets")
         for target in worries.targets:
             _target(target)
-        st.caption(" ".join(t.rule for t in worries.targets))
+        st.caption(" ".join(dict.fromkeys(t.rule for t in worries.targets)))  # each rule once
         st.subheader("Register")
         if worries.came_back.is_empty() and worries.new_causes.is_empty():
             st.markdown("No fix came back and no new cause was put on the register.")

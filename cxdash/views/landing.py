@@ -16,6 +16,7 @@ class ScoreboardReads:
     offense: tuple[str, ...]
     defense: tuple[str, ...]
     speed: tuple[str, ...]
+    sla: tuple[str, ...]  # shown only where the store has SLA policies
     values: MetricRequest  # every tile, now and in the previous period
     weekly: MetricRequest  # the sparklines
     drivers_now: MetricRequest  # "what moved"
@@ -26,12 +27,13 @@ def scoreboard(current: View) -> ScoreboardReads:
     catalogue = current.catalogue
     offense, defense = layout.tiles("offense", catalogue), layout.tiles("defense", catalogue)
     speed = layout.tiles("happiness", catalogue)  # custom metrics follow the built-in ones
-    shown = offense + defense + speed
+    sla = layout.SLA_TILES
+    shown = offense + defense + sla + speed
     # No sparkline for metrics that look months ahead: their recent weeks are never complete.
     spark_ids = tuple(m for m in shown if catalogue[m].horizon_days < 28)
     now = view_model.request(current, ("contacts",), by=("reason",))
     return ScoreboardReads(
-        offense, defense, speed,
+        offense, defense, speed, sla,
         values=view_model.request(current, shown),
         weekly=view_model.trend_request(current, spark_ids),
         drivers_now=now,

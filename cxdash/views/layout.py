@@ -13,6 +13,13 @@ DEFENSE_TILES = (
     "transfer_rate", "escalation_rate", "backlog", "repurchase_after_contact_90d",
     "repurchase_baseline_90d",
 )  # fmt: skip
+# Shown after the defense tiles only when the store has schedules and SLA policies (the page
+# asks `in_data`): a store without them would show four "not in your data" tiles.
+SLA_TILES = ("sla_first_response_rate", "sla_resolution_rate", "sla_breaches", "sla_at_risk")
+BUSINESS_HOURS_STRIP = (
+    "first_response_business_hours_median", "first_response_business_hours_p90",
+    "resolution_business_hours_median", "resolution_business_hours_p90",
+)  # fmt: skip
 SPEED_STRIP = (
     "happy_rate", "first_response_hours_median", "first_response_hours_p90",
     "resolution_hours_median", "resolution_hours_p90",

@@ -268,3 +268,32 @@ def test_a_comment_of_megabytes_is_quoted_short_and_masked_whole(tmp_path: Path)
     assert quote == "Bad. " + "[email] " * 20 + "z" * (600 - 165) + " …"
     shown = _review(path, _scope(last_day=dt.date(2026, 5, 10), masked=False)).worries()
     assert len(shown.voices["comment"][0]) == 602
+
+
+def test_sla_targets_join_the_worries_once_policies_exist(review_store: Path,
+                                                          tmp_path: Path) -> None:  # fmt: skip
+    import shutil
+
+    from cxdash.importer.schedules import import_schedules
+
+    db = tmp_path / "sla.duckdb"
+    shutil.copy(review_store, db)
+    assert len(_review(db, _scope(last_day=dt.date(2026, 5, 10))).targets()) == 2  # none yet
+    toml = tmp_path / "sla.toml"
+    toml.write_text('[[sla]]\nfirst_response = "90m"\nresolution = "3h"\n'
+                    "business_hours = false\n")  # fmt: skip
+    import_schedules(toml, db)
+    _, _, first, resolution = _review(db, _scope(last_day=dt.date(2026, 5, 10))).targets()
+    # W15–W18: answered after 1 h, resolved after 2 h: every target met, 100 %.
+    # W19: answers after 1, 1, 1, 1, 2, 10 h → 4 of 6 within 90 min (n4, n5 late).
+    # Resolution: n0–n2 in 2 h; n3–n5 never, due 3 h after creation, long before the newest
+    # data time (n5's answer, 9 May 19:00) → breached: 3 of 6. Contacts with a breach: n3
+    # (resolution), n4 and n5 (both) → 3.
+    assert (first.label, first.missed) == ("First-response SLA held", True)
+    assert first.actual == "66.7% met this week (3 contacts with a breach)"
+    assert first.goal == "not below 98.0% (100.0% the 4 weeks before)"
+    assert (resolution.missed, resolution.actual) == (
+        True, "50.0% met this week (3 contacts with a breach)")
+    # a week like the ones before is not a worry
+    _, _, first18, resolution18 = _review(db, _scope(week=Week(2026, 18))).targets()
+    assert (first18.missed, resolution18.missed) == (False, False)

@@ -127,7 +127,8 @@ def test_the_sla_metrics_worked_by_hand(db: Path, tmp_path: Path, capsys) -> Non
     capsys.readouterr()
     assert main(["metrics", "--db", str(db), "--start", "2026-03-06", "--end", "2026-03-10",
                  "--json"]) == 0  # fmt: skip
-    got = json.loads(capsys.readouterr().out)["metrics"]
+    out = capsys.readouterr().out
+    got = json.loads(out)["metrics"]
     # business hours to first response: A 0.5, B 1.5, C 1.0 (F has none) → median 1.0,
     # p90 (linear) = 1.0 + 0.8 × (1.5 − 1.0) = 1.4
     assert got["first_response_business_hours_median"] == pytest.approx(1.0)
@@ -144,6 +145,8 @@ def test_the_sla_metrics_worked_by_hand(db: Path, tmp_path: Path, capsys) -> Non
     # F: a quarter of its hour left from 12:55 (45 business minutes after 12:10), due 13:10;
     # 13:00 is between → at risk. A and B's resolutions are at risk from Wednesday only.
     assert got["sla_at_risk"] == 1
+    # at risk is a count of now: the previous period has no value for it (no "+1" change)
+    assert json.loads(out)["previous"]["metrics"]["sla_at_risk"] is None
     # a contact's calendar first response beside its business one: B took 65.5 h calendar
     assert got["first_response_hours_p90"] > 40
 
