@@ -60,11 +60,12 @@ else:
     weekly = data.compute_series(view_model.trend_request(current, SLA_WEEKLY))
     figures.show(defense.sla_breaches_weekly(weekly), key="sla_weekly")
     sla_overall = data.compute(view_model.request(current, SLA_TABLE)).row(0, named=True)
-    for tab, dim in zip(st.tabs([f"By {d}" for d in SLA_DIMS]), SLA_DIMS, strict=True):
+    dims = [d for d in SLA_DIMS if data.info().provides(d)] or ["team"]  # ones the data has
+    for tab, dim in zip(st.tabs([f"By {d}" for d in dims]), dims, strict=True):
         with tab:
             frame = data.compute(view_model.request(current, SLA_TABLE, by=(dim,)))
-            sla_selected[dim] = tables.metric_table(frame, dim, SLA_TABLE, sla_overall,
-                                                    key=f"sla_by_{dim}")  # fmt: skip
+            sla_selected[dim] = tables.metric_table(frame, dim, ("contacts", *sla_shown),
+                                                    sla_overall, key=f"sla_by_{dim}")  # fmt: skip
     st.caption(
         "Targets met are shares of the targets whose outcome is known; those still running "
         "are counted apart, never as met. Business hours count only while the contact's "

@@ -233,6 +233,8 @@ def sla_breaches_weekly(weekly: pl.DataFrame) -> go.Figure:
     ))  # fmt: skip
     for colour, metric_id in zip(SERIES, ("sla_first_response_rate", "sla_resolution_rate"),
                                  strict=False):  # fmt: skip
+        if weekly[metric_id].is_null().all():  # no target of this kind in the data
+            continue
         label = METRICS_BY_ID[metric_id].label
         before = len(fig.data)
         partial.add_line(
