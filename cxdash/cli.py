@@ -446,8 +446,10 @@ def _import_schedules(args: argparse.Namespace) -> int:
     print(f"{args.file}: {done.schedules} schedule(s), {done.teams} team(s) mapped, "
           f"{done.policies} SLA polic{'y' if done.policies == 1 else 'ies'}; "
           f"{done.measured:,} contacts measured")  # fmt: skip
-    if done.outcomes:
-        print("first response: " + ", ".join(f"{done.outcomes.get(k, 0):,} {k}"
+    for target, counts in (("first response", done.outcomes),
+                           ("resolution", done.resolution_outcomes)):  # fmt: skip
+        if counts:
+            print(f"{target}: " + ", ".join(f"{counts.get(k, 0):,} {k}"
                                             for k in ("achieved", "breached", "running")))
     return 0
 

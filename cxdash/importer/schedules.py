@@ -27,6 +27,7 @@ class SchedulesReport:
     policies: int
     measured: int  # contacts with SLA facts after the import
     outcomes: dict[str, int]  # first-response outcome → contacts
+    resolution_outcomes: dict[str, int]  # resolution outcome → contacts
     notes: tuple[str, ...]
 
 
@@ -76,16 +77,16 @@ def _report(db: Path, parsed: sla_config.SlaConfig) -> SchedulesReport:
     try:
         measured = con.execute("SELECT count(*) FROM contacts WHERE sla_policy IS NOT NULL OR "
                                "first_response_business_seconds IS NOT NULL").fetchall()[0][0]
-        outcome = outcome_sql("first_response_at", "first_response_due_at",
-                              "first_response_target_seconds", "$now")  # fmt: skip
-        outcomes = dict(con.execute(
-            f"SELECT {outcome}, count(*) FROM contacts WHERE first_response_target_seconds "
-            "IS NOT NULL GROUP BY 1", {"now": _newest(con)}).fetchall())  # fmt: skip
+        now = {"now": _newest(con)}
+        outcomes, resolution = ({str(k): int(v) for k, v in con.execute(
+            f"SELECT {outcome_sql(done, f'{stem}_due_at', f'{stem}_target_seconds', '$now')}, "
+            f"count(*) FROM contacts WHERE {stem}_target_seconds IS NOT NULL GROUP BY 1",
+            now).fetchall()} for done, stem in (("first_response_at", "first_response"),
+                                                ("resolved_at", "resolution")))  # fmt: skip
     finally:
         con.close()
     return SchedulesReport(len(parsed.schedules), len(parsed.teams), len(parsed.policies),
-                           int(measured), {str(k): int(v) for k, v in outcomes.items()},
-                           parsed.notes)  # fmt: skip
+                           int(measured), outcomes, resolution, parsed.notes)  # fmt: skip
 
 
 def _newest(con: duckdb.DuckDBPyConnection) -> dt.datetime:

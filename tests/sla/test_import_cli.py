@@ -66,6 +66,9 @@ def test_import_gives_every_contact_its_facts(db: Path, tmp_path: Path, capsys) 
     out = capsys.readouterr().out
     assert f"{src}: 1 schedule(s), 0 team(s) mapped, 1 SLA policy; 3 contacts measured" in out
     assert "first response: 1 achieved, 1 breached, 0 running" in out
+    # resolution: 1 day = 24 business hours from Monday 09:00 / Friday 16:30: A and B both
+    # still running at the newest data time (Tuesday 13:00), neither resolved
+    assert "resolution: 0 achieved, 0 breached, 2 running" in out
     assert _facts(db) == [
         ("A", 1, 30 * 60.0, D(2026, 3, 9, 10), 3600.0),
         ("B", 1, 90 * 60.0, D(2026, 3, 9, 9, 30), 3600.0),
