@@ -164,3 +164,13 @@ def test_without_schedules_the_sla_metrics_are_not_in_the_data(db: Path, capsys)
                               "sla_at_risk", "first_response_business_hours_median")] == [
         None] * 5  # fmt: skip
     assert body["first_response_hours_median"] is not None  # calendar time is there
+
+
+def test_a_backwards_day_shift_is_read_as_a_night_and_said_so(db: Path, tmp_path: Path,
+                                                              capsys) -> None:  # fmt: skip
+    src = tmp_path / "night.toml"
+    src.write_text(SLA.replace('wed = ["09:00-17:00"]', 'wed = ["17:00-09:00"]'))
+    assert main(["import", str(src), "--table", "schedules", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert (f"note: {src}:5: wed '17:00-09:00' ends before it starts, so it is read as a night "
+            "across midnight (16 hours, into thu); for a day shift write '09:00-17:00'") in out
