@@ -532,9 +532,8 @@ def _report(args: argparse.Namespace) -> int:
         target.write_text(page, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--out {target}: {exc.strerror or exc}") from exc
-    size = target.stat().st_size / 1e6
-    print(f"wrote {target}: weekly review {week.iso}, {size:.1f} MB, opens offline; customer "
-          "names, e-mails, phone numbers and ids masked")  # fmt: skip
+    print(f"wrote {target}: weekly review {week.iso}, {_size(target.stat().st_size)}, opens "
+          "offline; customer names, e-mails, phone numbers and ids masked")  # fmt: skip
     return 0
 
 

@@ -1,9 +1,10 @@
 """The weekly review as one HTML file to mail after the meeting (`cxdash report`).
 
-Standalone and offline: plotly.js is inlined once in the head (every chart only calls it), the
-styles are inline, fonts are the reader's system fonts, there are no images — opening the file
-makes no request to any host. Customer data is always masked here, whatever the screen showed.
-Every value and text is HTML-escaped.
+Standalone, offline and without a script: every chart is inline SVG drawn by
+`cxdash.charts.svg` (no plotly.js: the file stays well under 2 MB and its charts show where a
+mail client or browser blocks scripts), the styles are inline, fonts are the reader's system
+fonts, there are no images — opening the file makes no request to any host. Customer data is
+always masked here, whatever the screen showed. Every value and text is HTML-escaped.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from collections.abc import Iterable
 import duckdb
 import plotly.graph_objects as go
 import polars as pl
-from plotly.offline import get_plotlyjs
 
 from cxdash import settings as settings_mod
 from cxdash import store
 from cxdash.analysis.movers import Move
-from cxdash.charts.text import as_text
+from cxdash.charts import svg
 from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import SIDE_LABELS
 from cxdash.metrics.request import Filters, RequestError
@@ -67,6 +67,8 @@ blockquote { font-size: 21px; margin: 12px 0 2px; padding: 4px 14px;
           gap: 4px 24px; }
 table { border-collapse: collapse; font-size: 16px; }
 th, td { text-align: left; padding: 5px 10px; border-bottom: 1px solid #d0d7de; }
+svg.chart { display: block; max-width: 100%; height: auto; margin: 8px 0; }
+svg.chart text { white-space: pre; }
 footer { margin-top: 48px; color: #59636e; font-size: 14px; }
 @media print { nav { display: none; } section { break-inside: avoid-page; } }
 """
@@ -111,15 +113,15 @@ def render(review: Review, *, source: str = "") -> str:
         _section("magic", _magic(review.magic())),
         _section("plays", _plays(review.plays(), charts_html)),
         f"<footer>Written by <code>cxdash report</code> on {dt.date.today():%-d %b %Y}. "
-        "Everything it needs, the chart library included, is inside this file: it opens "
-        "offline and asks no server for anything.</footer>",
+        "Everything it needs is inside this file, the charts drawn as pictures (SVG) with no "
+        "script: it opens offline and asks no server for anything. Point at a bar or a dot for "
+        "its numbers.</footer>",
     ]
     title = f"Weekly review {scope.week.iso}"
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        f"<title>{_e(title)}</title><style>{CSS}</style>"
-        f"<script type=\"text/javascript\">{get_plotlyjs()}</script></head>\n<body>"
+        f"<title>{_e(title)}</title><style>{CSS}</style></head>\n<body>"
         + "\n".join(body) + "</body></html>\n"
     )  # fmt: skip
 
@@ -130,18 +132,17 @@ def _e(value: object) -> str:
 
 
 class _Charts:
-    """Figures as divs that call the one inlined plotly.js; ids numbered, so the file is
-    the same for the same data."""
+    """Figures as inline SVG (`cxdash.charts.svg`, through the one text-escaping path); ids
+    numbered, so the file is the same for the same data."""
+
+    HALF, FULL = 540, 1100  # px: a chart in a two-column row, or across the page
 
     def __init__(self) -> None:
         self.count = 0
 
-    def __call__(self, fig: go.Figure) -> str:
+    def __call__(self, fig: go.Figure, *, width: int = HALF) -> str:
         self.count += 1
-        html_div: str = as_text(fig).to_html(full_html=False, include_plotlyjs=False,
-                                    div_id=f"chart-{self.count}",
-                                    config={"displaylogo": False, "responsive": True})  # fmt: skip
-        return html_div
+        return svg.render(fig, width=width, chart_id=f"chart-{self.count}")
 
 
 def _header(scope: Scope, source: str) -> str:
@@ -290,6 +291,6 @@ def _magic(moments: screens.Moments) -> str:
 def _plays(plays: screens.Plays, chart: _Charts) -> str:
     if plays.rows.is_empty():
         return '<p class="note">No preventable driver had contacts this week.</p>'
-    return (_table(words.plays_table(plays)) + chart(charts.plays(plays.rows))
+    return (_table(words.plays_table(plays)) + chart(charts.plays(plays.rows), width=chart.FULL)
             + f'<p class="note">Top {plays.rows.height} of {plays.total}. Open the dashboard\'s '
             "Playing to win page for all of them and to open a root cause.</p>")  # fmt: skip
