@@ -20,7 +20,10 @@ import os
 import time
 
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from cxdash.ui import signed_in
 from cxdash.ui.text import md
 
 IDENTITY = "cxdash_identity"
@@ -73,9 +76,42 @@ def identity() -> str:
     return str(st.session_state.get(IDENTITY) or "local")
 
 
+def _session_id() -> str | None:
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
+def _record(allowed: bool) -> None:
+    """Tell the server's guards (`cxdash.ui.server_guard`) whether this session signed in:
+    its uploads, media files and the metrics route are refused until it has."""
+    if (session := _session_id()) is not None:
+        signed_in.mark(session, allowed)
+
+
+def served_unguarded() -> bool:
+    """A browser's session on a server started without cxdash's guards (`streamlit run
+    app.py` instead of `python -m cxdash.ui.serve`): its uploads and media would be open to
+    anyone, so a login is not enough there."""
+    if signed_in.watching() or (session := _session_id()) is None:
+        return False
+    try:
+        client = Runtime.instance().get_client(session)
+    except RuntimeError:  # no runtime at all
+        return False
+    return client is not None and type(client).__module__.startswith("streamlit.web.server")
+
+
 def gate() -> None:
     """Stop the script with a sign-in screen unless the visitor may see the dashboard."""
     current = mode()
+    if current != "none" and served_unguarded():
+        _record(False)
+        st.title("cxdash")
+        st.error("A login is configured, but this server was started without cxdash's guards "
+                 "(file uploads and downloads would be open to anyone who has not signed in). "
+                 "Start it with `python3 dev.py start` or `python -m cxdash.ui.serve`.",
+                 icon=":material/lock:")  # fmt: skip
+        st.stop()
     if current == "none":
         if not loopback_only() and os.environ.get("CXDASH_ALLOW_OPEN") != "1":
             st.title("cxdash")
@@ -88,19 +124,24 @@ def gate() -> None:
         return
     if current == "oidc":
         if st.user.get("is_logged_in"):
+            _record(True)
             st.sidebar.caption(f"Signed in as {md(identity())}")  # a name is text, not Markdown
             st.sidebar.button("Sign out", on_click=st.logout, icon=":material/logout:")
             return
+        _record(False)
         st.title("cxdash")
         st.write("Sign in to see the dashboard.")
         st.button("Sign in", type="primary", on_click=st.login, icon=":material/login:")
         st.stop()
     if st.session_state.get(IDENTITY):
+        _record(True)
         st.sidebar.caption(f"Signed in as {md(st.session_state[IDENTITY])}")
         if st.sidebar.button("Sign out", icon=":material/logout:"):
             del st.session_state[IDENTITY]
+            _record(False)
             st.rerun()
         return
+    _record(False)
     _password_form()
     st.stop()
 

@@ -6,7 +6,9 @@ viewer waiting for them, and then, once the server is up, reads what every first
 (the data's extent, the filter values, the store's catalogue and the Scoreboard's default view)
 into the caches every session shares: from the file the store's writer saved beside it
 (`cxdash.first_view`), or computed and then saved when there is none (for a store large
-enough to keep one). Nothing else differs:
+enough to keep one). It also puts cxdash's guards on Streamlit's server first
+(`cxdash.ui.server_guard`: uploads, media and metrics only for a signed-in browser when a login
+is configured, no outside request, no start with CORS or XSRF protection off). Otherwise the
 same script, same options, same `.streamlit/config.toml`.
 """
 
@@ -62,6 +64,12 @@ def main() -> None:
     import plotly.graph_objects  # noqa: F401
     import polars  # noqa: F401
     from streamlit.web import cli
+
+    from cxdash.ui import server_guard
+
+    # Uploads, media and metrics need a signed-in browser when a login is configured; no
+    # outside request; no start with CORS or XSRF protection off (`cxdash.ui.server_guard`).
+    server_guard.install()
 
     # The heavy libraries and the query layer, imported now rather than by the first viewer.
     import cxdash.analysis.movers

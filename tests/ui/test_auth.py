@@ -142,3 +142,41 @@ def test_an_open_address_without_login_shows_no_data(monkeypatch, db: Path) -> N
         assert shows_dashboard(at)
     finally:
         st.config.set_option("server.address", "127.0.0.1")
+
+
+TEST_SESSION = "test session id"  # AppTest's session
+
+
+def test_the_server_guard_learns_who_signed_in(monkeypatch, db: Path) -> None:
+    """`gate()` tells the server's guards (uploads, media, metrics) whether the session signed
+    in: not before the password, yes after it, not after signing out."""
+    from cxdash.ui import signed_in
+
+    monkeypatch.setenv("CXDASH_PASSWORD", "correct horse")
+    signed_in.mark(TEST_SESSION, False)
+    at = start(monkeypatch, db)
+    assert not signed_in.is_signed_in(TEST_SESSION)
+    at.text_input(key="sign_in_password").input("wrong").run()
+    at.button[0].click().run()
+    assert not signed_in.is_signed_in(TEST_SESSION)
+    at.text_input(key="sign_in_password").input("correct horse")
+    at.button[0].click().run()
+    assert shows_dashboard(at) and signed_in.is_signed_in(TEST_SESSION)
+    next(b for b in at.sidebar.button if b.label == "Sign out").click().run()
+    assert not shows_dashboard(at) and not signed_in.is_signed_in(TEST_SESSION)
+
+
+def test_the_server_guard_learns_who_signed_in_with_oidc(monkeypatch, db: Path) -> None:
+    from cxdash.ui import signed_in
+
+    monkeypatch.delenv("CXDASH_PASSWORD", raising=False)
+    monkeypatch.setenv("CXDASH_DB", str(db))
+    provider = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x",
+                "client_id": "cxdash", "client_secret": "y",
+                "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+    for logged_in in (True, False):
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.secrets["auth"] = provider
+        at.user = {"is_logged_in": logged_in, "email": "ana@example.com"}
+        at.run()
+        assert signed_in.is_signed_in(TEST_SESSION) is logged_in
