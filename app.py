@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from cxdash.ui import auth, custom_metrics, data, store_health, welcome
@@ -23,9 +25,19 @@ if extent is None:
                   position="hidden").run()  # fmt: skip
     st.stop()
 
-checked = custom_metrics.check()  # the team's metrics.toml, checked; problems shown here
-st.session_state["view"] = sidebar_filters(*extent, data.dimension_values(FILTER_DIMS),
-                                           checked.catalogue)  # fmt: skip
+
+
+def store_path() -> Path | None:
+    """The DuckDB store the app reads (None: a lake on Spark)."""
+    return None if data.spark_lake() else data.db_path()
+
+
+# A block that does not read (damage the first checks did not reach) shows what is wrong
+# with the store and the way back, not DuckDB's exception: here and on every page.
+with store_health.on_damage(store_path):
+    checked = custom_metrics.check()  # the team's metrics.toml, checked; problems shown here
+    st.session_state["view"] = sidebar_filters(*extent, data.dimension_values(FILTER_DIMS),
+                                               checked.catalogue)  # fmt: skip
 
 pages = {
     "Overview": [
@@ -51,4 +63,5 @@ pages = {
         st.Page("pages/data.py", title="Data and settings", icon=":material/database:"),
     ],
 }  # fmt: skip
-st.navigation(pages).run()
+with store_health.on_damage(store_path):
+    st.navigation(pages).run()

@@ -88,8 +88,11 @@ def take_backup(path: Path, out: Path | None = None) -> BackupResult:
     except StoreError as exc:
         with contextlib.suppress(OSError):
             target.unlink()
-        raise StoreError(f"the copy {target} did not read back, so it was removed ({exc})") \
-            from exc
+        # Damage the first check did not reach is the store's own: name it, with its way back.
+        found = diagnosis.problem(path, thorough=True)
+        why = found.message if found is not None else str(exc)
+        raise StoreError(f"cannot back up: the copy {target} did not read back, so it was "
+                         f"removed: {why}") from exc
     return BackupResult(target, target.stat().st_size, contacts)
 
 

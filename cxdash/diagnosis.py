@@ -11,6 +11,7 @@ import`. The CLI prints the line; the app shows it with the commands and the bac
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from dataclasses import dataclass
@@ -30,6 +31,9 @@ DAMAGE = re.compile(r"Corrupt database file|Could not read enough bytes|checksum
                     r"not a valid DuckDB database file|storage version", re.IGNORECASE)  # fmt: skip
 STORAGE_VERSION = re.compile(r"storage version number (\d+), but we can only read storage "
                              r"versions between (\d+) and (\d+)")  # fmt: skip
+# DuckDB's file begins with its file header and two database headers, 4 KiB each; its blocks
+# follow, so a whole file is at least this plus block_size × total_blocks long.
+HEADERS_BYTES = 3 * 4096
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ def classify_file(path: Path, *, thorough: bool = False) -> tuple[str, str] | No
         return (found.kind, found.detail)
     try:
         contract = contract_problem(con)
-        if contract is None and thorough:
+        if contract is None and (thorough or cut_short(con, path.stat().st_size)):
             read_every_block(con)
         return contract
     except duckdb.Error as exc:
@@ -181,6 +185,22 @@ def contract_problem(con: duckdb.DuckDBPyConnection) -> tuple[str, str] | None:
     return None
 
 
+def cut_short(con: duckdb.DuckDBPyConnection, size: int) -> bool:
+    """The file (`size` bytes) is shorter than DuckDB's own count of its blocks says: a copy
+    or a disk that stopped early. Its catalogue may still read; whether rows were lost, only
+    reading every block tells (blocks lost at the end may have been free ones)."""
+    row = con.execute("SELECT block_size, total_blocks FROM pragma_database_size() "
+                      "WHERE database_name = current_database()").fetchone()  # fmt: skip
+    return row is not None and size < HEADERS_BYTES + int(row[0]) * int(row[1])
+
+
+def check_length(con: duckdb.DuckDBPyConnection, size: int) -> None:
+    """Raise DuckDB's own error (a short read) when a file cut short has lost blocks that
+    hold data; cheap for a whole file."""
+    if cut_short(con, size):
+        read_every_block(con)
+
+
 def read_every_block(con: duckdb.DuckDBPyConnection) -> None:
     """Read every row of every table (a hash of each row needs every column), so a damaged
     block raises DuckDB's checksum error."""
@@ -192,10 +212,21 @@ def read_every_block(con: duckdb.DuckDBPyConnection) -> None:
                     "WHERE h IS NOT NULL").fetchall()  # fmt: skip
 
 
+def name_the_store(path: Path, text: str) -> str:
+    """DuckDB's message with the store named as the user gave it: where it names the private
+    link the store was read through (`cxdash.files.connect_read`: `.<name>.read-<pid>-<id>`
+    beside it), or the store's absolute path for a relative one."""
+    link = re.compile(r"(?:[^\s\"']*/)?" + re.escape(f".{path.name}.read-") + r"\d+-[0-9a-f]+")
+    text = link.sub(lambda _match: str(path), text)
+    if not path.is_absolute():
+        text = text.replace(os.path.abspath(path), str(path))
+    return text
+
+
 def from_error(path: Path, exc: BaseException, alias: Path | None = None) -> StoreProblem:
     """Classify DuckDB's error on opening or reading the store (`alias`: a copy of it whose
-    name the error may carry instead)."""
-    text = str(exc)
+    name the error may carry instead; the private read link's name is replaced too)."""
+    text = name_the_store(path, str(exc))
     if alias is not None:
         text = text.replace(str(alias), str(path))
     lines = text.strip().splitlines()

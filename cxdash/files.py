@@ -45,7 +45,8 @@ def connect_read(path: Path) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(target), read_only=True, config=READ_CONFIG)
     except duckdb.Error as exc:
         if target is link:  # name the store, not our private link, in the message
-            exc.args = (str(exc).replace(str(link), str(path)), *exc.args[1:])
+            text = str(exc).replace(os.path.abspath(link), str(path)).replace(str(link), str(path))
+            exc.args = (text, *exc.args[1:])
         raise
     finally:
         if target is link:

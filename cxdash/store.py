@@ -90,10 +90,13 @@ def open_read(path: Path) -> duckdb.DuckDBPyConnection:
 
 def open_checked(path: Path) -> duckdb.DuckDBPyConnection:
     """`open_read`, and the store must be one cxdash reads: a contacts table with its
-    required columns, written by this cxdash's schema version or an older one."""
+    required columns, written by this cxdash's schema version or an older one, and no data
+    lost to a file cut short."""
     con = open_read(path)
     try:
         found = diagnosis.contract_problem(con)
+        if found is None:  # cut short: read every block, so lost data shows now
+            diagnosis.check_length(con, path.stat().st_size)
     except duckdb.Error as exc:
         con.close()
         raise StoreError(diagnosis.from_error(path, exc).message) from exc

@@ -196,6 +196,8 @@ def test_damage_inside_the_data_is_named_too(tmp_path: Path, capsys) -> None:
     assert f"`cxdash demo --db {path}`" in err
     code, _, err = run(capsys, "backup", "--db", str(path))  # a backup reads every block back
     assert code == 2 and "did not read back, so it was removed" in err
+    # the way back is the store's, not the removed copy's
+    assert f"the store {path} is damaged" in err and f"`cxdash demo --db {path}`" in err
     assert backups.list_backups(path) == []
 
 
@@ -211,3 +213,48 @@ def test_an_import_into_a_damaged_store_changes_nothing(tmp_path: Path, capsys,
         assert code == 2 and err == f"cxdash: error: {diagnosis.diagnose(path)}\n"
     assert path.read_bytes() == before and backups.list_backups(path) == []
     assert not list(tmp_path.glob(".s.duckdb.tmp-*"))
+
+
+BLOCK = 262_144  # DuckDB's block size
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.7, 0.95, -BLOCK, -5000])
+def test_a_store_cut_short_is_named_as_given_everywhere_on_the_command_line(
+    demo_store: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch, keep: float
+) -> None:
+    """A store cut short (a copy or a disk that stopped early) whose catalogue still reads:
+    every command says it is damaged, in one line naming the store as the user gave it —
+    relative too — never the private link it was read through (`.<name>.read-<pid>-…`)."""
+    whole = demo_store.stat().st_size
+    size = int(whole * keep) if keep > 0 else whole + int(keep)
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "cut.duckdb").write_bytes(demo_store.read_bytes()[:size])
+    monkeypatch.chdir(tmp_path)
+    given = "data/cut.duckdb"
+    found = diagnosis.problem(Path(given))  # the cheap check: the file's length
+    assert found is not None and found.kind == "corrupt", keep
+    assert found.message.startswith(f"the store {given} is damaged (Could not read enough "
+                                    f'bytes from file "{given}"')  # fmt: skip
+    for args in (["metrics", "--start", "2026-06-01", "--end", "2026-06-30"],
+                 ["metrics", "--json", "--by", "channel", "--start", "2026-06-01",
+                  "--end", "2026-06-30"],
+                 ["backup"],
+                 ["report", "--week", "2026-W26", "--out", "r.html"],
+                 ["export-parquet", "--out", "lake"],
+                 ["import", str(tmp_path / "x.csv"), "--quiet"]):  # fmt: skip
+        (tmp_path / "x.csv").write_text("id,created\nx,2026-06-05 10:00\n")
+        code, out, err = run(capsys, *args, "--db", given)
+        assert code == 2 and err.count("\n") == 1, (args, out, err)
+        assert f"the store {given} is damaged" in err, (args, err)
+        assert ".read-" not in err and ".tmp-" not in err, (args, err)
+    assert backups.list_backups(Path(given)) == []
+
+
+def test_the_private_read_link_is_never_named() -> None:
+    path = Path("data/s.duckdb")
+    for text in ('Could not read enough bytes from file "data/.s.duckdb.read-123-0a1b2c3d4e5f"',
+                 "IO Error: /abs/data/.s.duckdb.read-9-ffff: short read",
+                 "'.s.duckdb.read-77-abc' and \".s.duckdb.read-1-2\""):  # fmt: skip
+        named = diagnosis.name_the_store(path, text)
+        assert ".read-" not in named and str(path) in named
+    assert diagnosis.name_the_store(path, "other.duckdb.read-1-2") == "other.duckdb.read-1-2"

@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 import streamlit as st
 
-from cxdash import cause_register, engines, exports, first_view, store, targets
+from cxdash import cause_register, diagnosis, engines, exports, first_view, store, targets
 from cxdash import settings as settings_mod
 from cxdash.analysis import causes, distribution, drilldown, listings, recovery, speed
 from cxdash.analysis import sla as sla_views
@@ -152,13 +152,25 @@ def last_day_ends_early() -> dt.datetime | None:
         return None
 
 
+@st.cache_data(max_entries=8)
+def _whole(path: str, version: Version) -> bool:
+    """The store is as long as DuckDB's count of its blocks says, or the blocks it lost held
+    no data; else DuckDB's error (a short read) is raised, and not cached."""
+    if not path.startswith(SPARK):
+        with reader(path, version) as cur:
+            diagnosis.check_length(cur, version[2])  # a store's version: (inode, mtime, size)
+    return True
+
+
 def data_extent() -> tuple[dt.date, dt.date] | None:
     """First and last day with contacts, or None for a missing, empty or unreadable store
     (`cxdash.ui.store_health.show_problem` says which, and the way back) or lake
-    (`lake_problem`)."""
+    (`lake_problem`). A store cut short that lost data is unreadable, though its catalogue
+    and its first rows may still read."""
     try:
         if current_version() is None:
             return None
+        _whole(*key())
         return _extent(*key())
     except (duckdb.Error, store.StoreError, engines.EngineError, LakeError):
         return None

@@ -1,13 +1,18 @@
 """What the app shows when the store cannot be read: what is wrong, the way back, the backups.
 
-`app.py` calls `show_problem` where `data.data_extent()` finds no data. The words and the
-commands are `cxdash.diagnosis`'s, the same the command line prints.
+`app.py` calls `show_problem` where `data.data_extent()` finds no data, and runs the pages
+inside `on_damage`, so a query that finds a damaged block (a checksum that does not match, a
+block the file lost) shows the same instead of DuckDB's exception. The words and the commands
+are `cxdash.diagnosis`'s, the same the command line prints.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import streamlit as st
 
 from cxdash import backup_restore, backups, diagnosis
@@ -38,6 +43,23 @@ def show_problem(path: Path) -> bool:
         return True
     _way_back(found, listed)
     return True
+
+
+@contextmanager
+def on_damage(path: Callable[[], Path | None]) -> Iterator[None]:
+    """Run a page; if DuckDB finds the store at `path()` damaged while it runs, say what is
+    wrong and the way back (the page's other errors are raised as they are). `path()` None:
+    the app reads no DuckDB store (a lake on Spark)."""
+    try:
+        yield
+    except duckdb.Error as exc:
+        store = path()
+        if store is None or diagnosis.damaged_message(store, exc) is None:
+            raise
+        if not show_problem(store):  # read again, it reads: say what the query found
+            st.title("The store cannot be read")
+            st.error(md(diagnosis.from_error(store, exc).message), icon=":material/error:")
+        st.stop()
 
 
 def _way_back(found: diagnosis.StoreProblem, listed: list[backup_restore.Listed]) -> None:

@@ -132,3 +132,82 @@ def test_the_welcome_pages_demo_on_a_full_disk_says_so(
     assert not at.exception
     assert at.error[0].value.startswith("no space left on device while writing the new version")
     assert "CXDASH\\_DB" in at.error[0].value and not (tmp_path / "s.duckdb").exists()
+
+
+def _copy_cut(source: Path, target: Path, size: int) -> Path:
+    target.write_bytes(source.read_bytes()[:size])
+    return target
+
+
+def _shown(at: AppTest) -> str:
+    """What the run showed, as text (Markdown escapes taken out)."""
+    parts = [e.value for e in [*at.title, *at.error, *at.markdown, *at.code]]
+    return "\n".join(str(p) for p in parts).replace("\\", "")
+
+
+BLOCK = 262_144  # DuckDB's block size
+
+
+@pytest.mark.parametrize("keep", [0.3, 0.7, 0.95, -BLOCK, -1000])
+def test_a_store_cut_short_shows_what_is_wrong_not_an_exception(
+    demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_env, keep: float
+) -> None:
+    """A store cut short (a copy or a disk that stopped early): the app says it is damaged,
+    names the store as it was given (not the private link it reads through) and shows the way
+    back — also when the first page's own reads would still have worked."""
+    whole = demo_store.stat().st_size
+    size = int(whole * keep) if keep > 0 else whole + int(keep)
+    path = _copy_cut(demo_store, tmp_path / "cut.duckdb", size)
+    at = open_app(monkeypatch, path)
+    assert not at.exception, [e.value for e in at.exception]
+    if keep == -1000 and not at.error:  # the last block lost only free space: it reads
+        assert at.title[0].value == "Scoreboard"
+        return
+    shown = _shown(at)
+    assert at.title[0].value == "The store cannot be read"
+    assert f"The store {path} is damaged" in shown and ".read-" not in shown
+    assert f"cxdash demo --db {path}" in shown
+
+
+def _flipped_block(source: Path, target: Path, block: int) -> Path:
+    data = bytearray(source.read_bytes())
+    at = 3 * 4096 + block * BLOCK + 5000
+    data[at:at + 64] = bytes(b ^ 0xFF for b in data[at:at + 64])
+    target.write_bytes(bytes(data))
+    return target
+
+
+def test_a_damaged_block_a_page_reads_shows_the_store_problem_not_an_exception(
+    demo_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_env
+) -> None:
+    """Damage the first checks do not reach (a block whose checksum no longer matches, read
+    only by some page's query): the page shows what is wrong with the store and the way back
+    where DuckDB's exception would be."""
+    from cxdash import diagnosis
+
+    blocks = (demo_store.stat().st_size - 3 * 4096) // BLOCK
+    pages = ["pages/scoreboard.py", "pages/explore.py", "pages/defense.py",
+             "pages/speed_to_happiness.py", "pages/playing_to_win.py"]  # fmt: skip
+    tried = 0
+    for block in reversed(range(blocks)):  # the contacts' data comes late in the file
+        path = _flipped_block(demo_store, tmp_path / f"flip{block}.duckdb", block)
+        if diagnosis.classify_file(path) is not None:  # the first checks see it: tested above
+            continue
+        if diagnosis.classify_file(path, thorough=True) is None:  # a free block
+            continue
+        tried += 1
+        at = open_app(monkeypatch, path)
+        found = 0
+        for page in pages:
+            if page != pages[0]:
+                at.switch_page(page).run()
+            assert not at.exception, (block, page, [e.value for e in at.exception])
+            if "The store cannot be read" in [t.value for t in at.title]:
+                shown = _shown(at)
+                assert f"The store {path} is damaged (Corrupt database file" in shown
+                assert ".read-" not in shown
+                found += 1
+        if found:
+            return
+        assert tried < 6, "no damaged block any page reads"
+    pytest.fail("no block damaged past the first checks")
