@@ -120,9 +120,30 @@ def no_space_message(what: str, elsewhere: str = ELSEWHERE) -> str:
             f"some space on that disk, or {elsewhere})")  # fmt: skip
 
 
+def require_writable(folder: Path, what: str) -> None:
+    """Refuse, in one line naming the folder, to write where this user may not (a folder
+    without write permission for them, or on a read-only file system), before anything is
+    written. For a folder still to be made, the nearest one that exists is asked. `what`
+    says what would have been written there."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir() or os.access(existing, os.W_OK | os.X_OK):
+        return  # a file in the way fails on its own, naming it
+    try:
+        read_only_fs = bool(os.statvfs(existing).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only_fs = False
+    why = "it is on a read-only file system" if read_only_fs else "this user may not write in it"
+    raise StoreError(f"cannot write in the folder {existing} ({why}): {what}; nothing was "
+                     "changed (make the folder writable for this user, or use one that is)")
+
+
 def copy_durably(source: Path, target: Path, what: str, elsewhere: str = "") -> None:
     """Copy to a temporary name beside `target`, sync, then rename: `target` appears whole or
-    not at all. A full disk raises StoreError; nothing is left behind."""
+    not at all. A full disk raises StoreError; nothing is left behind. So does a folder this
+    user may not write in (`require_writable`)."""
+    require_writable(target.parent, f"{what} is written there")
     target.parent.mkdir(parents=True, exist_ok=True)
     for pattern in (".*.tmp-*", ".*.read-*"):  # copies and read links of killed processes
         for stale in target.parent.glob(pattern):

@@ -26,7 +26,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import IO, cast
 
 import duckdb
 
@@ -40,10 +40,12 @@ from cxdash.files import (
     no_space_message,
     remove_stale_temps,
     remove_temp,
+    require_writable,
 )
 from cxdash.schema import TABLES_BY_NAME
 
-__all__ = ["READ_CONFIG", "StoreError", "connect_read", "fsync_path", "no_space_message"]
+__all__ = ["READ_CONFIG", "StoreError", "connect_read", "fsync_path", "no_space_message",
+           "require_writable"]
 
 DEFAULT_DB = Path("data") / "cxdash.duckdb"
 BeforeSwap = Callable[[Path], None]
@@ -220,6 +222,11 @@ def inspect(con: duckdb.DuckDBPyConnection) -> StoreInfo:
     )
 
 
+# What a writer puts in the store's folder, for the one line that refuses a folder the user
+# may not write in (`cxdash.files.require_writable`).
+WRITTEN_THERE = ("cxdash writes the store's lock, its next version (swapped in by a rename) "
+                 "and its backups there")  # fmt: skip
+
 WRITE_MEMORY = "3GB"
 _UNITS = {"KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20,
           "GIB": 2**30, "TIB": 2**40, "B": 1}  # fmt: skip
@@ -263,6 +270,7 @@ def new_version(
     `before_swap(tmp)` runs on the finished, closed file under the lock, right before it is
     synced and swapped in (`cxdash.publish`: the first page, the backup of the old version).
     """
+    require_writable(path.parent, WRITTEN_THERE)
     path.parent.mkdir(parents=True, exist_ok=True)
     refuse_read_only(path)
     with writer_lock(path), temp_version(path, "the new version of") as tmp:
@@ -304,14 +312,29 @@ def _damaged(path: Path, exc: BaseException, alias: Path) -> str:
 def writer_lock(path: Path) -> Iterator[None]:
     """One writer at a time: two copy-and-swap writers would silently drop one's change.
     Backups hold it too, so no version is swapped in while one is copied."""
+    require_writable(path.parent, WRITTEN_THERE)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock_path = path.with_name(f".{path.name}.lock")
-    with lock_path.open("a") as handle:
+    with _open_lock(lock_path) as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _open_lock(lock_path: Path) -> IO[str]:
+    """The lock file, made if need be. Another user's lock file (not writable for this one)
+    is opened for reading: locking it needs no more."""
+    try:
+        return lock_path.open("a")
+    except PermissionError:
+        try:
+            return lock_path.open("r")
+        except PermissionError as exc:
+            raise StoreError(f"cannot open the lock file {lock_path} (this user may not read "
+                             "it): writers take it before they change the store; nothing was "
+                             "changed") from exc  # fmt: skip
 
 
 @contextlib.contextmanager

@@ -100,6 +100,7 @@ def export_parquet(db: Path, out: Path) -> ExportSummary:
         info = store.inspect(con)
     finally:
         con.close()
+    store.require_writable(out.parent, f"the lake {out} is written there")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     # COPY writes files, which the app's read connections may not: a connection of its own.
