@@ -304,7 +304,8 @@ class Visitor:
             self.ws = None
 
     def put_file(self, session_id: str, data: bytes, name: str = "x.csv",
-                 file_id: str | None = None, xsrf: bool = True) -> Response:  # fmt: skip
+                 file_id: str | None = None, xsrf: bool = True,
+                 other_cookies: str = "") -> Response:  # fmt: skip
         """PUT one file to `/_stcore/upload_file/<session>/<file>` as the frontend does
         (multipart, the XSRF token in a header)."""
         boundary = uuid.uuid4().hex
@@ -318,16 +319,18 @@ class Visitor:
         if xsrf and (token := self.cookie(XSRF_COOKIE)):
             headers["X-Xsrftoken"] = token
         return self.send_body("PUT", f"/_stcore/upload_file/{session_id}/{file_id or uuid.uuid4()}",
-                              body, headers)  # fmt: skip
+                              body, headers, other_cookies=other_cookies)  # fmt: skip
 
     def send_body(self, method: str, path: str, body: bytes, headers: dict[str, str],
-                  chunked: bool = False) -> Response:  # fmt: skip
+                  chunked: bool = False, other_cookies: str = "") -> Response:  # fmt: skip
         """A request with a body over a plain socket, so a server that answers before reading
         the body (and then drops the connection) is seen answering: the answer is read after
-        the headers, before the body is sent. `chunked`: no Content-Length."""
+        the headers, before the body is sent. `chunked`: no Content-Length; `other_cookies`:
+        sent before this client's own, as other sites on the host leave them."""
         host, port = self.base.removeprefix("http://").split(":")
+        cookies = "; ".join(c for c in (other_cookies, self.cookie_header()) if c)
         lines = [f"{method} {path} HTTP/1.1", f"Host: {host}:{port}", "Connection: close",
-                 f"Cookie: {self.cookie_header()}", *(f"{k}: {v}" for k, v in headers.items()),
+                 f"Cookie: {cookies}", *(f"{k}: {v}" for k, v in headers.items()),
                  "Transfer-Encoding: chunked" if chunked else f"Content-Length: {len(body)}"]
         with socket.create_connection((host, int(port)), timeout=60) as sock:
             sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))

@@ -11,13 +11,14 @@ guards a client that never signs in could still
 - read `/_stcore/metrics` (the names and sizes of every cache).
 
 With a login configured, each of these now needs a browser that holds a connected, signed-in
-session: the request must carry the `cxdash_browser` cookie (random, HttpOnly, set on the
-first page load) of the browser whose websocket opened that session — the upload's session
+session: the request must carry the `cxdash_browser` cookie (random, HttpOnly, set with the
+page itself) of the browser whose websocket opened that session — the upload's session
 (its id is in the URL), a session that was given the media file, or any signed-in session
 (metrics). Otherwise it is refused with 403 before a byte of the body is read. Without a
 login (the loopback default) they are answered as before. Either way a session holds at most
-MAX_FILES uploaded files and `server.maxUploadSize` + 1 MB in all (a PUT without a
-Content-Length is refused), so memory per session is bounded.
+MAX_FILES uploaded files and `server.maxUploadSize` + 1 MB in all, its oldest files giving
+way to a new one (a PUT without a Content-Length is refused), so memory per session is
+bounded.
 
 The server also makes no outside request: Streamlit's origin check for a websocket from
 another site, and its start banner on a wildcard address, would ask checkip.amazonaws.com for
@@ -40,7 +41,6 @@ import secrets
 import sys
 import threading
 from collections.abc import Callable
-from http.cookies import CookieError, SimpleCookie
 from typing import TYPE_CHECKING, Any
 
 from cxdash.ui import auth, signed_in
@@ -205,16 +205,13 @@ class MediaOwners:
 
 
 def _cookie(headers: list[tuple[bytes, bytes]], name: str) -> str | None:
+    """A cookie of the request, parsed as Starlette parses the websocket's (leniently, as
+    browsers send them: another app's odd cookie on this host does not hide ours)."""
+    from starlette.requests import cookie_parser
+
     for key, value in headers:
-        if key.lower() != b"cookie":
-            continue
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(value.decode("latin-1"))
-        except CookieError:
-            continue
-        if name in jar and jar[name].value:
-            return jar[name].value
+        if key.lower() == b"cookie" and (found := cookie_parser(value.decode("latin-1")).get(name)):
+            return found
     return None
 
 
@@ -324,7 +321,8 @@ class Guard:
             total -= size
         return None
 
-    # The browser cookie: set on the first response to a browser that has none.
+    # The browser cookie: set with the page (an HTML answer) for a browser that has none, so
+    # the requests the page makes next, its websocket first, all carry the same one.
 
     def _with_browser_cookie(self, scope: Scope, send: Send) -> Send:
         if _cookie(scope["headers"], BROWSER_COOKIE) is not None:
@@ -335,8 +333,10 @@ class Guard:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.append((b"set-cookie", f"{BROWSER_COOKIE}={value}{attributes}".encode()))
-                message = {**message, "headers": headers}
+                kind = _header(headers, b"content-type") or ""
+                if kind.startswith("text/html"):
+                    cookie = f"{BROWSER_COOKIE}={value}{attributes}".encode()
+                    message = {**message, "headers": [*headers, (b"set-cookie", cookie)]}
             await send(message)
 
         return sending
