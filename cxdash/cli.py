@@ -15,6 +15,7 @@ import shlex
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, cast
 
@@ -34,6 +35,7 @@ from cxdash.metrics.runner import compute
 
 if TYPE_CHECKING:
     from cxdash.engines.spark import SparkConnection
+    from cxdash.review.mail import Server
 
 EXIT_BAD_INPUT = 2
 DEFAULT_DAYS = 28
@@ -89,12 +91,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="the weekly review of one ISO week as one HTML file "
                                            "that opens offline, customer data masked")  # fmt: skip
-    report.add_argument("--week", required=True, metavar="YYYY-Www",
-                        help="the ISO week, e.g. 2026-W26 (Monday to Sunday)")
+    report.add_argument("--week", required=True, metavar="YYYY-Www|last",
+                        help="the ISO week, e.g. 2026-W26 (Monday to Sunday), or last: the "
+                             "newest finished week (its Sunday over in the store's reporting "
+                             "time zone) that the data covers")  # fmt: skip
     report.add_argument("--db", help="store file (default: $CXDASH_DB or data/cxdash.duckdb)")
-    report.add_argument("--out", required=True, metavar="FILE.html", help="the file to write")
+    report.add_argument("--out", metavar="FILE.html",
+                        help="the file to write (--out, --mail-to or both)")
     report.add_argument("--filter", action="append", default=[], metavar="DIM=VALUE",
                         help="repeatable, as for `metrics`")  # fmt: skip
+    mailing = report.add_argument_group(
+        "mailing", "one message to every --mail-to: the week's headline in the body, the report "
+                   "(masked) attached; STARTTLS when the server offers it")  # fmt: skip
+    mailing.add_argument("--mail-to", action="append", default=[], metavar="ADDR",
+                         help="repeatable: a recipient")
+    mailing.add_argument("--smtp", metavar="HOST:PORT", help="the mail server (e.g. mail:587)")
+    mailing.add_argument("--smtp-user", metavar="USER",
+                         help="log in as USER with the password in $CXDASH_SMTP_PASSWORD "
+                              "(only ever sent inside TLS)")  # fmt: skip
+    mailing.add_argument("--smtp-ssl", action="store_true",
+                         help="TLS from the first byte (usually port 465) instead of STARTTLS; "
+                              "$CXDASH_SMTP_CAFILE: a CA file to trust instead of the "
+                              "system's")  # fmt: skip
+    mailing.add_argument("--mail-from", metavar="ADDR",
+                         help="the sender (default: cxdash@ this machine's full host name)")
 
     backup = sub.add_parser("backup", help="a consistent copy of the store, read back before "
                                            "it is reported")  # fmt: skip
@@ -516,25 +536,76 @@ def _open_with_contacts(path: Path) -> tuple[duckdb.DuckDBPyConnection, store.St
 
 
 def _report(args: argparse.Namespace) -> int:
-    from cxdash.review import report
+    from cxdash.review import mail, report
     from cxdash.review.weeks import Week
 
-    week = Week.parse(args.week)
+    try:
+        sending = _mail_plan(args)  # checked before the store is read
+    except mail.MailFailed as exc:
+        raise UsageError(str(exc)) from exc
+    last = args.week.strip().lower() == "last"
+    week = None if last else Week.parse(args.week)
     filters = Filters.parse(args.filter)
     path = store.resolve_db_path(args.db)
     con, info = _open_with_contacts(path)
     try:
-        page = report.for_week(con, info, week, filters, source=path.name)
+        week = report.last_week(con) if week is None else week
+        review = report.review_of(con, info, week, filters)
+        page = report.render(review, source=path.name)
+        message = None if sending is None else mail.compose(
+            page, review.score(), review.scope, sender=sending.sender,
+            recipients=sending.recipients, source=path.name)  # fmt: skip
     finally:
         con.close()
-    target = Path(args.out)
-    try:
-        target.write_text(page, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"--out {target}: {exc.strerror or exc}") from exc
-    print(f"wrote {target}: weekly review {week.iso}, {_size(target.stat().st_size)}, opens "
-          "offline; customer names, e-mails, phone numbers and ids masked")  # fmt: skip
+    target = Path(args.out) if args.out else None
+    if target is not None:
+        try:
+            target.write_text(page, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"--out {target}: {exc.strerror or exc}") from exc
+        print(f"wrote {target}: weekly review {week.iso}, {_size(target.stat().st_size)}, "
+              "opens offline; customer names, e-mails, phone numbers and ids masked")  # fmt: skip
+    if message is not None and sending is not None:
+        try:
+            mail.send(message, sending.server, user=args.smtp_user,
+                      password=os.environ.get(mail.ENV_PASSWORD), implicit_tls=args.smtp_ssl)
+        except mail.MailFailed as exc:
+            kept = f" (the report is written to {target})" if target is not None else ""
+            raise UsageError(f"not mailed: {exc}{kept}") from exc
+        print(f"mailed weekly review {week.iso} to {', '.join(sending.recipients)} via "
+              f"{sending.server} (report attached, {_size(len(page.encode()))}, masked)")
     return 0
+
+
+@dataclass(frozen=True)
+class _MailPlan:
+    server: Server
+    sender: str
+    recipients: list[str]
+
+
+def _mail_plan(args: argparse.Namespace) -> _MailPlan | None:
+    """Where and to whom the report goes, checked; None when it is not mailed."""
+    from cxdash.review import mail
+
+    if not args.mail_to:
+        if not args.out:
+            raise UsageError("give --out FILE.html, --mail-to ADDR (with --smtp HOST:PORT), "
+                             "or both")  # fmt: skip
+        given = [f"--{n.replace('_', '-')}" for n in ("smtp", "smtp_user", "mail_from")
+                 if getattr(args, n)] + (["--smtp-ssl"] if args.smtp_ssl else [])  # fmt: skip
+        if given:
+            raise UsageError(f"{', '.join(given)}: only with --mail-to ADDR")
+        return None
+    if not args.smtp:
+        raise UsageError("--mail-to needs --smtp HOST:PORT, the mail server to send through")
+    recipients = list(dict.fromkeys(mail.address(a, "--mail-to") for a in args.mail_to))
+    sender = mail.address(args.mail_from, "--mail-from") if args.mail_from else \
+        mail.default_sender()
+    if args.smtp_user and not os.environ.get(mail.ENV_PASSWORD):
+        raise UsageError(f"--smtp-user {args.smtp_user} needs its password in "
+                         f"${mail.ENV_PASSWORD}")  # fmt: skip
+    return _MailPlan(mail.Server.parse(args.smtp), sender, recipients)
 
 
 def _period(con: duckdb.DuckDBPyConnection, args: argparse.Namespace) -> Period:

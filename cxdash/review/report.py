@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import duckdb
 import plotly.graph_objects as go
@@ -27,7 +28,7 @@ from cxdash.metrics.request import Filters, RequestError
 from cxdash.review import agenda, charts, screens, words
 from cxdash.review.agenda import Review
 from cxdash.review.screens import Scope, ScoreLine
-from cxdash.review.weeks import Week, weeks_with_data
+from cxdash.review.weeks import Week, last_finished, weeks_with_data
 from cxdash.store import StoreInfo
 
 CSS = """
@@ -83,17 +84,51 @@ def for_week(
     source: str = "",
 ) -> str:
     """The report for `week`; RequestError when the store has no contact in that week."""
+    return render(review_of(con, info, week, filters), source=source)
+
+
+def review_of(
+    con: duckdb.DuckDBPyConnection,
+    info: StoreInfo,
+    week: Week,
+    filters: Filters | None = None,
+) -> Review:
+    """The masked review of `week` (what `render` and the mailed headline read); RequestError
+    when the store has no contact in that week."""
     weeks = weeks_with_data(con)
     if week not in weeks:
         covers = f"{weeks[-1].iso} – {weeks[0].iso}" if weeks else "no weeks"
         raise RequestError(f"week {week.iso} has no contacts in the store; the data covers "
                            f"{covers}")  # fmt: skip
+    first, last = _days(con)
+    scope = Scope(week, filters or Filters(), first, last, masked=True)
+    return Review(con, info, settings_mod.load(con), scope)
+
+
+def last_week(con: duckdb.DuckDBPyConnection, now: dt.datetime | None = None) -> Week:
+    """`--week last`: the newest finished week (ended before today in the store's reporting
+    time zone) that the data covers to its Sunday; RequestError when there is none."""
+    zone = settings_mod.load(con).timezone
+    try:
+        today = (now or dt.datetime.now(ZoneInfo(zone))).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        today = (now or dt.datetime.now(dt.UTC)).date()
+    weeks = weeks_with_data(con)
+    first, last = _days(con)
+    week = last_finished(weeks, last, today)
+    if week is None:
+        raise RequestError(f"no finished week in the store: the data runs from {first} to "
+                           f"{last}, and a week is finished once its Sunday is over and in "
+                           "the data")  # fmt: skip
+    return week
+
+
+def _days(con: duckdb.DuckDBPyConnection) -> tuple[dt.date, dt.date]:
     with con.cursor() as cur:
         days = store.contact_days(cur)
-    assert days is not None  # the week has contacts
-    first, last = days
-    scope = Scope(week, filters or Filters(), first, last, masked=True)
-    return render(Review(con, info, settings_mod.load(con), scope), source=source)
+    if days is None:
+        raise RequestError("the store has no contacts with a time")
+    return days
 
 
 def render(review: Review, *, source: str = "") -> str:

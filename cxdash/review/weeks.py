@@ -89,3 +89,10 @@ def default_week(weeks: list[Week], last_day: dt.date) -> Week | None:
     else the newest week there is."""
     whole = [w for w in weeks if w.end <= last_day]
     return whole[0] if whole else (weeks[0] if weeks else None)
+
+
+def last_finished(weeks: list[Week], last_day: dt.date, today: dt.date) -> Week | None:
+    """`--week last`: the newest week that has ended (its Sunday before `today`) and that the
+    data covers to its Sunday — the page's default week, never a week still running."""
+    done = [w for w in weeks if w.end <= last_day and w.end < today]
+    return done[0] if done else None
