@@ -21,6 +21,7 @@ import os
 import smtplib
 import socket
 import ssl
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email import policy
@@ -123,12 +124,13 @@ def compose(
     text = "\n".join([
         f"Weekly review {week.iso} · {week.caption()}" + (f" · {source}" if source else ""),
         f"Filters: {filters}",
-        *([partial] if scope.partial else []),
+        *([textwrap.fill(partial, width=76)] if scope.partial else []),
         "",
         *(f"  {label:<{width}}  {value:>9}   {change}" for label, value, change in rows),
         "",
-        f"The whole review (six screens) is attached as {name}: it opens in any browser, "
-        "offline. Customer names, e-mail addresses, phone numbers and ids are masked in it.",
+        textwrap.fill(f"The whole review (six screens) is attached as {name}: it opens in "
+                      "any browser, offline. Customer names, e-mail addresses, phone numbers "
+                      "and ids are masked in it.", width=76, break_on_hyphens=False),
         "",
         "-- ",
         "cxdash report",
@@ -160,8 +162,9 @@ def compose(
     msg["To"] = ", ".join(recipients)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(idstring="cxdash-report", domain=sender.rpartition("@")[2])
-    msg.set_content(text)
-    msg.add_alternative(body, subtype="html")
+    # quoted-printable: the message stays 7-bit, for servers without 8BITMIME
+    msg.set_content(text, cte="quoted-printable")
+    msg.add_alternative(body, subtype="html", cte="quoted-printable")
     msg.add_attachment(page.encode("utf-8"), maintype="text", subtype="html", filename=name)
     return msg
 
