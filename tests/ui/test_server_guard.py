@@ -158,7 +158,11 @@ def test_media_is_served_only_to_the_signed_in_browser_it_was_made_for(locked: S
                 assert answer.status == 403 and b"cause_id" not in answer.body, (path, answer)
                 head = client.request("HEAD", path)
                 assert head.status == 403, (path, head.status)
-        # the owner's cookie, sent by another client, is the owner's browser: that is the rule
+        for path in (f"/{url}", f"/./media/{file_id}.csv", f"/static/..{url}",
+                     f"/media//{file_id}.csv", f"/%6dedia/{file_id}.csv", f"{url}/",
+                     f"/media/%2e/{file_id}.csv", f"/_stcore/..{url}"):  # fmt: skip
+            answer = attacker.get(path)  # refused, or the app's page: never the file
+            assert b"cause_id" not in answer.body, (path, answer.status)
     owner.close()  # the session ends: its files are nobody's now
     time.sleep(1)
     for url in urls:
