@@ -6,10 +6,15 @@ import streamlit as st
 
 from cxdash.review import words
 from cxdash.review.screens import Scope
-from cxdash.ui import review, view
+from cxdash.ui import present, review, view
 
 current = view.require_app()
 weeks = review.weeks()
+
+if present.requested():  # ?present=true: one screen filling the window (cxdash.ui.present)
+    present.show(weeks, current.last_day, lambda week, masked: Scope(
+        week, current.filters, current.first_day, current.last_day, masked))
+    st.stop()
 
 with st.container(key="review"):
     st.html(review.ROOM_CSS)
@@ -30,7 +35,10 @@ with st.container(key="review"):
     note = words.partial_note(scope)
     if note:
         st.info(note, icon=":material/hourglass_top:")
-    screen = review.agenda_nav()
+    with st.container(horizontal=True, vertical_alignment="center"):
+        screen = review.agenda_nav()
+        st.space("stretch")
+        present.enter_button()
     review.show(screen, scope)
 
 st.divider()

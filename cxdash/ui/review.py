@@ -7,7 +7,7 @@ and screen); this module only lays it out, in large type for a room.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import polars as pl
 import streamlit as st
@@ -83,16 +83,21 @@ def report_maker(scope: Scope) -> Callable[[], str]:
 
 
 # ---- controls ------------------------------------------------------------------------------
-def pick_week(options: list[str], last_day: Any) -> Week:
+def pick_week(
+    options: list[str], last_day: Any,
+    label_visibility: Literal["visible", "hidden", "collapsed"] = "visible",
+) -> Week:
     default = default_week([Week.parse(w) for w in options], last_day)
     index = options.index(default.iso) if default else 0
     chosen = st.selectbox("Week", options, index=index, key=WEEK_KEY, bind="query-params",
+                          label_visibility=label_visibility,
                           help="ISO weeks with contacts, newest first; the week sets the "
                                "period here, the sidebar's period is not used.")  # fmt: skip
     return Week.parse(chosen)
 
 
-def _step(delta: int) -> None:
+def step(delta: int) -> None:
+    """Move `delta` screens along the agenda (Previous / Next; presentation mode too)."""
     current = st.session_state.get(SCREEN_KEY) or TITLES[0]
     st.session_state[SCREEN_KEY] = TITLES[max(0, min(len(TITLES) - 1,
                                                      TITLES.index(current) + delta))]
@@ -114,8 +119,8 @@ def _heading(name: str) -> None:
     with st.container(horizontal=True, vertical_alignment="center", gap="small"):
         st.header(f"{at + 1} · {agenda.SCREENS[name]}", width="stretch")
         st.button("Previous", icon=":material/arrow_back:", key="previous_screen",
-                  on_click=_step, args=(-1,), disabled=at == 0)  # fmt: skip
-        st.button("Next", icon=":material/arrow_forward:", key="next_screen", on_click=_step,
+                  on_click=step, args=(-1,), disabled=at == 0)  # fmt: skip
+        st.button("Next", icon=":material/arrow_forward:", key="next_screen", on_click=step,
                   args=(1,), disabled=at == len(TITLES) - 1, type="primary")  # fmt: skip
 
 
