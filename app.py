@@ -43,6 +43,8 @@ pages = {
     "Overview": [
         st.Page("pages/scoreboard.py", title="Scoreboard", icon=":material/scoreboard:",
                 default=True),
+        # /wall?refresh=60&rotate=20: for a screen on the wall, reached by its link only
+        st.Page("pages/wall.py", title="Wall", icon=":material/tv:", visibility="hidden"),
     ],
     "Playing to win": [
         st.Page("pages/playing_to_win.py", title="Playing to win",
