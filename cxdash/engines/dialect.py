@@ -35,6 +35,12 @@ Where SQLGlot's output would be wrong or not exact, a named rule rewrites the tr
   masking of names in the weekly review uses it).
 - `generate_series`: `FROM generate_series(a, b, step) AS t(g)` → `FROM explode(sequence(a, b,
   step)) AS t(g)` (both include b); SQLGlot's own output for it does not parse in Spark.
+- `date_part_boundaries`: DuckDB's `date_diff(part, a, b)` counts the part's boundaries
+  between a and b (16:50:00.9 → 16:50:01.1 is 1 second), Spark's `DATEDIFF(part, a, b)` the
+  whole parts elapsed (0): for millisecond, second, minute, hour, day, month, quarter and year
+  both ends are truncated to the part first (`date_trunc`), after which the two agree — the
+  SLA at-risk backlog's hours left (`date_diff('second', now, due_at)`) differed by a second.
+  Microseconds need nothing; DuckDB's weeks are days // 7, as Spark's.
 - QUALIFY is kept as written (Spark 4 has it; SQLGlot's rewrite applied ORDER BY and LIMIT
   before the QUALIFY filter): the SQL is written by `CxdashSpark`, SQLGlot's Spark dialect
   with that one transform left out.
@@ -191,6 +197,27 @@ def generate_series(node: exp.Expression) -> exp.Expression:
     return node
 
 
+# date_diff parts DuckDB counts as boundaries crossed (its weeks are elapsed days // 7)
+_BOUNDARY_PARTS = frozenset({"MILLISECOND", "SECOND", "MINUTE", "HOUR", "DAY", "MONTH",
+                             "QUARTER", "YEAR"})  # fmt: skip
+
+
+def date_part_boundaries(node: exp.Expression) -> exp.Expression:
+    if not isinstance(node, exp.DateDiff) or not node.args.get("date_part_boundary"):
+        return node
+    unit = node.args.get("unit")
+    part = unit.name.upper() if unit is not None else "DAY"  # date_diff's default: days
+    if part not in _BOUNDARY_PARTS:
+        return node
+
+    def trunc(value: exp.Expression) -> exp.Expression:
+        return exp.Anonymous(this="date_trunc", expressions=[exp.Literal.string(part),
+                                                              value.copy()])  # fmt: skip
+
+    return exp.DateDiff(this=trunc(node.this), expression=trunc(node.expression),
+                        unit=exp.var(part))  # fmt: skip
+
+
 _REFUSED: dict[type[exp.Expression], str] = {
     exp.ApproxQuantile: "approx_quantile is approximate",
     exp.ApproxDistinct: "approx_count_distinct is approximate and its sketch differs on Spark",
@@ -227,6 +254,7 @@ RULES: tuple[tuple[str, Rule], ...] = (
     ("any_list", any_list),
     ("list_has_any", list_has_any),
     ("generate_series", generate_series),
+    ("date_part_boundaries", date_part_boundaries),
 )
 
 

@@ -51,6 +51,15 @@ _TYPES = {
     "date": "DATE", "array<string>": "VARCHAR[]", "float": "FLOAT", "smallint": "SMALLINT",
 }  # fmt: skip
 
+# Tables some statement orders by DuckDB's implicit `rowid` (the order rows were inserted):
+# the newest schedules and SLA policies are `ORDER BY changed_at DESC, rowid DESC LIMIT 1`
+# (cxdash.sla.derive.current, read by the Defense page and the Data page). Spark has no such
+# column, so on Spark their view gets one: the rows numbered in the order of their one file,
+# which the export writes in the store's rowid order. The frame the lake is inspected through
+# stays without it (same columns as the store), and a `SELECT *` of these tables would show
+# it: none is read that way.
+ROWID_TABLES = frozenset({"sla_config"})
+
 _lock = threading.Lock()
 _root: Any = None  # the process's SparkSession; lakes get sessions of their own from it
 
@@ -159,7 +168,13 @@ class SparkConnection:
                     from exc  # fmt: skip
             if table.name in PARTITIONED and PARTITION_COLUMN in frame.columns:
                 frame = frame.drop(PARTITION_COLUMN)  # the folder name, not a contract column
-            frame.createOrReplaceTempView(table.name)
+            view = frame
+            if table.name in ROWID_TABLES and "rowid" not in frame.columns:
+                from pyspark.sql.functions import monotonically_increasing_id
+
+                # one small file is one partition: ids increase in the file's row order
+                view = frame.coalesce(1).withColumn("rowid", monotonically_increasing_id())
+            view.createOrReplaceTempView(table.name)
             self.frames[table.name] = frame
         self._info: StoreInfo | None = None
 

@@ -129,6 +129,19 @@ def test_generate_series() -> None:
         spark("SELECT g FROM range(1, 5) AS t(g)")
 
 
+@pytest.mark.parametrize("duck, want", [
+    ("date_diff('second', now, due_at) / 3600.0",
+     "DATEDIFF(SECOND, DATE_TRUNC('SECOND', now), DATE_TRUNC('SECOND', due_at)) / "
+     "CAST(3600.0 AS DOUBLE)"),
+    ("datediff('month', a, b)", "DATEDIFF(MONTH, DATE_TRUNC('MONTH', a), DATE_TRUNC('MONTH', b))"),
+    ("date_diff('microsecond', a, b)", "DATEDIFF(MICROSECOND, a, b)"),  # nothing to truncate
+    ("date_diff('week', a, b)", "DATEDIFF(WEEK, a, b)"),  # DuckDB's weeks are days // 7
+])  # fmt: skip
+def test_date_part_boundaries(duck: str, want: str) -> None:
+    """DuckDB counts boundaries (16:50:00.9 → 16:50:01.1 is a second), Spark whole units."""
+    assert spark(f"SELECT {duck} FROM t") == f"SELECT {want} FROM t"
+
+
 @pytest.mark.parametrize("duck, why", [
     ("SELECT approx_quantile(x, 0.5) FROM t", "approximate"),
     ("SELECT reservoir_quantile(x, 0.5) FROM t", "approximate"),
@@ -147,7 +160,7 @@ def test_refused_constructs(duck: str, why: str) -> None:
 def test_rules_are_named_in_order() -> None:
     assert [name for name, _ in dialect.RULES] == [
         "refuse_inexact", "exact_percentile", "discrete_percentile", "double_literals",
-        "any_list", "list_has_any", "generate_series",
+        "any_list", "list_has_any", "generate_series", "date_part_boundaries",
     ]  # fmt: skip
 
 
@@ -160,7 +173,7 @@ def test_rules_are_named_in_order() -> None:
      "AVG(CAST(x AS DOUBLE)) FILTER(WHERE NOT y IS NULL)"),
     ("date_diff('microsecond', a, b) / 3600000000.0",
      "DATEDIFF(MICROSECOND, a, b) / CAST(3600000000.0 AS DOUBLE)"),
-    ("date_diff('day', a, b)", "DATEDIFF(DAY, a, b)"),
+    ("date_diff('day', a, b)", "DATEDIFF(DAY, DATE_TRUNC('DAY', a), DATE_TRUNC('DAY', b))"),
     ("r + INTERVAL 90 DAY", "r + INTERVAL '90' DAY"),
     ("CAST(g + INTERVAL 1 month AS DATE) - 1", "CAST(g + INTERVAL '1' MONTH AS DATE) - 1"),
     ("a.x IS NOT DISTINCT FROM b.x", "a.x IS NOT DISTINCT FROM b.x"),
