@@ -112,14 +112,17 @@ def derive(draft: Draft, say: Say | None = None) -> None:
         return
     if say is not None:
         say("refreshing")
+    data_changed = bool(draft.lookahead) or draft.drivers_changed
     if draft.lookahead == "refresh":
         derived.refresh(draft.con, customers=draft.customers, orders_changed=draft.orders_changed)
-    derived.refresh_drivers(draft.con, everyone=draft.drivers_changed)
-    # New contacts move the newest data time and need their own facts; a changed schedule
-    # changes everyone's: the whole pass, set-based (seconds at 10M contacts).
+    if data_changed:
+        derived.refresh_drivers(draft.con, everyone=draft.drivers_changed)
+    # New contacts need their own facts; a changed schedule changes everyone's: the whole
+    # pass, set-based (about 10 s at 10M contacts: benchmarks/bench_sla.py).
     sla_derive.refresh(draft.con, settings.load(draft.con).timezone)
     derived.stamp_fresh(draft.con, orders_changed=draft.orders_changed)
-    rollups.rebuild(draft.con)
+    if data_changed:  # the stored baselines read no SLA fact: a schedules edit keeps them
+        rollups.rebuild(draft.con)
 
 
 def swap_finished(tmp: Path, path: Path, keep: str | None = None) -> Path | None:

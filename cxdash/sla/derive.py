@@ -127,7 +127,7 @@ def derive(
                    AS sla_resolution,
                fr_target_us / 1e6 AS first_response_target_seconds,
                res_target_us / 1e6 AS resolution_target_seconds
-        FROM d ORDER BY contact_id""", params)  # fmt: skip
+        FROM d""", params)  # fmt: skip
     return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
