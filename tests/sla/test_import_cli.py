@@ -118,15 +118,21 @@ def test_export_without_schedules_says_how_to_add_them(db: Path, capsys) -> None
     assert "cxdash import FILE.toml --table schedules" in capsys.readouterr().err
 
 
-def test_the_sla_metrics_worked_by_hand(db: Path, tmp_path: Path, capsys) -> None:
-    import json
-
-    more = tmp_path / "more.csv"  # F: Tuesday 12:10, not answered yet
+def with_f_and_schedules(db: Path, tmp_path: Path) -> Path:
+    """The store with F (Tuesday 12:10, not answered yet) and the schedules imported."""
+    more = tmp_path / "more.csv"
     more.write_text("contact_id,created_at,team\nF,2026-03-10 12:10,Support\n")
     assert main(["import", str(more), "--db", str(db)]) == 0
     src = tmp_path / "sla.toml"
     src.write_text(SLA)
     assert main(["import", str(src), "--table", "schedules", "--db", str(db)]) == 0
+    return db
+
+
+def test_the_sla_metrics_worked_by_hand(db: Path, tmp_path: Path, capsys) -> None:
+    import json
+
+    with_f_and_schedules(db, tmp_path)
     capsys.readouterr()
     assert main(["metrics", "--db", str(db), "--start", "2026-03-06", "--end", "2026-03-10",
                  "--json"]) == 0  # fmt: skip

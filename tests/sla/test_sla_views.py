@@ -11,22 +11,15 @@ import pytest
 from cxdash import settings, store
 from cxdash.analysis.drilldown import contacts_behind
 from cxdash.analysis.sla import at_risk_backlog
-from cxdash.cli import main
 from cxdash.metrics.request import Filters, MetricRequest, Period
-from tests.sla.test_import_cli import SLA, db  # noqa: F401 - the store fixture
+from tests.sla.test_import_cli import db, with_f_and_schedules  # noqa: F401 - db: fixture
 
 D = dt.datetime
 
 
 @pytest.fixture
 def measured(db: Path, tmp_path: Path) -> Path:  # noqa: F811
-    more = tmp_path / "more.csv"  # F: Tuesday 12:10, not answered yet
-    more.write_text("contact_id,created_at,team\nF,2026-03-10 12:10,Support\n")
-    assert main(["import", str(more), "--db", str(db)]) == 0
-    src = tmp_path / "sla.toml"
-    src.write_text(SLA)
-    assert main(["import", str(src), "--table", "schedules", "--db", str(db)]) == 0
-    return db
+    return with_f_and_schedules(db, tmp_path)
 
 
 def test_the_at_risk_backlog_is_sorted_by_time_left(measured: Path) -> None:
