@@ -76,7 +76,7 @@ PRESENT_CSS = """
 .cx-edge-left { left: 0; } .cx-edge-right { right: 0; }
 """
 EDGES = '<div class="cx-edge cx-edge-left">‹</div><div class="cx-edge cx-edge-right">›</div>'
-CHART_HEIGHTS = {"falling": "40vh", "rising": "26vh", "recovery": "44vh", "plays": "30vh"}
+CHART_HEIGHTS = {"falling": "40vh", "rising": "26vh", "recovery": "44vh", "plays": "32vh"}
 
 KEYS_JS = """<script>
 (() => {
@@ -205,15 +205,24 @@ def _room_chart(fig: go.Figure) -> go.Figure:
     fig.update_yaxes(tickfont={"size": CHART_FONT}, title_font={"size": CHART_FONT})
     fig.update_traces(textfont={"size": CHART_FONT}, selector={"type": "bar"})
     if fig.layout.margin.l:  # room for the longer labels the larger type needs
-        fig.layout.margin.l = round(fig.layout.margin.l * CHART_FONT / charts.ROOM_FONT)
+        fig.layout.margin.l = round(fig.layout.margin.l * CHART_FONT / charts.ROOM_FONT * 1.1)
     for note in fig.layout.annotations:
         note.font.size = max(note.font.size or 0, CHART_FONT)
     return fig
 
 
 def _first_cause(causes: str | None) -> str:
-    """'RC-112 (in progress) +2' for 'RC-112 (in progress), RC-118 (…), RC-120 (…)'."""
-    items = [c for c in (causes or "").split(", ") if c]
+    """'RC-112 (in progress) +2' for 'RC-112 (in progress), RC-118 (…), RC-120 (…)' (a comma
+    inside a status's brackets does not part causes)."""
+    items, depth, part = [], 0, ""
+    for char in causes or "":
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            items.append(part.strip())
+            part = ""
+        else:
+            part += char
+    items = [i for i in (*items, part.strip()) if i]
     return "—" if not items else items[0] + (f" +{len(items) - 1}" if len(items) > 1 else "")
 
 
@@ -287,9 +296,9 @@ def names(values: list[str], chars: int = NAME_CHARS) -> list[str]:
     return [c if cut.count(c) == 1 else v for c, v in zip(cut, values, strict=True)]
 
 
-def _moves(moves: tuple[Move, ...], *, rising: bool) -> None:
+def _moves(moves: tuple[Move, ...], *, rising: bool, top: int = TOP_MOVES) -> None:
     shown = tuple(dataclasses.replace(m, driver=n) for m, n in zip(
-        moves[:TOP_MOVES], names([m.driver for m in moves[:TOP_MOVES]]), strict=True))
+        moves[:top], names([m.driver for m in moves[:top]]), strict=True))
     if shown:
         fig = charts.driver_moves(shown, rising=rising)
         fig.update_xaxes(title_text=None)  # the legend says what the bars count
@@ -355,7 +364,7 @@ def show_worries(worries: screens.Worries, scope: Scope) -> None:
         _target(target)
     left, right = st.columns(2, gap="large")
     with left:
-        _moves(worries.rising, rising=True)
+        _moves(worries.rising, rising=True, top=TOP_MOVES - 1)  # a lower box: one fewer
         if not worries.came_back.is_empty() or not worries.new_causes.is_empty():
             st.subheader("Register", anchor=False)
             shown = _causes(worries.came_back, "came_back", "warning", 2)
@@ -406,7 +415,10 @@ def show_plays(plays: screens.Plays, scope: Scope) -> None:
     )  # fmt: skip
     shown = dataclasses.replace(plays, rows=rows)
     _table(words.plays_table(shown).rename({"#": "Rank"}))  # "#" alone reads as a heading
-    _chart(charts.plays(rows), "plays")
+    fig = charts.plays(rows)
+    fig.update_xaxes(title_text=None)  # the table's column says what the bars are
+    fig.update_layout(margin={"t": 56, "b": 36})
+    _chart(fig, "plays")
     st.caption(f"Top {plays.rows.height} of {plays.total} plays; all of them are on Playing to "
                "win.")  # fmt: skip
 

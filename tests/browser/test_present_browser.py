@@ -49,6 +49,9 @@ MEASURE = """() => {
     labels: [...box.querySelectorAll('[data-testid=stMetricLabel] p')].map(size),
     small: own.filter(e => size(e) < 20).map(e => `${size(e)} ${e.textContent.trim()}`),
     chart_text: svg.map(size),
+    // per chart, the bars' category labels drawn (Plotly leaves some out when crowded)
+    yticks: [...box.querySelectorAll('.js-plotly-plot')]
+        .map(p => p.querySelectorAll('.ytick text').length),
     text: box.innerText,
   };
 }"""
@@ -141,6 +144,7 @@ def test_every_screen_fits_the_window_with_large_type(
     seen = measure_screens(browser, url, width, height, "present")
     assert len(seen["Score"]["values"]) == 12 and len(seen["Wins"]["values"]) == 3
     assert all(seen[t]["chart_text"] for t in ("Recovery", "Next plays"))
+    assert seen["Next plays"]["yticks"] == [5] and seen["Recovery"]["yticks"] == [5]
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
@@ -152,6 +156,9 @@ def test_every_screen_fits_with_every_list_at_its_longest(
     seen = measure_screens(browser, f"{worst_case.url}/?week=2026-W26", width, height,
                            "present-worst")  # fmt: skip
     assert "and 7 more fixes" in seen["Wins"]["text"] and "more causes" in seen["Worries"]["text"]
+    # five drivers on Wins, four on Worries, each named
+    assert seen["Wins"]["yticks"] == [5] and seen["Worries"]["yticks"] == [4]
+    assert seen["Next plays"]["yticks"] == [5]
 
 
 def test_keys_and_edges_move_along_the_agenda_and_the_url_follows(

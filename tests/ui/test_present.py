@@ -104,6 +104,9 @@ def test_cutting_words_for_the_room() -> None:
     assert present._first_cause("RC-112 (in progress), RC-118 (identified)") == \
         "RC-112 (in progress) +1"  # fmt: skip
     assert present._first_cause(None) == "—"
+    assert present._first_cause("RC-109 (eliminated, near pre-fix level)") == \
+        "RC-109 (eliminated, near pre-fix level)"  # fmt: skip
+    assert present._first_cause("RC-1 (a, b), RC-2 (c)") == "RC-1 (a, b) +1"
     same = "A driver whose name is long and starts the same "
     assert present.names([same + "one", same + "two", "Short"], 20) == [
         same + "one", same + "two", "Short"]  # a cut that would meet another's stays whole
