@@ -8,7 +8,7 @@ import streamlit as st
 
 from cxdash.analysis.listings import ACTIONS, QUADRANTS
 from cxdash.analysis.opportunities import TRIAGE
-from cxdash.ui import catalog_editor, data, driver_map_editor, driver_review, view
+from cxdash.ui import catalog_editor, data, driver_map_editor, driver_review, tables, view
 from cxdash.views import view_model
 
 current = view.require_app()
@@ -24,11 +24,11 @@ cat = data.driver_catalog()
 volumes = data.compute(view_model.request(current, ("contacts",), by=("reason",)))
 
 quadrant_of = {action: f"{c} / {b}" for (c, b), action in QUADRANTS.items()}
-st.table(pl.DataFrame({
+tables.static_table(pl.DataFrame({
     "Action": list(ACTIONS),
     "Value to customer / business": [quadrant_of[a] for a in ACTIONS],
     "What it means": list(ACTIONS.values()),
-}), hide_index=True, border="horizontal")  # fmt: skip
+}))  # fmt: skip
 
 untriaged = catalog_editor.missing(cat, volumes)
 if untriaged.height and not st.session_state.get(catalog_editor.PENDING):

@@ -137,3 +137,13 @@ def test_every_chart_is_drawn_through_the_one_text_escaping_path() -> None:
             if ".to_html(" in line and "as_text(" not in line:
                 drawn.append(f"{path.relative_to(ROOT)}:{n}")
     assert drawn == []
+
+
+def test_every_static_table_is_drawn_through_the_one_escaping_path() -> None:
+    """`st.table` renders cells and headers as Markdown: only `cxdash.ui.tables.static_table`
+    calls it, escaping them (tests/browser/test_static_table_browser.py)."""
+    drawn = [f"{path.relative_to(ROOT)}:{n}"
+             for path in [*ROOT.glob("cxdash/**/*.py"), *ROOT.glob("pages/*.py"), ROOT / "app.py"]
+             for n, line in enumerate(path.read_text().splitlines(), 1)
+             if "st.table(" in line and path.name != "tables.py"]  # fmt: skip
+    assert drawn == []

@@ -14,7 +14,7 @@ from cxdash.analysis.drilldown import COLUMNS, PAGE_SIZE
 from cxdash.analysis.movers import Move
 from cxdash.analysis.topn import MISSING
 from cxdash.metrics.request import Filters, MetricRequest
-from cxdash.ui import data
+from cxdash.ui import data, tables
 from cxdash.ui.text import md
 
 
@@ -45,9 +45,9 @@ def movers_table(rises: Sequence[Move], falls: Sequence[Move], test_name: str) -
                 st.caption(empty)
                 continue
             # A static table: five rows need no grid, and it redraws far faster.
-            st.table(
+            tables.static_table(
                 pl.DataFrame({
-                    "Driver": [md(m.driver) for m in moves],
+                    "Driver": [m.driver for m in moves],
                     "Contacts": [f"{m.now:,}" for m in moves],
                     "Before": [f"{m.before:,}" for m in moves],
                     "Change": [f"{m.change:+,}" for m in moves],
@@ -55,8 +55,6 @@ def movers_table(rises: Sequence[Move], falls: Sequence[Move], test_name: str) -
                         "< 0.001" if m.p_value < 0.001 else f"{m.p_value:.3f}" for m in moves
                     ],
                 }),
-                hide_index=True,
-                border="horizontal",
             )
     st.caption(f"A driver is listed when its change is unlikely to be noise: {test_name}.")
 

@@ -31,7 +31,7 @@ from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import SIDE_LABELS
 from cxdash.review import agenda, charts, screens, words
 from cxdash.review.screens import Scope, ScoreLine
-from cxdash.ui import figures, fullscreen, review
+from cxdash.ui import figures, fullscreen, review, tables
 from cxdash.ui.text import md
 
 PARAM = "present"
@@ -267,8 +267,7 @@ def _causes(frame: pl.DataFrame, kind: str, icon: str, limit: int) -> int:
 
 def _table(frame: pl.DataFrame) -> None:
     """A static table whose cells are text, not Markdown (`cxdash.ui.text`)."""
-    st.table(frame.with_columns(pl.col(pl.String).map_elements(md, return_dtype=pl.String)),
-             hide_index=True, border="horizontal")  # fmt: skip
+    tables.static_table(frame)
 
 
 def _cut(text: str, chars: int) -> str:

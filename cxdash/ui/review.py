@@ -19,7 +19,7 @@ from cxdash.review import agenda, charts, report, screens, words
 from cxdash.review.agenda import Review
 from cxdash.review.screens import Scope, ScoreLine
 from cxdash.review.weeks import Week, default_week, weeks_with_data
-from cxdash.ui import data, figures
+from cxdash.ui import data, figures, tables
 from cxdash.ui.text import md
 
 TITLES = list(agenda.SCREENS.values())
@@ -244,7 +244,7 @@ def show_recovery(rec: screens.Recovery, scope: Scope) -> None:
     left, right = st.columns([1, 1], gap="large")
     figures.show(charts.recovery(rec.cohorts), where=left, key="review_recovery", theme=None)
     with right:
-        st.table(words.cohort_table(rec), hide_index=True, border="horizontal")
+        tables.static_table(words.cohort_table(rec))
 
 
 def show_magic(moments: screens.Moments, scope: Scope) -> None:
@@ -259,7 +259,7 @@ def show_plays(plays: screens.Plays, scope: Scope) -> None:
     if plays.rows.is_empty():
         st.markdown("No preventable driver had contacts this week.")
         return
-    st.table(words.plays_table(plays), hide_index=True, border="horizontal")
+    tables.static_table(words.plays_table(plays).rename({"#": "Rank"}))
     figures.show(charts.plays(plays.rows), key="review_plays", theme=None)
     st.page_link("pages/playing_to_win.py", label=f"All {plays.total} plays on Playing to win",
                  icon=":material/sports_soccer:")  # fmt: skip

@@ -13,6 +13,7 @@ import streamlit as st
 from cxdash.analysis.topn import MISSING, is_other, top_metrics
 from cxdash.formatting import format_value
 from cxdash.metrics.catalogue import METRICS_BY_ID
+from cxdash.ui.text import md
 
 _GOOD, _BAD = "background-color: #dafbe1", "background-color: #ffebe9"
 TOLERANCE = 0.05  # a cell within ±5 % of the overall value stays uncoloured
@@ -82,3 +83,13 @@ def metric_table(
     )
     rows = event["selection"]["rows"] if event else []
     return [v for v in (frame[dim][i] for i in rows) if v != MISSING and not is_other(v)]
+
+
+def static_table(frame: pl.DataFrame) -> None:
+    """A small table drawn as HTML. `st.table` renders every cell and header as Markdown (a
+    driver named `![x](http://…)` would load an image, `[a](…)` be a link: seen in Chromium),
+    so text cells and column names go through `md()` here — the only place that calls
+    `st.table` (tests/test_architecture.py). Pass the values as they are, never escaped."""
+    escaped = frame.with_columns(pl.col(pl.String).map_elements(md, return_dtype=pl.String))
+    st.table(escaped.rename({c: md(c) for c in frame.columns}), hide_index=True,
+             border="horizontal")  # fmt: skip

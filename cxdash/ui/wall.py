@@ -29,7 +29,7 @@ from cxdash.formatting import format_change, format_hours, format_value
 from cxdash.metrics.catalogue import SIDE_LABELS, Catalogue, Side
 from cxdash.metrics.request import Filters, Period
 from cxdash.metrics.runner import MetricValue
-from cxdash.ui import data, fullscreen, view
+from cxdash.ui import data, fullscreen, tables, view
 from cxdash.ui.text import md
 from cxdash.views import wall
 
@@ -243,10 +243,10 @@ def _at_risk(risk: pl.DataFrame | None, rows: int,
         table = pl.DataFrame({
             "Due in": [format_hours(max(0.0, float(h))) for h in soon["hours_left"]],
             "Target": soon["target"].to_list(),
-            "Team": [md(t or "—") for t in soon["team"]],
-            "Priority": [md(p or "—") for p in soon["priority"]],
+            "Team": [t or "—" for t in soon["team"]],
+            "Priority": [p or "—" for p in soon["priority"]],
         })  # fmt: skip
-        st.table(table.select(columns), hide_index=True, border="horizontal")
+        tables.static_table(table.select(columns))
         st.caption("The open contacts due soonest, on their target's clock.")
 
 
