@@ -37,17 +37,22 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, db: Path, log: Path) -> None:
+    """A real server on a free port: the dashboard as `dev.py start` runs it, or with
+    `script` another Streamlit script (`streamlit run script`)."""
+
+    def __init__(self, db: Path | None, log: Path, script: Path | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._log = log.open("w")
+        start = (["-m", "cxdash.ui.serve"] if script is None  # what `dev.py start` runs
+                 else ["-m", "streamlit", "run", str(script)])  # fmt: skip
+        env = {**os.environ, **({"CXDASH_DB": str(db)} if db is not None else {})}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cxdash.ui.serve",  # what `dev.py start` runs
+            [sys.executable, *start,
              "--server.headless", "true", "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
-            cwd=ROOT, env={**os.environ, "CXDASH_DB": str(db)},
-            stdout=self._log, stderr=subprocess.STDOUT,
+            cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         self._wait_healthy(log)
 

@@ -5,10 +5,7 @@ move along the agenda with the URL following."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from cxdash.review.agenda import SCREENS
-from tests.browser.conftest import ROOT, Server, _free_port, screenshot, wait_for_app
+from tests.browser.conftest import Server, screenshot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -62,28 +59,11 @@ def server(serve, demo_store: Path):  # type: ignore[no-untyped-def]
     return serve(demo_store)
 
 
-class WorstCase(Server):
-    """`streamlit run tests/browser/present_worst_app.py`: presentation mode with every list
-    at its longest."""
-
-    def __init__(self, db: Path, log: Path) -> None:  # the conftest's Server, another script
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._log = log.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run",
-             str(Path(__file__).with_name("present_worst_app.py")), "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, env={**os.environ, "CXDASH_DB": str(db)},
-            stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        self._wait_healthy(log)
-
-
 @pytest.fixture(scope="module")
 def worst_case(demo_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = WorstCase(demo_store, tmp_path_factory.mktemp("worst") / "streamlit.log")
+    # presentation mode with every list at its longest
+    server = Server(demo_store, tmp_path_factory.mktemp("worst") / "streamlit.log",
+                    script=Path(__file__).with_name("present_worst_app.py"))
     yield server
     server.stop()
 

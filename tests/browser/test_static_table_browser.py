@@ -3,37 +3,21 @@ every static table goes through `cxdash.ui.tables.static_table`, which shows the
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser
 
-from tests.browser.conftest import ROOT, Server, _free_port, wait_for_app
+from tests.browser.conftest import Server, wait_for_app
 
 pytestmark = pytest.mark.browser
 
 
-class TableApp(Server):
-    def __init__(self, log: Path) -> None:  # the conftest's Server, another script
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._log = log.open("w")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run",
-             str(Path(__file__).with_name("static_table_app.py")), "--server.headless", "true",
-             "--server.port", str(self.port), "--server.address", "127.0.0.1",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        self._wait_healthy(log)
-
-
 @pytest.fixture(scope="module")
 def table_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = TableApp(tmp_path_factory.mktemp("table") / "streamlit.log")
+    server = Server(None, tmp_path_factory.mktemp("table") / "streamlit.log",
+                    script=Path(__file__).with_name("static_table_app.py"))
     yield server
     server.stop()
 
